@@ -1,0 +1,1 @@
+//! The MRC40 power multiplier (placeholder signature; the implementation lands with its tests).
