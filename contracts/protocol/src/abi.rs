@@ -1,38 +1,17 @@
 //! The compute contract's events and errors, declared once so the contract emits them and the
-//! router, the client and the tests decode them from the same definitions.
+//! router, the client and the tests decode them from the same definitions. The events are
+//! written in Solidity in `events.sol`, which the ABI export also reads; the errors are exported
+//! by stylus-sdk from the contract's error enum.
 
 use alloy_sol_types::sol;
 
+sol!(
+    #![sol(all_derives)]
+    "src/events.sol"
+);
+
 sol! {
-    /// `amount` MOR was pulled from `from` into the emission pool.
-    event Funded(address indexed from, uint256 amount, uint256 totalFunded);
-    /// `provider` staked for the first time and is now registered.
-    event ProviderRegistered(address indexed provider);
-    /// `provider` added `amount` to its stake, restarting its lock at `lockStart`.
-    event Staked(address indexed provider, uint256 amount, uint256 stake, uint64 lockStart, uint64 lockEnd, uint256 multiplier);
-    /// `provider` extended its lock to `lockEnd`; the new multiplier applies at once.
-    event LockExtended(address indexed provider, uint64 lockStart, uint64 lockEnd, uint256 multiplier);
-    /// `provider` took `amount` of its stake back after its lock ended.
-    event Withdrawn(address indexed provider, uint256 amount, uint256 stake);
-    /// A router-signed epoch root was accepted; `creditedToday` includes this epoch's credit.
-    event EpochCommitted(uint64 indexed epoch, address indexed router, bytes32 root, uint256 cumulativeCredited, uint256 cumulativeBootstrap, uint64 day, uint256 creditedToday);
-    /// `amount` MOR was paid to `provider` (on a call by `caller`); `deferred` more is proven but
-    /// waits for the provider's stake cap to allow it.
-    event Claimed(address indexed provider, address indexed caller, uint256 amount, uint256 totalClaimed, uint256 deferred);
-    /// The owner authorised `router` to sign epoch roots.
-    event RouterAuthorized(address indexed router);
-    /// The owner revoked `router`.
-    event RouterRevoked(address indexed router);
-    /// The owner paused epoch commits and claims.
-    event Paused(address indexed account);
-    /// The owner resumed epoch commits and claims.
-    event Unpaused(address indexed account);
-    /// The owner offered ownership to `newOwner`, who must accept it.
-    event OwnershipTransferStarted(address indexed previousOwner, address indexed newOwner);
-    /// Ownership moved to `newOwner`.
-    event OwnershipTransferred(address indexed previousOwner, address indexed newOwner);
-    /// The contract was deployed with this token and emission schedule.
-    event Initialized(address indexed mor, uint64 emissionStartDay, uint256 firstDayEmission, uint256 dailyDecrease, uint64 bootstrapStartDay);
+    #![sol(all_derives)]
 
     /// An amount of zero was given where a positive one is required.
     error ZeroAmount();

@@ -12,6 +12,7 @@
 //! | [`emission`] | the compute bucket's emission schedule, the daily cap and the bootstrap limit |
 //! | [`merkle`] | OpenZeppelin-compatible leaves, sorted-pair hashing and proof verification |
 //! | [`eip712`] | the signing domain, the `EpochRoot` struct hash and signature checks |
+//! | [`math`] | a compact U256 division for the contract's Wasm |
 //! | [`access`] | the access rate: how many output tokens a MOR buys per day |
 //! | [`abi`] | the contract's events and errors, shared so every side decodes them alike |
 #![cfg_attr(not(feature = "std"), no_std)]
@@ -23,6 +24,7 @@ pub mod abi;
 pub mod access;
 pub mod eip712;
 pub mod emission;
+pub mod math;
 pub mod merkle;
 pub mod multiplier;
 pub mod time;

@@ -1,0 +1,351 @@
+//! # yellowstone-compute
+//!
+//! The compute contract of the Yellowstone market (SPEC sections 5 and 6), an Arbitrum Stylus
+//! program. It holds the compute share of MOR emissions and provider stakes, lets an
+//! authorised router commit one signed Merkle root of cumulative provider earnings per
+//! inference block, and pays providers who prove their leaf, within three limits:
+//!
+//! - the **daily cap**: credit on a UTC day <= scheduled emission + 1% of the unused pool at
+//!   the day's start, and total credit <= total funded;
+//! - the **bootstrap limit**: bootstrap credit <= 10% of the day's scheduled emission, only in
+//!   the 365-day window, counted inside the daily cap;
+//! - the **stake cap**: a provider is paid at most its stake per 365-day period.
+//!
+//! No function moves MOR out except a valid claim (to the provider) and a stake withdrawal
+//! (to the staker). Each concern lives in its own module; the rules themselves are the pure
+//! functions of `yellowstone-protocol`, shared with the router.
+#![cfg_attr(not(any(test, feature = "export-abi")), no_main)]
+#![cfg_attr(not(any(test, feature = "export-abi")), no_std)]
+
+extern crate alloc;
+
+mod claims;
+pub mod errors;
+mod ledger;
+mod ownership;
+mod settlement;
+mod staking;
+mod token;
+
+use alloc::{vec, vec::Vec};
+
+use alloy_primitives::{Address, B256, U256};
+use stylus_sdk::{abi::Bytes, prelude::*, storage::*};
+use yellowstone_protocol::{abi::Initialized, eip712, emission::EmissionSchedule, multiplier};
+
+pub use errors::ComputeError;
+
+/// One provider's stake, lock and payout record.
+#[storage]
+pub struct Provider {
+    /// Staked MOR wei.
+    stake: StorageU256,
+    /// Power multiplier of the current lock, 1e18-scaled.
+    multiplier: StorageU256,
+    /// Cumulative wei earned (work + bootstrap) as last proven by a claim.
+    earned: StorageU256,
+    /// Wei paid out so far.
+    claimed: StorageU256,
+    /// Wei paid in the current 365-day stake-cap period.
+    paid_in_period: StorageU256,
+    /// When the provider first staked: the origin of its stake-cap periods.
+    registered_at: StorageU64,
+    /// Start of the current lock (the latest stake).
+    lock_start: StorageU64,
+    /// End of the current lock; stake can be withdrawn from then on.
+    lock_end: StorageU64,
+    /// Index of the stake-cap period `paid_in_period` counts for.
+    cap_period: StorageU64,
+    /// Whether the provider has ever staked.
+    registered: StorageBool,
+}
+
+/// The compute contract's storage. The layout is documented in `docs/CONTRACT.md`.
+#[storage]
+#[entrypoint]
+pub struct YellowstoneCompute {
+    /// May authorise routers, pause, and hand ownership over; can never move MOR.
+    owner: StorageAddress,
+    /// Offered ownership, not yet accepted.
+    pending_owner: StorageAddress,
+    /// Whether epoch commits and claims are paused.
+    paused: StorageBool,
+    /// The MOR token.
+    mor: StorageAddress,
+    /// Router keys allowed to sign epoch roots.
+    routers: StorageMap<Address, StorageBool>,
+    /// UTC day of the first scheduled emission.
+    emission_start_day: StorageU64,
+    /// UTC day the 365-day bootstrap window opens.
+    bootstrap_start_day: StorageU64,
+    /// Wei scheduled on the first emission day.
+    first_day_emission: StorageU256,
+    /// Wei by which each day's scheduled emission falls.
+    daily_decrease: StorageU256,
+    /// Wei ever funded.
+    total_funded: StorageU256,
+    /// Wei ever paid to providers.
+    total_claimed: StorageU256,
+    /// Wei currently staked by all providers.
+    total_staked: StorageU256,
+    /// Number of the latest committed epoch.
+    epoch: StorageU64,
+    /// Whether any epoch has been committed.
+    has_epoch: StorageBool,
+    /// Merkle root of the latest committed epoch.
+    root: StorageB256,
+    /// Cumulative work credit of the latest epoch.
+    cumulative_credited: StorageU256,
+    /// Cumulative bootstrap credit of the latest epoch.
+    cumulative_bootstrap: StorageU256,
+    /// The UTC day the day-accounting fields below describe.
+    day: StorageU64,
+    /// Unused pool (funded minus credited) at the start of `day`.
+    day_start_pool: StorageU256,
+    /// Credit (work + bootstrap) committed during `day`.
+    credited_today: StorageU256,
+    /// Bootstrap credit committed during `day`.
+    bootstrap_today: StorageU256,
+    /// Every provider that ever staked.
+    providers: StorageMap<Address, Provider>,
+}
+
+#[public]
+impl YellowstoneCompute {
+    /// Sets the token, the owner and the emission schedule, all fixed for the contract's life.
+    #[constructor]
+    pub fn constructor(
+        &mut self,
+        mor: Address,
+        owner: Address,
+        emission_start_day: u64,
+        first_day_emission: U256,
+        daily_decrease: U256,
+        bootstrap_start_day: u64,
+    ) -> Result<(), ComputeError> {
+        self.init(mor, owner, EmissionSchedule { start_day: emission_start_day, first_day: first_day_emission, daily_decrease }, bootstrap_start_day)
+    }
+
+    // ---- funding and the daily ledger --------------------------------------------------
+
+    /// Pulls `amount` MOR from the caller (who must have approved it) into the emission pool.
+    pub fn fund(&mut self, amount: U256) -> Result<(), ComputeError> {
+        self.fund_pool(amount)
+    }
+
+    /// Wei scheduled for UTC day `day` by the compute bucket's emission schedule.
+    pub fn scheduled_emission(&self, day: u64) -> U256 {
+        self.schedule().scheduled(day)
+    }
+
+    /// The schedule fixed at deployment: (start day, first day's wei, daily decrease, bootstrap start day).
+    pub fn emission_schedule(&self) -> (u64, U256, U256, u64) {
+        let s = self.schedule();
+        (s.start_day, s.first_day, s.daily_decrease, self.bootstrap_start_day.get().saturating_to())
+    }
+
+    /// Today's cap on credit: scheduled emission + 1% of the unused pool at the day's start.
+    pub fn daily_cap(&self) -> U256 {
+        self.today().cap
+    }
+
+    /// Credit (work + bootstrap) committed today.
+    pub fn credited_today(&self) -> U256 {
+        self.today().credited
+    }
+
+    /// Today's bootstrap limit (zero outside the window) and the bootstrap credit committed today.
+    pub fn bootstrap_today(&self) -> (U256, U256) {
+        let today = self.today();
+        (today.bootstrap_limit, today.bootstrap)
+    }
+
+    /// Funded minus credited: what the router has not yet credited.
+    pub fn unused_pool(&self) -> U256 {
+        self.unused()
+    }
+
+    /// (funded, credited, bootstrap credited, claimed, staked), all in wei.
+    pub fn totals(&self) -> (U256, U256, U256, U256, U256) {
+        (
+            self.total_funded.get(),
+            self.cumulative_credited.get(),
+            self.cumulative_bootstrap.get(),
+            self.total_claimed.get(),
+            self.total_staked.get(),
+        )
+    }
+
+    // ---- settlement ---------------------------------------------------------------------
+
+    /// Accepts a router-signed epoch root; anyone may submit it.
+    pub fn commit_epoch(
+        &mut self,
+        epoch: u64,
+        root: B256,
+        cumulative_credited: U256,
+        cumulative_bootstrap: U256,
+        signature: Bytes,
+    ) -> Result<(), ComputeError> {
+        self.commit(epoch, root, cumulative_credited, cumulative_bootstrap, &signature)
+    }
+
+    /// The latest committed epoch: (number, root, cumulative credited, cumulative bootstrap).
+    pub fn latest_epoch(&self) -> (u64, B256, U256, U256) {
+        (self.epoch.get().saturating_to(), self.root.get(), self.cumulative_credited.get(), self.cumulative_bootstrap.get())
+    }
+
+    /// The EIP-712 domain separator epoch roots are signed under.
+    pub fn domain_separator(&self) -> B256 {
+        eip712::domain_separator(self.vm().chain_id(), self.vm().contract_address())
+    }
+
+    /// Pays `provider` its proven cumulative earnings minus what it was already paid, within
+    /// its stake cap; anyone may call. Returns the wei paid.
+    pub fn claim(
+        &mut self,
+        provider: Address,
+        cumulative_earned: U256,
+        cumulative_bootstrap: U256,
+        proof: Vec<B256>,
+    ) -> Result<U256, ComputeError> {
+        self.pay_claim(provider, cumulative_earned, cumulative_bootstrap, &proof)
+    }
+
+    // ---- staking (MRC40) ----------------------------------------------------------------
+
+    /// Stakes `amount` MOR locked until `lock_end`; the first stake registers the provider. The
+    /// lock restarts now; `lock_end` may not be earlier than the current lock end.
+    pub fn stake(&mut self, amount: U256, lock_end: u64) -> Result<(), ComputeError> {
+        self.add_stake(amount, lock_end)
+    }
+
+    /// Extends the caller's lock to `new_end` (later than now and the current end), keeping the
+    /// lock start; the new multiplier applies at once.
+    pub fn lock_claim(&mut self, new_end: u64) -> Result<(), ComputeError> {
+        self.extend_lock(new_end)
+    }
+
+    /// Returns `amount` of the caller's stake, once its lock has ended.
+    pub fn withdraw(&mut self, amount: U256) -> Result<(), ComputeError> {
+        self.withdraw_stake(amount)
+    }
+
+    /// A provider's record: (registered, stake, lock start, lock end, multiplier, weight =
+    /// stake x multiplier / 1e18, earned as last proven, claimed).
+    pub fn provider(&self, provider: Address) -> (bool, U256, u64, u64, U256, U256, U256, U256) {
+        self.provider_record(provider)
+    }
+
+    /// What `provider` may still be paid in the current 365-day period.
+    pub fn stake_cap_remaining(&self, provider: Address) -> U256 {
+        self.cap_remaining(provider)
+    }
+
+    /// The MRC40 power multiplier of a lock from `start` to `end` (unix seconds), 1e18-scaled.
+    pub fn power_multiplier(&self, start: U256, end: U256) -> U256 {
+        multiplier::power_multiplier(start, end)
+    }
+
+    // ---- owner ----------------------------------------------------------------------------
+
+    /// The owner.
+    pub fn owner(&self) -> Address {
+        self.owner.get()
+    }
+
+    /// The address offered ownership, or zero.
+    pub fn pending_owner(&self) -> Address {
+        self.pending_owner.get()
+    }
+
+    /// The MOR token.
+    pub fn mor(&self) -> Address {
+        self.mor.get()
+    }
+
+    /// Whether commits and claims are paused.
+    pub fn paused(&self) -> bool {
+        self.paused.get()
+    }
+
+    /// Whether `router` may sign epoch roots.
+    pub fn is_router(&self, router: Address) -> bool {
+        self.routers.get(router)
+    }
+
+    /// Owner only: lets `router` sign epoch roots.
+    pub fn authorize_router(&mut self, router: Address) -> Result<(), ComputeError> {
+        self.set_router(router, true)
+    }
+
+    /// Owner only: stops `router` from signing epoch roots.
+    pub fn revoke_router(&mut self, router: Address) -> Result<(), ComputeError> {
+        self.set_router(router, false)
+    }
+
+    /// Owner only: pauses epoch commits and claims.
+    pub fn pause(&mut self) -> Result<(), ComputeError> {
+        self.set_paused(true)
+    }
+
+    /// Owner only: resumes epoch commits and claims.
+    pub fn unpause(&mut self) -> Result<(), ComputeError> {
+        self.set_paused(false)
+    }
+
+    /// Owner only: offers ownership to `new_owner`, who must accept it.
+    pub fn transfer_ownership(&mut self, new_owner: Address) -> Result<(), ComputeError> {
+        self.offer_ownership(new_owner)
+    }
+
+    /// Pending owner only: takes ownership.
+    pub fn accept_ownership(&mut self) -> Result<(), ComputeError> {
+        self.take_ownership()
+    }
+}
+
+impl YellowstoneCompute {
+    fn init(&mut self, mor: Address, owner: Address, schedule: EmissionSchedule, bootstrap_start_day: u64) -> Result<(), ComputeError> {
+        use yellowstone_protocol::abi::{OwnershipTransferred, ZeroAddress};
+        if mor.is_zero() {
+            return Err(ZeroAddress { what: "mor".into() }.into());
+        }
+        if owner.is_zero() {
+            return Err(ZeroAddress { what: "owner".into() }.into());
+        }
+        self.mor.set(mor);
+        self.owner.set(owner);
+        self.emission_start_day.set(U64::from(schedule.start_day));
+        self.first_day_emission.set(schedule.first_day);
+        self.daily_decrease.set(schedule.daily_decrease);
+        self.bootstrap_start_day.set(U64::from(bootstrap_start_day));
+        self.day.set(U64::from(yellowstone_protocol::time::day_of(self.vm().block_timestamp())));
+        self.vm().log(OwnershipTransferred { previousOwner: Address::ZERO, newOwner: owner });
+        self.vm().log(Initialized {
+            mor,
+            emissionStartDay: schedule.start_day,
+            firstDayEmission: schedule.first_day,
+            dailyDecrease: schedule.daily_decrease,
+            bootstrapStartDay: bootstrap_start_day,
+        });
+        Ok(())
+    }
+
+    /// The emission schedule fixed at deployment.
+    fn schedule(&self) -> EmissionSchedule {
+        EmissionSchedule {
+            start_day: self.emission_start_day.get().saturating_to(),
+            first_day: self.first_day_emission.get(),
+            daily_decrease: self.daily_decrease.get(),
+        }
+    }
+
+    /// The current block's unix time.
+    fn now(&self) -> u64 {
+        self.vm().block_timestamp()
+    }
+}
+
+use alloy_primitives::aliases::U64;
+

@@ -1,0 +1,672 @@
+//! The test harness shared by every test file: a deployed compute contract on a [`Chain`] (the
+//! stylus-test `TestVM`, see `chain.rs`), a fixed emission schedule, token mocks, real
+//! secp256k1 router signatures with the `ecrecover` precompile answered by a real off-chain
+//! recovery, Merkle trees, clocks and typed event decoding.
+//!
+//! Every state-changing entry point is called through [`World::tx`], which sets the sender and
+//! rolls storage and logs back when the call returns an error, as the EVM does on a revert.
+#![allow(dead_code)]
+
+pub mod chain;
+
+use alloy_primitives::{address, uint, Address, B256, U256};
+use alloy_sol_types::{sol, SolCall, SolEvent};
+use k256::ecdsa::SigningKey;
+use stylus_sdk::abi::Bytes;
+use yellowstone_compute::{ComputeError, YellowstoneCompute};
+use yellowstone_protocol::{
+    eip712::{self, Signature},
+    merkle::{leaf_hash, MerkleTree},
+};
+
+#[allow(unused_imports)]
+pub use chain::{CallKind, Chain, ExternalCall, Log};
+
+sol! {
+    /// The two token calls the contract may make, encoded independently of the contract.
+    interface IERC20 {
+        function transfer(address to, uint256 amount) external returns (bool);
+        function transferFrom(address from, address to, uint256 amount) external returns (bool);
+    }
+}
+
+// ---- fixed world ------------------------------------------------------------------------
+
+/// One UTC day in seconds.
+pub const DAY: u64 = 86_400;
+/// 365 days in seconds: a stake-cap period.
+pub const YEAR: u64 = 365 * DAY;
+/// The MOR token.
+pub const MOR: Address = address!("00000000000000000000000000000000000000aa");
+/// The deployer and owner.
+pub const OWNER: Address = address!("00000000000000000000000000000000000000e0");
+/// The compute contract's own address.
+pub const CONTRACT: Address = address!("0000000000000000000000000000000000c0de01");
+/// Arbitrum One.
+pub const CHAIN_ID: u64 = 42_161;
+/// Someone with no role at all (submits roots, funds, claims for others).
+pub const STRANGER: Address = address!("00000000000000000000000000000000000000f1");
+/// A funder of the emission pool (the emissions distributor).
+pub const FUNDER: Address = address!("00000000000000000000000000000000000000f2");
+/// Providers.
+pub const ALICE: Address = address!("000000000000000000000000000000000000a11c");
+pub const BOB: Address = address!("0000000000000000000000000000000000000b0b");
+pub const CAROL: Address = address!("000000000000000000000000000000000000ca01");
+
+/// Morpheus's compute bucket: first emission day 2024-02-08 (UTC day 19761).
+pub const EMISSION_START_DAY: u64 = 19_761;
+/// 3456 MOR on the first day.
+pub const FIRST_DAY_EMISSION: U256 = uint!(3_456_000_000_000_000_000_000_U256);
+/// Falling by 0.59255872824 MOR a day.
+pub const DAILY_DECREASE: U256 = uint!(592_558_728_240_000_000_U256);
+/// The deployment day, 2025-01-12 (UTC day 20100).
+pub const DEPLOY_DAY: u64 = 20_100;
+/// Deployment happens at 01:00 UTC on the deployment day.
+pub const DEPLOY_TIME: u64 = DEPLOY_DAY * DAY + 3_600;
+/// By default the bootstrap window opens on the deployment day.
+pub const BOOTSTRAP_START_DAY: u64 = DEPLOY_DAY;
+
+/// `n` whole MOR in wei.
+pub fn mor(n: u64) -> U256 {
+    U256::from(n) * U256::from(1_000_000_000_000_000_000u64)
+}
+
+/// The schedule written out independently of the contract: 3456 MOR on day 19761, minus
+/// 0.59255872824 MOR for every day since, never below zero.
+pub fn scheduled(day: u64) -> U256 {
+    if day < EMISSION_START_DAY {
+        return U256::ZERO;
+    }
+    FIRST_DAY_EMISSION.saturating_sub(DAILY_DECREASE * U256::from(day - EMISSION_START_DAY))
+}
+
+/// A deterministic secp256k1 key.
+pub fn key(seed: u8) -> SigningKey {
+    SigningKey::from_slice(&[seed; 32]).expect("valid scalar")
+}
+
+/// The Ethereum address of `key`.
+pub fn address_of(key: &SigningKey) -> Address {
+    Address::from_private_key(key)
+}
+
+/// The configuration a world is deployed with.
+#[derive(Clone, Copy, Debug)]
+pub struct Config {
+    pub deploy_time: u64,
+    pub bootstrap_start_day: u64,
+    /// Simulate the MOR token instead of requiring explicit mocks.
+    pub simulate_token: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            deploy_time: DEPLOY_TIME,
+            bootstrap_start_day: BOOTSTRAP_START_DAY,
+            simulate_token: false,
+        }
+    }
+}
+
+/// What the mocked MOR token answers.
+#[derive(Clone, Copy, Debug)]
+pub enum TokenReply {
+    /// Succeeds and returns `true`.
+    True,
+    /// Succeeds and returns `false`.
+    False,
+    /// Succeeds and returns nothing (pre-ERC-20 tokens like USDT).
+    Nothing,
+    /// Reverts.
+    Revert,
+}
+
+impl TokenReply {
+    fn result(self) -> Result<Vec<u8>, Vec<u8>> {
+        match self {
+            TokenReply::True => Ok(U256::from(1).to_be_bytes::<32>().to_vec()),
+            TokenReply::False => Ok(vec![0u8; 32]),
+            TokenReply::Nothing => Ok(Vec::new()),
+            TokenReply::Revert => Err(b"ERC20: transfer amount exceeds balance".to_vec()),
+        }
+    }
+}
+
+/// `transfer(to, amount)` calldata.
+pub fn transfer_calldata(to: Address, amount: U256) -> Vec<u8> {
+    IERC20::transferCall { to, amount }.abi_encode()
+}
+
+/// `transferFrom(from, to, amount)` calldata.
+pub fn transfer_from_calldata(from: Address, to: Address, amount: U256) -> Vec<u8> {
+    IERC20::transferFromCall { from, to, amount }.abi_encode()
+}
+
+/// The address of the `ecrecover` precompile.
+pub const ECRECOVER: Address = Address::with_last_byte(1);
+
+/// What the `ecrecover` precompile returns for `input` (hash, v, r, s): the signer's address
+/// left-padded to 32 bytes, or no bytes at all when nothing can be recovered. Computed with a
+/// real secp256k1 recovery.
+pub fn ecrecover(input: &[u8; 128]) -> Vec<u8> {
+    let digest = B256::from_slice(&input[0..32]);
+    let v = U256::from_be_slice(&input[32..64]);
+    let r = B256::from_slice(&input[64..96]);
+    let s = B256::from_slice(&input[96..128]);
+    if v != U256::from(27) && v != U256::from(28) {
+        return Vec::new();
+    }
+    let signature = alloy_primitives::Signature::from_scalars_and_parity(r, s, v == U256::from(28));
+    match signature.recover_address_from_prehash(&digest) {
+        Ok(signer) => B256::left_padding_from(signer.as_slice()).to_vec(),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// `r ++ s ++ v` (v = 27 or 28) of `key` over `digest`, canonical (low s) as k256 produces.
+pub fn sign_digest(key: &SigningKey, digest: B256) -> Vec<u8> {
+    let (signature, recovery) = key
+        .sign_prehash_recoverable(digest.as_slice())
+        .expect("signs");
+    assert!(signature.normalize_s().is_none(), "k256 signs with low s");
+    let mut bytes = signature.to_bytes().to_vec();
+    bytes.push(27 + recovery.is_y_odd() as u8);
+    bytes
+}
+
+/// The EIP-712 digest of an epoch root under the test contract's domain.
+pub fn epoch_digest(epoch: u64, root: B256, credited: U256, bootstrap: U256) -> B256 {
+    eip712::signing_hash(
+        eip712::domain_separator(CHAIN_ID, CONTRACT),
+        eip712::epoch_root_hash(epoch, root, credited, bootstrap),
+    )
+}
+
+/// One provider's leaf: its cumulative earned and bootstrap wei.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Leaf {
+    pub provider: Address,
+    pub earned: U256,
+    pub bootstrap: U256,
+}
+
+impl Leaf {
+    pub fn new(provider: Address, earned: U256, bootstrap: U256) -> Self {
+        Self {
+            provider,
+            earned,
+            bootstrap,
+        }
+    }
+
+    pub fn hash(&self) -> B256 {
+        leaf_hash(self.provider, self.earned, self.bootstrap)
+    }
+
+    pub fn total(&self) -> U256 {
+        self.earned + self.bootstrap
+    }
+}
+
+/// An epoch's Merkle tree over its leaves, built like `@openzeppelin/merkle-tree`.
+#[derive(Clone, Debug)]
+pub struct Tree {
+    pub leaves: Vec<Leaf>,
+    pub tree: MerkleTree,
+}
+
+impl Tree {
+    pub fn new(leaves: &[Leaf]) -> Self {
+        let tree = MerkleTree::new(leaves.iter().map(Leaf::hash).collect()).expect("leaves");
+        Self {
+            leaves: leaves.to_vec(),
+            tree,
+        }
+    }
+
+    pub fn root(&self) -> B256 {
+        self.tree.root()
+    }
+
+    /// The leaf of `provider`.
+    pub fn leaf(&self, provider: Address) -> Leaf {
+        *self
+            .leaves
+            .iter()
+            .find(|l| l.provider == provider)
+            .expect("provider in tree")
+    }
+
+    /// The proof of `provider`'s leaf.
+    pub fn proof(&self, provider: Address) -> Vec<B256> {
+        self.tree.proof(self.leaf(provider).hash()).expect("proof")
+    }
+
+    /// The sums the router commits: (cumulative credited, cumulative bootstrap).
+    pub fn totals(&self) -> (U256, U256) {
+        self.leaves
+            .iter()
+            .fold((U256::ZERO, U256::ZERO), |(e, b), l| {
+                (e + l.earned, b + l.bootstrap)
+            })
+    }
+}
+
+// ---- the world --------------------------------------------------------------------------
+
+/// A deployed compute contract, its chain, and an authorised router key.
+pub struct World {
+    pub chain: Chain,
+    pub contract: YellowstoneCompute,
+    pub router: SigningKey,
+    /// Logs count before the latest transaction, to read that transaction's logs.
+    tx_mark: usize,
+    /// Calls count before the latest transaction.
+    call_mark: usize,
+}
+
+impl World {
+    /// A chain with the contract's code address set but its constructor not yet run.
+    pub fn undeployed(config: Config) -> Self {
+        let chain = Chain::new();
+        chain.vm.set_contract_address(CONTRACT);
+        chain.vm.set_chain_id(CHAIN_ID);
+        chain.vm.set_block_timestamp(config.deploy_time);
+        chain.vm.set_block_number(1);
+        if config.simulate_token {
+            chain.simulate_token(MOR);
+        }
+        let contract = YellowstoneCompute::from(&chain);
+        Self {
+            chain,
+            contract,
+            router: key(0x11),
+            tx_mark: 0,
+            call_mark: 0,
+        }
+    }
+
+    /// Deploys with `config` and authorises the router key.
+    pub fn deploy_with(config: Config) -> Self {
+        let mut w = Self::undeployed(config);
+        w.tx(OWNER, |c| {
+            c.constructor(
+                MOR,
+                OWNER,
+                EMISSION_START_DAY,
+                FIRST_DAY_EMISSION,
+                DAILY_DECREASE,
+                config.bootstrap_start_day,
+            )
+        })
+        .expect("deploys");
+        let router = w.router_address();
+        w.tx(OWNER, |c| c.authorize_router(router))
+            .expect("authorises the router");
+        w
+    }
+
+    /// Deploys with the default configuration.
+    pub fn deploy() -> Self {
+        Self::deploy_with(Config::default())
+    }
+
+    pub fn router_address(&self) -> Address {
+        address_of(&self.router)
+    }
+
+    /// Read-only access to the contract (views).
+    pub fn c(&self) -> &YellowstoneCompute {
+        &self.contract
+    }
+
+    /// Runs one transaction from `sender`: on `Err`, storage, logs and the simulated token are
+    /// rolled back as the EVM would roll back a revert.
+    pub fn tx<T>(
+        &mut self,
+        sender: Address,
+        f: impl FnOnce(&mut YellowstoneCompute) -> Result<T, ComputeError>,
+    ) -> Result<T, ComputeError> {
+        self.chain.vm.set_sender(sender);
+        self.tx_mark = self.chain.log_count();
+        self.call_mark = self.chain.call_count();
+        let snapshot = self.chain.snapshot();
+        let result = f(&mut self.contract);
+        if result.is_err() {
+            self.chain.revert_to(snapshot);
+        }
+        result
+    }
+
+    // ---- clocks ----
+
+    pub fn now(&self) -> u64 {
+        stylus_sdk::stylus_core::BlockAccess::block_timestamp(&self.chain.vm)
+    }
+
+    pub fn day(&self) -> u64 {
+        self.now() / DAY
+    }
+
+    pub fn set_time(&self, t: u64) {
+        self.chain.vm.set_block_timestamp(t);
+    }
+
+    pub fn advance_secs(&self, secs: u64) {
+        self.set_time(self.now() + secs);
+    }
+
+    pub fn advance_days(&self, days: u64) {
+        self.advance_secs(days * DAY);
+    }
+
+    /// Moves to 00:00:00 UTC of the next day.
+    pub fn next_midnight(&self) {
+        self.set_time((self.day() + 1) * DAY);
+    }
+
+    // ---- token mocks ----
+
+    pub fn mock_transfer_from(&self, from: Address, amount: U256, reply: TokenReply) {
+        self.chain.vm.mock_call(
+            MOR,
+            transfer_from_calldata(from, CONTRACT, amount),
+            U256::ZERO,
+            reply.result(),
+        );
+    }
+
+    pub fn mock_transfer(&self, to: Address, amount: U256, reply: TokenReply) {
+        self.chain.vm.mock_call(
+            MOR,
+            transfer_calldata(to, amount),
+            U256::ZERO,
+            reply.result(),
+        );
+    }
+
+    /// External calls made by the latest transaction.
+    pub fn tx_calls(&self) -> Vec<ExternalCall> {
+        self.chain.calls_from(self.call_mark)
+    }
+
+    /// Calls to the MOR token made by the latest transaction.
+    pub fn tx_token_calls(&self) -> Vec<Vec<u8>> {
+        self.tx_calls()
+            .into_iter()
+            .filter(|c| c.to == MOR)
+            .map(|c| c.data)
+            .collect()
+    }
+
+    // ---- funding ----
+
+    /// `from` funds `amount`, the token agreeing.
+    pub fn fund(&mut self, from: Address, amount: U256) -> Result<(), ComputeError> {
+        if !self.simulating() {
+            self.mock_transfer_from(from, amount, TokenReply::True);
+        }
+        self.tx(from, |c| c.fund(amount))
+    }
+
+    fn simulating(&self) -> bool {
+        self.chain.simulates_token()
+    }
+
+    // ---- settlement ----
+
+    /// `key` signs the epoch root; the `ecrecover` precompile is mocked with the real recovery
+    /// of that signature. Returns the 65 signature bytes.
+    pub fn sign_epoch_with(
+        &self,
+        key: &SigningKey,
+        epoch: u64,
+        root: B256,
+        credited: U256,
+        bootstrap: U256,
+    ) -> Vec<u8> {
+        let digest = epoch_digest(epoch, root, credited, bootstrap);
+        let signature = sign_digest(key, digest);
+        self.mock_ecrecover(&signature, digest);
+        signature
+    }
+
+    /// The authorised router signs the epoch root.
+    pub fn sign_epoch(&self, epoch: u64, root: B256, credited: U256, bootstrap: U256) -> Vec<u8> {
+        let router = self.router.clone();
+        self.sign_epoch_with(&router, epoch, root, credited, bootstrap)
+    }
+
+    /// Answers the `ecrecover` call the contract will make for `signature` over `digest`
+    /// with what the precompile would return.
+    pub fn mock_ecrecover(&self, signature: &[u8], digest: B256) {
+        if let Ok(parsed) = Signature::parse(signature) {
+            let input = parsed.ecrecover_input(digest);
+            self.chain
+                .vm
+                .mock_static_call(ECRECOVER, input.to_vec(), Ok(ecrecover(&input)));
+        }
+    }
+
+    /// `submitter` submits a signed epoch root.
+    pub fn submit(
+        &mut self,
+        submitter: Address,
+        epoch: u64,
+        root: B256,
+        credited: U256,
+        bootstrap: U256,
+        signature: Vec<u8>,
+    ) -> Result<(), ComputeError> {
+        self.tx(submitter, |c| {
+            c.commit_epoch(epoch, root, credited, bootstrap, Bytes::from(signature))
+        })
+    }
+
+    /// The router signs and a stranger submits an epoch root.
+    pub fn commit(
+        &mut self,
+        epoch: u64,
+        root: B256,
+        credited: U256,
+        bootstrap: U256,
+    ) -> Result<(), ComputeError> {
+        let signature = self.sign_epoch(epoch, root, credited, bootstrap);
+        self.submit(STRANGER, epoch, root, credited, bootstrap, signature)
+    }
+
+    /// Commits `tree` as `epoch`, its totals being the sums of its leaves.
+    pub fn commit_tree(&mut self, epoch: u64, tree: &Tree) -> Result<(), ComputeError> {
+        let (credited, bootstrap) = tree.totals();
+        self.commit(epoch, tree.root(), credited, bootstrap)
+    }
+
+    /// The latest committed epoch number, or `None`.
+    pub fn epoch(&self) -> u64 {
+        self.c().latest_epoch().0
+    }
+
+    // ---- claims ----
+
+    /// `caller` claims `provider`'s leaf of `tree` (no token mock: use for refusals or when
+    /// the token is simulated).
+    pub fn claim(
+        &mut self,
+        caller: Address,
+        tree: &Tree,
+        provider: Address,
+    ) -> Result<U256, ComputeError> {
+        let leaf = tree.leaf(provider);
+        let proof = tree.proof(provider);
+        self.claim_raw(caller, leaf, proof)
+    }
+
+    pub fn claim_raw(
+        &mut self,
+        caller: Address,
+        leaf: Leaf,
+        proof: Vec<B256>,
+    ) -> Result<U256, ComputeError> {
+        self.tx(caller, |c| {
+            c.claim(leaf.provider, leaf.earned, leaf.bootstrap, proof)
+        })
+    }
+
+    /// `caller` claims `provider`'s leaf, the token accepting exactly `transfer(provider,
+    /// pays)`; asserts the claim returned `pays` and made that one token call and no other.
+    pub fn claim_paying(
+        &mut self,
+        caller: Address,
+        tree: &Tree,
+        provider: Address,
+        pays: U256,
+    ) -> U256 {
+        self.mock_transfer(provider, pays, TokenReply::True);
+        let paid = self.claim(caller, tree, provider).expect("claim succeeds");
+        assert_eq!(paid, pays, "the claim pays what was expected");
+        assert_eq!(
+            self.tx_token_calls(),
+            vec![transfer_calldata(provider, pays)],
+            "one transfer to the provider"
+        );
+        paid
+    }
+
+    // ---- staking ----
+
+    /// `provider` stakes `amount` until `lock_end`, the token agreeing.
+    pub fn stake(
+        &mut self,
+        provider: Address,
+        amount: U256,
+        lock_end: u64,
+    ) -> Result<(), ComputeError> {
+        if !self.simulating() {
+            self.mock_transfer_from(provider, amount, TokenReply::True);
+        }
+        self.tx(provider, |c| c.stake(amount, lock_end))
+    }
+
+    pub fn lock_claim(&mut self, provider: Address, new_end: u64) -> Result<(), ComputeError> {
+        self.tx(provider, |c| c.lock_claim(new_end))
+    }
+
+    /// `provider` withdraws `amount`, the token agreeing to pay it.
+    pub fn withdraw(&mut self, provider: Address, amount: U256) -> Result<(), ComputeError> {
+        if !self.simulating() {
+            self.mock_transfer(provider, amount, TokenReply::True);
+        }
+        self.tx(provider, |c| c.withdraw(amount))
+    }
+
+    /// The provider record as a struct.
+    pub fn provider(&self, provider: Address) -> ProviderView {
+        let (registered, stake, lock_start, lock_end, multiplier, weight, earned, claimed) =
+            self.c().provider(provider);
+        ProviderView {
+            registered,
+            stake,
+            lock_start,
+            lock_end,
+            multiplier,
+            weight,
+            earned,
+            claimed,
+        }
+    }
+
+    /// The totals as a struct.
+    pub fn totals(&self) -> Totals {
+        let (funded, credited, bootstrap, claimed, staked) = self.c().totals();
+        Totals {
+            funded,
+            credited,
+            bootstrap,
+            claimed,
+            staked,
+        }
+    }
+
+    // ---- events ----
+
+    /// Every log of every successful transaction so far.
+    pub fn logs(&self) -> Vec<Log> {
+        self.chain.logs()
+    }
+
+    /// The logs of the latest transaction (empty if it reverted).
+    pub fn tx_logs(&self) -> Vec<Log> {
+        self.chain.logs_from(self.tx_mark)
+    }
+
+    /// Every `E` emitted by successful transactions, decoded.
+    pub fn events<E: SolEvent>(&self) -> Vec<E> {
+        decode_all(&self.logs())
+    }
+
+    /// Every `E` emitted by the latest transaction, decoded.
+    pub fn tx_events<E: SolEvent>(&self) -> Vec<E> {
+        decode_all(&self.tx_logs())
+    }
+
+    /// The single `E` the latest transaction emitted.
+    pub fn tx_event<E: SolEvent>(&self) -> E {
+        let mut events = self.tx_events::<E>();
+        assert_eq!(
+            events.len(),
+            1,
+            "exactly one {} in the transaction",
+            E::SIGNATURE
+        );
+        events.remove(0)
+    }
+}
+
+/// Every log in `logs` that is an `E`, decoded from its topics and data.
+pub fn decode_all<E: SolEvent>(logs: &[Log]) -> Vec<E> {
+    logs.iter()
+        .filter(|(topics, _)| topics.first() == Some(&E::SIGNATURE_HASH))
+        .map(|(topics, data)| E::decode_raw_log(topics.iter().copied(), data).expect("decodes"))
+        .collect()
+}
+
+/// `provider(address)` as named fields.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProviderView {
+    pub registered: bool,
+    pub stake: U256,
+    pub lock_start: u64,
+    pub lock_end: u64,
+    pub multiplier: U256,
+    pub weight: U256,
+    pub earned: U256,
+    pub claimed: U256,
+}
+
+/// `totals()` as named fields.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Totals {
+    pub funded: U256,
+    pub credited: U256,
+    pub bootstrap: U256,
+    pub claimed: U256,
+    pub staked: U256,
+}
+
+/// 1e18.
+pub fn wad() -> U256 {
+    mor(1)
+}
+
+/// Asserts `result` is the error `$variant` and returns its payload for field checks.
+#[macro_export]
+macro_rules! expect_err {
+    ($result:expr, $variant:ident) => {
+        match $result {
+            Err(yellowstone_compute::ComputeError::$variant(inner)) => inner,
+            Err(other) => panic!("expected {}, got {:?}", stringify!($variant), other),
+            Ok(_) => panic!("expected {}, got Ok", stringify!($variant)),
+        }
+    };
+}

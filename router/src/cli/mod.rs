@@ -1,0 +1,40 @@
+//! Command-line interface: the subcommands of `yellowstone`.
+
+mod access_rate;
+mod build_contract;
+mod multiplier;
+
+use clap::{Parser, Subcommand};
+
+/// Yellowstone: the open compute market of the Morpheus network.
+///
+/// MOR holders get free AI inference in proportion to their balance; compute providers bid a
+/// price per output token and are paid in MOR from the compute share of emissions.
+#[derive(Debug, Parser)]
+#[command(name = "yellowstone", version, about, long_about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+// Each subcommand's help is its `Args` struct's doc comment; a doc comment on a variant
+// would replace it, so the variants carry none.
+#[allow(missing_docs)]
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Multiplier(multiplier::Args),
+    AccessRate(access_rate::Args),
+    BuildContract(build_contract::Args),
+}
+
+impl Command {
+    /// Runs the subcommand.
+    pub fn run(self) -> anyhow::Result<()> {
+        match self {
+            Command::Multiplier(args) => args.run(),
+            Command::AccessRate(args) => args.run(),
+            Command::BuildContract(args) => args.run(),
+        }
+    }
+}
