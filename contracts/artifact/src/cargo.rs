@@ -170,6 +170,12 @@ pub fn build(opts: &BuildOptions) -> Result<BuiltWasm> {
     }
     // The target dir is given explicitly; drop an inherited override so both agree.
     cmd.env_remove("CARGO_TARGET_DIR");
+    // With `--target` given, these reach only the Wasm crates, not build scripts or macros.
+    cmd.env_remove("RUSTFLAGS");
+    cmd.env(
+        "CARGO_ENCODED_RUSTFLAGS",
+        wasm_rustflags(&workspace_root(&opts.cargo, &opts.dir)?).join("\x1f"),
+    );
 
     let mut child = cmd.spawn().map_err(|source| Error::Io {
         context: format!("running `{}`", opts.cargo.display()),
@@ -218,6 +224,35 @@ pub fn build(opts: &BuildOptions) -> Result<BuiltWasm> {
         target_dir,
         lib_name,
     })
+}
+
+/// The compiler flags of every contract build, the same on every machine:
+///
+/// - `-C llvm-args=-inline-threshold=25`: LLVM's inliner at `opt-level = "z"` still copies
+///   stylus-sdk's generic encoders into every entry point; a lower threshold keeps one copy
+///   and takes about 1,000 bytes off the compressed contract (measured in docs/BENCHMARKS.md).
+/// - `--remap-path-prefix`: panic locations embed source paths; mapping the workspace and the
+///   cargo registry to fixed names makes the artifact independent of where they live (and
+///   shorter).
+pub fn wasm_rustflags(workspace: &Path) -> Vec<String> {
+    let mut flags = vec![
+        "-C".to_string(),
+        "llvm-args=-inline-threshold=25".to_string(),
+    ];
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")));
+    if let Some(cargo_home) = cargo_home {
+        flags.push(format!(
+            "--remap-path-prefix={}=/cargo",
+            cargo_home.join("registry").join("src").display()
+        ));
+    }
+    flags.push(format!(
+        "--remap-path-prefix={}=/yellowstone",
+        workspace.display()
+    ));
+    flags
 }
 
 /// [`build`], read the Wasm, [`process`] it: the whole pipeline but the size check and the

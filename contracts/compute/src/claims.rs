@@ -3,11 +3,13 @@
 //! per 365-day period; the rest stays claimable later) and never above total credit.
 
 use alloy_primitives::{aliases::U64, Address, B256, U256};
+use alloy_sol_types::SolEvent;
 use stylus_sdk::prelude::*;
 use yellowstone_protocol::{abi::*, merkle, time::period_index};
 
 use crate::{
-    errors::{add, ComputeError},
+    errors::{add, ComputeError, Word},
+    events::emit,
     YellowstoneCompute,
 };
 
@@ -22,32 +24,49 @@ impl YellowstoneCompute {
         if self.paused.get() {
             return Err(EnforcedPause {}.into());
         }
-        if !self.has_epoch.get() {
+        if self.epoch.get().is_zero() {
             return Err(NoEpoch {}.into());
         }
         let leaf = merkle::leaf_hash(provider, cumulative_earned, cumulative_bootstrap);
         if !merkle::verify(proof, self.root.get(), leaf) {
             return Err(InvalidProof { provider }.into());
         }
-        if !self.providers.get(provider).registered.get() {
+        if !self.providers.get(provider).registered() {
             return Err(NotRegistered { provider }.into());
         }
         let cumulative = add(cumulative_earned, cumulative_bootstrap)?;
         let claimed = self.providers.get(provider).claimed.get();
         if cumulative <= claimed {
-            return Err(NothingToClaim { provider, cumulative, claimed }.into());
+            return Err(NothingToClaim {
+                provider,
+                cumulative,
+                claimed,
+            }
+            .into());
         }
         let owed = cumulative - claimed;
         let remaining = self.cap_remaining(provider);
         if remaining.is_zero() {
             let record = self.providers.get(provider);
-            return Err(StakeCapReached { provider, paidThisPeriod: record.paid_in_period.get(), stake: record.stake.get() }.into());
+            return Err(StakeCapReached {
+                provider,
+                paidThisPeriod: record.paid_in_period.get(),
+                stake: record.stake.get(),
+            }
+            .into());
         }
         let amount = owed.min(remaining);
         let total_claimed = add(self.total_claimed.get(), amount)?;
-        let total_credited = add(self.cumulative_credited.get(), self.cumulative_bootstrap.get())?;
+        let total_credited = add(
+            self.cumulative_credited.get(),
+            self.cumulative_bootstrap.get(),
+        )?;
         if total_claimed > total_credited {
-            return Err(ClaimExceedsCredit { totalClaimed: total_claimed, totalCredited: total_credited }.into());
+            return Err(ClaimExceedsCredit {
+                totalClaimed: total_claimed,
+                totalCredited: total_credited,
+            }
+            .into());
         }
 
         let period = self.current_period(provider);
@@ -59,13 +78,16 @@ impl YellowstoneCompute {
         record.paid_in_period.set(paid_before + amount);
         self.total_claimed.set(total_claimed);
         self.send_mor(provider, amount)?;
-        self.vm().log(Claimed {
-            provider,
-            caller: self.vm().msg_sender(),
-            amount,
-            totalClaimed: claimed + amount,
-            deferred: owed - amount,
-        });
+        let caller = self.vm().msg_sender();
+        emit(
+            self.vm(),
+            &[Claimed::SIGNATURE_HASH, provider.word(), caller.word()],
+            &[
+                amount.word(),
+                (claimed + amount).word(),
+                (owed - amount).word(),
+            ],
+        );
         Ok(amount)
     }
 
@@ -77,7 +99,14 @@ impl YellowstoneCompute {
 
     /// The index of `provider`'s current stake-cap period, counted from its registration.
     fn current_period(&self, provider: Address) -> u64 {
-        period_index(self.providers.get(provider).registered_at.get().saturating_to(), self.now())
+        period_index(
+            self.providers
+                .get(provider)
+                .registered_at
+                .get()
+                .saturating_to(),
+            self.now(),
+        )
     }
 
     /// Wei paid to `provider` in its current period (zero once a new period has begun).

@@ -5,6 +5,7 @@
 //! the pool between the last change of one day and the first of the next).
 
 use alloy_primitives::{aliases::U64, U256};
+use alloy_sol_types::SolEvent;
 use stylus_sdk::prelude::*;
 use yellowstone_protocol::{
     abi::{Funded, ZeroAmount},
@@ -13,7 +14,8 @@ use yellowstone_protocol::{
 };
 
 use crate::{
-    errors::{add, ComputeError},
+    errors::{add, ComputeError, Word},
+    events::emit,
     YellowstoneCompute,
 };
 
@@ -34,7 +36,10 @@ pub(crate) struct Today {
 impl YellowstoneCompute {
     /// Everything funded minus everything credited (work and bootstrap).
     pub(crate) fn unused(&self) -> U256 {
-        let credited = self.cumulative_credited.get().saturating_add(self.cumulative_bootstrap.get());
+        let credited = self
+            .cumulative_credited
+            .get()
+            .saturating_add(self.cumulative_bootstrap.get());
         self.total_funded.get().saturating_sub(credited)
     }
 
@@ -43,7 +48,11 @@ impl YellowstoneCompute {
         let day = day_of(self.now());
         let rolled = self.day.get().saturating_to::<u64>() == day;
         let (pool, credited, bootstrap) = if rolled {
-            (self.day_start_pool.get(), self.credited_today.get(), self.bootstrap_today.get())
+            (
+                self.day_start_pool.get(),
+                self.credited_today.get(),
+                self.bootstrap_today.get(),
+            )
         } else {
             (self.unused(), U256::ZERO, U256::ZERO)
         };
@@ -53,7 +62,13 @@ impl YellowstoneCompute {
         } else {
             U256::ZERO
         };
-        Today { day, cap: daily_cap(scheduled, pool), credited, bootstrap_limit: limit, bootstrap }
+        Today {
+            day,
+            cap: daily_cap(scheduled, pool),
+            credited,
+            bootstrap_limit: limit,
+            bootstrap,
+        }
     }
 
     /// Starts a new day's accounting if the UTC day changed since the last state change.
@@ -78,7 +93,11 @@ impl YellowstoneCompute {
         self.total_funded.set(total);
         let from = self.vm().msg_sender();
         self.pull_mor(from, amount)?;
-        self.vm().log(Funded { from, amount, totalFunded: total });
+        emit(
+            self.vm(),
+            &[Funded::SIGNATURE_HASH, from.word()],
+            &[amount.word(), total.word()],
+        );
         Ok(())
     }
 }

@@ -21,6 +21,7 @@ extern crate alloc;
 
 mod claims;
 pub mod errors;
+mod events;
 mod ledger;
 mod ownership;
 mod settlement;
@@ -30,7 +31,8 @@ mod token;
 use alloc::{vec, vec::Vec};
 
 use alloy_primitives::{Address, B256, U256};
-use stylus_sdk::{abi::Bytes, prelude::*, storage::*};
+use alloy_sol_types::SolEvent;
+use stylus_sdk::{prelude::*, storage::*};
 use yellowstone_protocol::{abi::Initialized, eip712, emission::EmissionSchedule, multiplier};
 
 pub use errors::ComputeError;
@@ -48,7 +50,7 @@ pub struct Provider {
     claimed: StorageU256,
     /// Wei paid in the current 365-day stake-cap period.
     paid_in_period: StorageU256,
-    /// When the provider first staked: the origin of its stake-cap periods.
+    /// When the provider first staked: the origin of its stake-cap periods; zero if never.
     registered_at: StorageU64,
     /// Start of the current lock (the latest stake).
     lock_start: StorageU64,
@@ -56,8 +58,13 @@ pub struct Provider {
     lock_end: StorageU64,
     /// Index of the stake-cap period `paid_in_period` counts for.
     cap_period: StorageU64,
-    /// Whether the provider has ever staked.
-    registered: StorageBool,
+}
+
+impl Provider {
+    /// Whether the provider has ever staked (no block has timestamp zero).
+    fn registered(&self) -> bool {
+        !self.registered_at.get().is_zero()
+    }
 }
 
 /// The compute contract's storage. The layout is documented in `docs/CONTRACT.md`.
@@ -88,10 +95,8 @@ pub struct YellowstoneCompute {
     total_claimed: StorageU256,
     /// Wei currently staked by all providers.
     total_staked: StorageU256,
-    /// Number of the latest committed epoch.
+    /// Number of the latest committed epoch; zero before the first (epochs start at 1).
     epoch: StorageU64,
-    /// Whether any epoch has been committed.
-    has_epoch: StorageBool,
     /// Merkle root of the latest committed epoch.
     root: StorageB256,
     /// Cumulative work credit of the latest epoch.
@@ -123,7 +128,16 @@ impl YellowstoneCompute {
         daily_decrease: U256,
         bootstrap_start_day: u64,
     ) -> Result<(), ComputeError> {
-        self.init(mor, owner, EmissionSchedule { start_day: emission_start_day, first_day: first_day_emission, daily_decrease }, bootstrap_start_day)
+        self.init(
+            mor,
+            owner,
+            EmissionSchedule {
+                start_day: emission_start_day,
+                first_day: first_day_emission,
+                daily_decrease,
+            },
+            bootstrap_start_day,
+        )
     }
 
     // ---- funding and the daily ledger --------------------------------------------------
@@ -141,7 +155,12 @@ impl YellowstoneCompute {
     /// The schedule fixed at deployment: (start day, first day's wei, daily decrease, bootstrap start day).
     pub fn emission_schedule(&self) -> (u64, U256, U256, u64) {
         let s = self.schedule();
-        (s.start_day, s.first_day, s.daily_decrease, self.bootstrap_start_day.get().saturating_to())
+        (
+            s.start_day,
+            s.first_day,
+            s.daily_decrease,
+            self.bootstrap_start_day.get().saturating_to(),
+        )
     }
 
     /// Today's cap on credit: scheduled emission + 1% of the unused pool at the day's start.
@@ -178,21 +197,35 @@ impl YellowstoneCompute {
 
     // ---- settlement ---------------------------------------------------------------------
 
-    /// Accepts a router-signed epoch root; anyone may submit it.
+    /// Accepts a router-signed epoch root; anyone may submit it. The signature is in the
+    /// EIP-2098 compact form (`r`, `vs` = parity bit ++ `s`).
     pub fn commit_epoch(
         &mut self,
         epoch: u64,
         root: B256,
         cumulative_credited: U256,
         cumulative_bootstrap: U256,
-        signature: Bytes,
+        r: B256,
+        vs: B256,
     ) -> Result<(), ComputeError> {
-        self.commit(epoch, root, cumulative_credited, cumulative_bootstrap, &signature)
+        self.commit(
+            epoch,
+            root,
+            cumulative_credited,
+            cumulative_bootstrap,
+            r,
+            vs,
+        )
     }
 
     /// The latest committed epoch: (number, root, cumulative credited, cumulative bootstrap).
     pub fn latest_epoch(&self) -> (u64, B256, U256, U256) {
-        (self.epoch.get().saturating_to(), self.root.get(), self.cumulative_credited.get(), self.cumulative_bootstrap.get())
+        (
+            self.epoch.get().saturating_to(),
+            self.root.get(),
+            self.cumulative_credited.get(),
+            self.cumulative_bootstrap.get(),
+        )
     }
 
     /// The EIP-712 domain separator epoch roots are signed under.
@@ -215,7 +248,8 @@ impl YellowstoneCompute {
     // ---- staking (MRC40) ----------------------------------------------------------------
 
     /// Stakes `amount` MOR locked until `lock_end`; the first stake registers the provider. The
-    /// lock restarts now; `lock_end` may not be earlier than the current lock end.
+    /// lock restarts now; `lock_end` may be neither in the past nor before the current lock end
+    /// (a lock ending now is an unlocked stake, multiplier 1).
     pub fn stake(&mut self, amount: U256, lock_end: u64) -> Result<(), ComputeError> {
         self.add_stake(amount, lock_end)
     }
@@ -306,13 +340,21 @@ impl YellowstoneCompute {
 }
 
 impl YellowstoneCompute {
-    fn init(&mut self, mor: Address, owner: Address, schedule: EmissionSchedule, bootstrap_start_day: u64) -> Result<(), ComputeError> {
+    fn init(
+        &mut self,
+        mor: Address,
+        owner: Address,
+        schedule: EmissionSchedule,
+        bootstrap_start_day: u64,
+    ) -> Result<(), ComputeError> {
+        use errors::Word;
+        use events::emit;
         use yellowstone_protocol::abi::{OwnershipTransferred, ZeroAddress};
         if mor.is_zero() {
-            return Err(ZeroAddress { what: "mor".into() }.into());
+            return Err(ZeroAddress {}.into());
         }
         if owner.is_zero() {
-            return Err(ZeroAddress { what: "owner".into() }.into());
+            return Err(ZeroAddress {}.into());
         }
         self.mor.set(mor);
         self.owner.set(owner);
@@ -320,15 +362,28 @@ impl YellowstoneCompute {
         self.first_day_emission.set(schedule.first_day);
         self.daily_decrease.set(schedule.daily_decrease);
         self.bootstrap_start_day.set(U64::from(bootstrap_start_day));
-        self.day.set(U64::from(yellowstone_protocol::time::day_of(self.vm().block_timestamp())));
-        self.vm().log(OwnershipTransferred { previousOwner: Address::ZERO, newOwner: owner });
-        self.vm().log(Initialized {
-            mor,
-            emissionStartDay: schedule.start_day,
-            firstDayEmission: schedule.first_day,
-            dailyDecrease: schedule.daily_decrease,
-            bootstrapStartDay: bootstrap_start_day,
-        });
+        self.day.set(U64::from(yellowstone_protocol::time::day_of(
+            self.vm().block_timestamp(),
+        )));
+        emit(
+            self.vm(),
+            &[
+                OwnershipTransferred::SIGNATURE_HASH,
+                Address::ZERO.word(),
+                owner.word(),
+            ],
+            &[],
+        );
+        emit(
+            self.vm(),
+            &[Initialized::SIGNATURE_HASH, mor.word()],
+            &[
+                schedule.start_day.word(),
+                schedule.first_day.word(),
+                schedule.daily_decrease.word(),
+                bootstrap_start_day.word(),
+            ],
+        );
         Ok(())
     }
 
@@ -348,4 +403,3 @@ impl YellowstoneCompute {
 }
 
 use alloy_primitives::aliases::U64;
-

@@ -1,8 +1,8 @@
 //! `yellowstone-compute-abi`: prints the contract's ABI, built with `--features export-abi`.
 //!
-//! The Solidity interface is stylus-sdk's export of the `#[public]` functions and the error
-//! enum, with the events of `yellowstone-protocol`'s `events.sol` spliced in (stylus-sdk does
-//! not export events). `--json` prints the same interface, constructor included, as a JSON ABI.
+//! The Solidity interface is stylus-sdk's export of the `#[public]` functions, with the errors
+//! and events of `yellowstone-protocol`'s `errors.sol` and `events.sol` spliced in, parameter
+//! names and all (stylus-sdk exports neither events nor error parameter names). `--json` prints the same interface, constructor included, as a JSON ABI.
 //! `scripts/export-abi.sh` writes both into `abi/` and checks they are fresh.
 #![cfg_attr(not(any(test, feature = "export-abi")), no_main)]
 
@@ -24,6 +24,7 @@ mod export {
     use stylus_sdk::abi::GenerateAbi;
     use yellowstone_compute::YellowstoneCompute;
 
+    const ERRORS: &str = include_str!("../../protocol/src/errors.sol");
     const EVENTS: &str = include_str!("../../protocol/src/events.sol");
 
     struct Show(fn(&mut fmt::Formatter<'_>) -> fmt::Result);
@@ -37,17 +38,24 @@ mod export {
     /// The full Solidity interface: header, functions, errors and events.
     pub fn interface() -> String {
         let body = Show(YellowstoneCompute::fmt_abi).to_string();
-        let close = body.rfind('}').expect("stylus-sdk emits a closed interface");
+        let close = body
+            .rfind('}')
+            .expect("stylus-sdk emits a closed interface");
         let constructor = Show(YellowstoneCompute::fmt_constructor_signature).to_string();
         let mut out = String::from(
             "/**\n * The Yellowstone compute contract (Arbitrum Stylus), exported from its Rust source by\n * `scripts/export-abi.sh`. Do not edit: CI fails when this file is stale.\n *\n",
         );
         out.push_str(&format!(" * Deployed with: {}", constructor.trim_end()));
-        out.push_str("\n */\n\n// SPDX-License-Identifier: MIT OR Apache-2.0\npragma solidity ^0.8.23;\n\n");
+        out.push_str(
+            "\n */\n\n// SPDX-License-Identifier: MIT OR Apache-2.0\npragma solidity ^0.8.23;\n\n",
+        );
         out.push_str(body[..close].trim_end());
         out.push('\n');
-        for event in EVENTS.lines().filter(|line| line.starts_with("event ")) {
-            out.push_str(&format!("\n    {event}\n"));
+        let declarations = ERRORS.lines().chain(EVENTS.lines());
+        for item in
+            declarations.filter(|line| line.starts_with("error ") || line.starts_with("event "))
+        {
+            out.push_str(&format!("\n    {item}\n"));
         }
         out.push_str("}\n");
         out
@@ -59,7 +67,11 @@ mod export {
         let items = interface
             .lines()
             .map(|line| line.trim().trim_end_matches(';'))
-            .filter(|line| ["function ", "event ", "error "].iter().any(|kind| line.starts_with(kind)))
+            .filter(|line| {
+                ["function ", "event ", "error "]
+                    .iter()
+                    .any(|kind| line.starts_with(kind))
+            })
             .chain(std::iter::once(constructor.trim()))
             .map(str::to_owned)
             .collect::<Vec<_>>();

@@ -2,10 +2,15 @@
 //! commits and claims, hand ownership over in two steps. Nothing here can move MOR.
 
 use alloy_primitives::Address;
+use alloy_sol_types::SolEvent;
 use stylus_sdk::prelude::*;
 use yellowstone_protocol::abi::*;
 
-use crate::{errors::ComputeError, YellowstoneCompute};
+use crate::{
+    errors::{ComputeError, Word},
+    events::emit,
+    YellowstoneCompute,
+};
 
 impl YellowstoneCompute {
     fn only_owner(&self) -> Result<(), ComputeError> {
@@ -16,10 +21,14 @@ impl YellowstoneCompute {
         Ok(())
     }
 
-    pub(crate) fn set_router(&mut self, router: Address, authorized: bool) -> Result<(), ComputeError> {
+    pub(crate) fn set_router(
+        &mut self,
+        router: Address,
+        authorized: bool,
+    ) -> Result<(), ComputeError> {
         self.only_owner()?;
         if router.is_zero() {
-            return Err(ZeroAddress { what: "router".into() }.into());
+            return Err(ZeroAddress {}.into());
         }
         match (self.routers.get(router), authorized) {
             (true, true) => return Err(RouterAlreadyAuthorized { router }.into()),
@@ -27,11 +36,12 @@ impl YellowstoneCompute {
             _ => {}
         }
         self.routers.setter(router).set(authorized);
-        if authorized {
-            self.vm().log(RouterAuthorized { router });
+        let event = if authorized {
+            RouterAuthorized::SIGNATURE_HASH
         } else {
-            self.vm().log(RouterRevoked { router });
-        }
+            RouterRevoked::SIGNATURE_HASH
+        };
+        emit(self.vm(), &[event, router.word()], &[]);
         Ok(())
     }
 
@@ -44,18 +54,28 @@ impl YellowstoneCompute {
         }
         self.paused.set(paused);
         let account = self.vm().msg_sender();
-        if paused {
-            self.vm().log(Paused { account });
+        let event = if paused {
+            Paused::SIGNATURE_HASH
         } else {
-            self.vm().log(Unpaused { account });
-        }
+            Unpaused::SIGNATURE_HASH
+        };
+        emit(self.vm(), &[event, account.word()], &[]);
         Ok(())
     }
 
     pub(crate) fn offer_ownership(&mut self, new_owner: Address) -> Result<(), ComputeError> {
         self.only_owner()?;
         self.pending_owner.set(new_owner);
-        self.vm().log(OwnershipTransferStarted { previousOwner: self.owner.get(), newOwner: new_owner });
+        let owner = self.owner.get();
+        emit(
+            self.vm(),
+            &[
+                OwnershipTransferStarted::SIGNATURE_HASH,
+                owner.word(),
+                new_owner.word(),
+            ],
+            &[],
+        );
         Ok(())
     }
 
@@ -67,7 +87,15 @@ impl YellowstoneCompute {
         let previous = self.owner.get();
         self.owner.set(caller);
         self.pending_owner.set(Address::ZERO);
-        self.vm().log(OwnershipTransferred { previousOwner: previous, newOwner: caller });
+        emit(
+            self.vm(),
+            &[
+                OwnershipTransferred::SIGNATURE_HASH,
+                previous.word(),
+                caller.word(),
+            ],
+            &[],
+        );
         Ok(())
     }
 }

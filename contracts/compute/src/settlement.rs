@@ -6,6 +6,7 @@
 //! limit and the funds ever received.
 
 use alloy_primitives::{Address, B256, U256};
+use alloy_sol_types::SolEvent;
 use stylus_sdk::{call::static_call, prelude::*};
 use yellowstone_protocol::{
     abi::*,
@@ -14,7 +15,8 @@ use yellowstone_protocol::{
 };
 
 use crate::{
-    errors::{add, ComputeError},
+    errors::{add, ComputeError, Word},
+    events::emit,
     YellowstoneCompute,
 };
 
@@ -28,7 +30,8 @@ impl YellowstoneCompute {
         root: B256,
         cumulative_credited: U256,
         cumulative_bootstrap: U256,
-        signature: &[u8],
+        r: B256,
+        vs: B256,
     ) -> Result<(), ComputeError> {
         if self.paused.get() {
             return Err(EnforcedPause {}.into());
@@ -37,66 +40,106 @@ impl YellowstoneCompute {
             eip712::domain_separator(self.vm().chain_id(), self.vm().contract_address()),
             eip712::epoch_root_hash(epoch, root, cumulative_credited, cumulative_bootstrap),
         );
-        let router = self.recover(digest, signature)?;
+        let router = self.recover(digest, r, vs)?;
         if !self.routers.get(router) {
             return Err(UnknownRouter { router }.into());
         }
         let last = self.epoch.get().saturating_to::<u64>();
-        if self.has_epoch.get() && epoch <= last {
-            return Err(EpochNotIncreasing { epoch, lastEpoch: last }.into());
+        if epoch <= last {
+            return Err(EpochNotIncreasing {
+                epoch,
+                lastEpoch: last,
+            }
+            .into());
         }
-        let credit = growth("credited", cumulative_credited, self.cumulative_credited.get())?;
-        let bootstrap = growth("bootstrap", cumulative_bootstrap, self.cumulative_bootstrap.get())?;
+        let previous = self.cumulative_credited.get();
+        let credit = cumulative_credited
+            .checked_sub(previous)
+            .ok_or(CreditedDecreased {
+                given: cumulative_credited,
+                previous,
+            })?;
+        let previous = self.cumulative_bootstrap.get();
+        let bootstrap = cumulative_bootstrap
+            .checked_sub(previous)
+            .ok_or(BootstrapDecreased {
+                given: cumulative_bootstrap,
+                previous,
+            })?;
 
         self.roll_day();
         let today = self.today();
         let credited_today = add(today.credited, add(credit, bootstrap)?)?;
         if credited_today > today.cap {
-            return Err(DailyCapExceeded { day: today.day, creditedToday: credited_today, cap: today.cap }.into());
+            return Err(DailyCapExceeded {
+                day: today.day,
+                creditedToday: credited_today,
+                cap: today.cap,
+            }
+            .into());
         }
         let bootstrap_today = add(today.bootstrap, bootstrap)?;
         if !bootstrap.is_zero() {
             let window_start = self.bootstrap_start_day.get().saturating_to::<u64>();
             if !in_bootstrap_window(window_start, today.day) {
-                return Err(BootstrapWindowClosed { day: today.day, windowStartDay: window_start }.into());
+                return Err(BootstrapWindowClosed {
+                    day: today.day,
+                    windowStartDay: window_start,
+                }
+                .into());
             }
             if bootstrap_today > today.bootstrap_limit {
-                return Err(BootstrapCapExceeded { day: today.day, bootstrapToday: bootstrap_today, limit: today.bootstrap_limit }.into());
+                return Err(BootstrapCapExceeded {
+                    day: today.day,
+                    bootstrapToday: bootstrap_today,
+                    limit: today.bootstrap_limit,
+                }
+                .into());
             }
         }
         let total_credited = add(cumulative_credited, cumulative_bootstrap)?;
         let funded = self.total_funded.get();
         if total_credited > funded {
-            return Err(FundingExceeded { totalCredited: total_credited, totalFunded: funded }.into());
+            return Err(FundingExceeded {
+                totalCredited: total_credited,
+                totalFunded: funded,
+            }
+            .into());
         }
 
         self.epoch.set(alloy_primitives::aliases::U64::from(epoch));
-        self.has_epoch.set(true);
         self.root.set(root);
         self.cumulative_credited.set(cumulative_credited);
         self.cumulative_bootstrap.set(cumulative_bootstrap);
         self.credited_today.set(credited_today);
         self.bootstrap_today.set(bootstrap_today);
-        self.vm().log(EpochCommitted {
-            epoch,
-            router,
-            root,
-            cumulativeCredited: cumulative_credited,
-            cumulativeBootstrap: cumulative_bootstrap,
-            day: today.day,
-            creditedToday: credited_today,
-        });
+        emit(
+            self.vm(),
+            &[EpochCommitted::SIGNATURE_HASH, epoch.word(), router.word()],
+            &[
+                root,
+                cumulative_credited.word(),
+                cumulative_bootstrap.word(),
+                today.day.word(),
+                credited_today.word(),
+            ],
+        );
         Ok(())
     }
 
     /// The signer of `digest`, through the `ecrecover` precompile; canonical signatures only.
-    fn recover(&self, digest: B256, signature: &[u8]) -> Result<Address, ComputeError> {
-        let signature = Signature::parse(signature).map_err(|err| match err {
+    fn recover(&self, digest: B256, r: B256, vs: B256) -> Result<Address, ComputeError> {
+        let signature = Signature::from_compact(r, vs).map_err(|err| match err {
             SignatureError::HighS => ComputeError::from(SignatureHighS {}),
             _ => ComputeError::from(SignatureMalformed {}),
         })?;
-        let output = static_call(self.vm(), Call::new(), ECRECOVER, &signature.ecrecover_input(digest))
-            .unwrap_or_default();
+        let output = static_call(
+            self.vm(),
+            Call::new(),
+            ECRECOVER,
+            &signature.ecrecover_input(digest),
+        )
+        .unwrap_or_default();
         if output.len() != 32 {
             return Err(SignatureInvalid {}.into());
         }
@@ -106,11 +149,4 @@ impl YellowstoneCompute {
         }
         Ok(signer)
     }
-}
-
-/// How much a cumulative total grew, or [`CumulativeDecreased`] naming `which`.
-fn growth(which: &str, given: U256, previous: U256) -> Result<U256, ComputeError> {
-    given
-        .checked_sub(previous)
-        .ok_or_else(|| CumulativeDecreased { which: which.into(), given, previous }.into())
 }

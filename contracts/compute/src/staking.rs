@@ -2,11 +2,13 @@
 //! of its lock; the lock end only ever moves later; stake leaves only after the lock end.
 
 use alloy_primitives::{aliases::U64, Address, U256};
+use alloy_sol_types::SolEvent;
 use stylus_sdk::prelude::*;
 use yellowstone_protocol::{abi::*, math::div, multiplier::power_multiplier, WAD};
 
 use crate::{
-    errors::{add, ComputeError},
+    errors::{add, ComputeError, Word},
+    events::emit,
     YellowstoneCompute,
 };
 
@@ -17,18 +19,27 @@ impl YellowstoneCompute {
         }
         let provider = self.vm().msg_sender();
         let now = self.now();
-        let current_end = self.providers.get(provider).lock_end.get().saturating_to::<u64>();
-        if lock_end < current_end {
-            return Err(LockEndTooEarly { lockEnd: lock_end, minimum: current_end }.into());
+        let minimum = self
+            .providers
+            .get(provider)
+            .lock_end
+            .get()
+            .saturating_to::<u64>()
+            .max(now);
+        if lock_end < minimum {
+            return Err(LockEndTooEarly {
+                lockEnd: lock_end,
+                minimum,
+            }
+            .into());
         }
         let total_staked = add(self.total_staked.get(), amount)?;
         let stake = add(self.providers.get(provider).stake.get(), amount)?;
         let multiplier = power_multiplier(U256::from(now), U256::from(lock_end));
 
         let mut record = self.providers.setter(provider);
-        let first = !record.registered.get();
+        let first = !record.registered();
         if first {
-            record.registered.set(true);
             record.registered_at.set(U64::from(now));
         }
         record.stake.set(stake);
@@ -38,28 +49,50 @@ impl YellowstoneCompute {
         self.total_staked.set(total_staked);
         self.pull_mor(provider, amount)?;
         if first {
-            self.vm().log(ProviderRegistered { provider });
+            emit(
+                self.vm(),
+                &[ProviderRegistered::SIGNATURE_HASH, provider.word()],
+                &[],
+            );
         }
-        self.vm().log(Staked { provider, amount, stake, lockStart: now, lockEnd: lock_end, multiplier });
+        emit(
+            self.vm(),
+            &[Staked::SIGNATURE_HASH, provider.word()],
+            &[
+                amount.word(),
+                stake.word(),
+                now.word(),
+                lock_end.word(),
+                multiplier.word(),
+            ],
+        );
         Ok(())
     }
 
     pub(crate) fn extend_lock(&mut self, new_end: u64) -> Result<(), ComputeError> {
         let provider = self.vm().msg_sender();
         let record = self.providers.get(provider);
-        if !record.registered.get() {
+        if !record.registered() {
             return Err(NotRegistered { provider }.into());
         }
         let minimum = record.lock_end.get().saturating_to::<u64>().max(self.now());
         if new_end <= minimum {
-            return Err(LockEndTooEarly { lockEnd: new_end, minimum }.into());
+            return Err(LockEndTooEarly {
+                lockEnd: new_end,
+                minimum,
+            }
+            .into());
         }
         let start = record.lock_start.get().saturating_to::<u64>();
         let multiplier = power_multiplier(U256::from(start), U256::from(new_end));
         let mut record = self.providers.setter(provider);
         record.lock_end.set(U64::from(new_end));
         record.multiplier.set(multiplier);
-        self.vm().log(LockExtended { provider, lockStart: start, lockEnd: new_end, multiplier });
+        emit(
+            self.vm(),
+            &[LockExtended::SIGNATURE_HASH, provider.word()],
+            &[start.word(), new_end.word(), multiplier.word()],
+        );
         Ok(())
     }
 
@@ -70,33 +103,49 @@ impl YellowstoneCompute {
         let provider = self.vm().msg_sender();
         let now = self.now();
         let record = self.providers.get(provider);
-        if !record.registered.get() {
+        if !record.registered() {
             return Err(NotRegistered { provider }.into());
         }
         let lock_end = record.lock_end.get().saturating_to::<u64>();
         if now < lock_end {
-            return Err(StakeLocked { lockEnd: lock_end, now }.into());
+            return Err(StakeLocked {
+                lockEnd: lock_end,
+                now,
+            }
+            .into());
         }
         let staked = record.stake.get();
         if amount > staked {
-            return Err(InsufficientStake { requested: amount, staked }.into());
+            return Err(InsufficientStake {
+                requested: amount,
+                staked,
+            }
+            .into());
         }
         let stake = staked - amount;
         self.providers.setter(provider).stake.set(stake);
-        self.total_staked.set(self.total_staked.get().saturating_sub(amount));
+        self.total_staked
+            .set(self.total_staked.get().saturating_sub(amount));
         self.send_mor(provider, amount)?;
-        self.vm().log(Withdrawn { provider, amount, stake });
+        emit(
+            self.vm(),
+            &[Withdrawn::SIGNATURE_HASH, provider.word()],
+            &[amount.word(), stake.word()],
+        );
         Ok(())
     }
 
-    pub(crate) fn provider_record(&self, provider: Address) -> (bool, U256, u64, u64, U256, U256, U256, U256) {
+    pub(crate) fn provider_record(
+        &self,
+        provider: Address,
+    ) -> (bool, U256, u64, u64, U256, U256, U256, U256) {
         let r = self.providers.get(provider);
         let stake = r.stake.get();
         let multiplier = r.multiplier.get();
         // stake <= total MOR supply (< 2^100) and multiplier <= 10.7e18, so this cannot overflow.
         let weight = div(stake.saturating_mul(multiplier), WAD).unwrap_or_default();
         (
-            r.registered.get(),
+            r.registered(),
             stake,
             r.lock_start.get().saturating_to(),
             r.lock_end.get().saturating_to(),

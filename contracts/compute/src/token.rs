@@ -39,7 +39,13 @@ impl YellowstoneCompute {
         self.call_mor(encode(TRANSFER_FROM, &[from, to], amount), from, to, amount)
     }
 
-    fn call_mor(&mut self, data: Vec<u8>, from: Address, to: Address, amount: U256) -> Result<(), ComputeError> {
+    fn call_mor(
+        &mut self,
+        data: Vec<u8>,
+        from: Address,
+        to: Address,
+        amount: U256,
+    ) -> Result<(), ComputeError> {
         let token = self.mor.get();
         let context = Call::new_mutating(self);
         let ok = match call(self.vm(), context, token, &data) {

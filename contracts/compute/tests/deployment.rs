@@ -27,16 +27,14 @@ fn construct(
 #[test]
 fn a_zero_token_address_is_refused() {
     let mut w = World::undeployed(Config::default());
-    let err = expect_err!(construct(&mut w, Address::ZERO, OWNER), ZeroAddress);
-    assert_eq!(err.what, "mor");
+    expect_err!(construct(&mut w, Address::ZERO, OWNER), ZeroAddress);
     assert!(w.logs().is_empty(), "a refused deployment emits nothing");
 }
 
 #[test]
 fn a_zero_owner_is_refused() {
     let mut w = World::undeployed(Config::default());
-    let err = expect_err!(construct(&mut w, MOR, Address::ZERO), ZeroAddress);
-    assert_eq!(err.what, "owner");
+    expect_err!(construct(&mut w, MOR, Address::ZERO), ZeroAddress);
     assert_eq!(w.c().owner(), Address::ZERO);
 }
 

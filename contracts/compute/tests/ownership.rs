@@ -54,11 +54,10 @@ fn a_router_cannot_be_authorised_twice() {
 #[test]
 fn the_zero_address_is_no_router() {
     let mut w = World::deploy();
-    let err = expect_err!(
+    expect_err!(
         w.tx(OWNER, |c| c.authorize_router(Address::ZERO)),
         ZeroAddress
     );
-    assert_eq!(err.what, "router");
     expect_err!(w.tx(OWNER, |c| c.revoke_router(Address::ZERO)), ZeroAddress);
 }
 

@@ -146,6 +146,20 @@ fn a_stake_may_not_shorten_the_current_lock() {
 }
 
 #[test]
+fn a_stake_may_not_lock_until_a_time_already_past() {
+    let mut w = World::deploy();
+    let now = w.now();
+    let err = expect_err!(w.stake(ALICE, mor(1), now - 1), LockEndTooEarly);
+    assert_eq!((err.lockEnd, err.minimum), (now - 1, now));
+    expect_err!(w.stake(ALICE, mor(1), 0), LockEndTooEarly);
+    assert!(!w.provider(ALICE).registered);
+    // A lock ending now is an unlocked stake: multiplier 1, withdrawable at once.
+    w.stake(ALICE, mor(1), now).unwrap();
+    assert_eq!(w.provider(ALICE).multiplier, yellowstone_protocol::WAD);
+    w.withdraw(ALICE, mor(1)).unwrap();
+}
+
+#[test]
 fn staking_zero_is_refused() {
     let mut w = World::deploy();
     expect_err!(w.stake(ALICE, U256::ZERO, LOCK_END), ZeroAmount);

@@ -1,7 +1,7 @@
 //! The compute contract's events and errors, declared once so the contract emits them and the
-//! router, the client and the tests decode them from the same definitions. The events are
-//! written in Solidity in `events.sol`, which the ABI export also reads; the errors are exported
-//! by stylus-sdk from the contract's error enum.
+//! router, the client and the tests decode them from the same definitions. Both are written in
+//! Solidity, in `events.sol` and `errors.sol`, which the ABI export splices into the contract's
+//! interface.
 
 use alloy_sol_types::sol;
 
@@ -10,63 +10,7 @@ sol!(
     "src/events.sol"
 );
 
-sol! {
+sol!(
     #![sol(all_derives)]
-
-    /// An amount of zero was given where a positive one is required.
-    error ZeroAmount();
-    /// The zero address was given for `what`.
-    error ZeroAddress(string what);
-    /// The MOR token refused or failed a transfer.
-    error TokenTransferFailed(address from, address to, uint256 amount);
-    /// `caller` is not the owner.
-    error NotOwner(address caller);
-    /// `caller` is not the pending owner.
-    error NotPendingOwner(address caller);
-    /// Commits and claims are paused.
-    error EnforcedPause();
-    /// The contract is not paused.
-    error ExpectedPause();
-    /// `router` is already authorised.
-    error RouterAlreadyAuthorized(address router);
-    /// `router` is not an authorised router.
-    error UnknownRouter(address router);
-    /// The signature is not 65 bytes of r, s, v.
-    error SignatureMalformed();
-    /// The signature's s is in the upper half of the curve order (malleable).
-    error SignatureHighS();
-    /// ecrecover found no signer for the signature.
-    error SignatureInvalid();
-    /// Epochs must strictly increase.
-    error EpochNotIncreasing(uint64 epoch, uint64 lastEpoch);
-    /// A cumulative total went down: `which` is "credited" or "bootstrap".
-    error CumulativeDecreased(string which, uint256 given, uint256 previous);
-    /// The day's credit would exceed the daily cap (scheduled emission + 1% of the unused pool).
-    error DailyCapExceeded(uint64 day, uint256 creditedToday, uint256 cap);
-    /// The day's bootstrap credit would exceed 10% of the day's scheduled emission.
-    error BootstrapCapExceeded(uint64 day, uint256 bootstrapToday, uint256 limit);
-    /// Bootstrap credit outside the 365-day bootstrap window.
-    error BootstrapWindowClosed(uint64 day, uint64 windowStartDay);
-    /// Total credit would exceed everything ever funded.
-    error FundingExceeded(uint256 totalCredited, uint256 totalFunded);
-    /// No epoch root has been committed yet.
-    error NoEpoch();
-    /// The leaf and proof do not match the latest epoch root.
-    error InvalidProof(address provider);
-    /// `provider` has never staked.
-    error NotRegistered(address provider);
-    /// The proven cumulative amount is already fully claimed.
-    error NothingToClaim(address provider, uint256 cumulative, uint256 claimed);
-    /// The provider's stake cap for this 365-day period is used up.
-    error StakeCapReached(address provider, uint256 paidThisPeriod, uint256 stake);
-    /// A claim would pay out more than the router has credited in total.
-    error ClaimExceedsCredit(uint256 totalClaimed, uint256 totalCredited);
-    /// A lock end must be later than `minimum` (now, and the current lock end).
-    error LockEndTooEarly(uint64 lockEnd, uint64 minimum);
-    /// Stake is locked until `lockEnd`.
-    error StakeLocked(uint64 lockEnd, uint64 now);
-    /// Withdrawal of `requested` exceeds the stake of `staked`.
-    error InsufficientStake(uint256 requested, uint256 staked);
-    /// An amount would overflow 256 bits.
-    error ArithmeticOverflow();
-}
+    "src/errors.sol"
+);

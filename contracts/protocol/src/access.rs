@@ -12,21 +12,32 @@ use crate::WAD;
 /// MaxT from a daily budget in wei and a price in wei per output token, rounded down.
 /// Zero when the price is zero (no price, no access).
 pub fn max_tokens(budget_wei: U256, price_wei_per_token: U256) -> U256 {
-    budget_wei.checked_div(price_wei_per_token).unwrap_or_default()
+    budget_wei
+        .checked_div(price_wei_per_token)
+        .unwrap_or_default()
 }
 
 /// MaxT in the seed's dollar form: `budget * mor_price * 1000 / t_price_per_1000`, every input
 /// in 1e18 fixed point (MOR, USD per MOR, USD per 1000 T), rounded down; `None` on overflow
 /// or a zero token price.
-pub fn max_tokens_usd(budget_mor: U256, mor_price_usd: U256, t_price_usd_per_1000: U256) -> Option<U256> {
-    let dollars = budget_mor.checked_mul(mor_price_usd)?.checked_mul(U256::from(1_000))?;
+pub fn max_tokens_usd(
+    budget_mor: U256,
+    mor_price_usd: U256,
+    t_price_usd_per_1000: U256,
+) -> Option<U256> {
+    let dollars = budget_mor
+        .checked_mul(mor_price_usd)?
+        .checked_mul(U256::from(1_000))?;
     dollars.checked_div(t_price_usd_per_1000.checked_mul(WAD)?)
 }
 
 /// AccessRate in tokens per MOR per day, in 1e18 fixed point: `max_t / supply`, rounded down;
 /// `None` on overflow or a zero supply.
 pub fn access_rate(max_t: U256, supply_wei: U256) -> Option<U256> {
-    max_t.checked_mul(WAD)?.checked_mul(WAD)?.checked_div(supply_wei)
+    max_t
+        .checked_mul(WAD)?
+        .checked_mul(WAD)?
+        .checked_div(supply_wei)
 }
 
 /// UserMax in tokens per day for a balance: `max_t * balance / supply`, rounded down once, so
@@ -51,8 +62,14 @@ mod tests {
         let max_t = max_tokens_usd(mor(3_000), mor(20), t_price).unwrap();
         assert_eq!(max_t, U256::from(30_000_000_000u64));
         assert_eq!(access_rate(max_t, mor(10_000_000)).unwrap(), mor(3_000));
-        assert_eq!(user_max(max_t, mor(10_000_000), mor(5)).unwrap(), U256::from(15_000));
-        assert_eq!(user_max(max_t, mor(10_000_000), mor(500)).unwrap(), U256::from(1_500_000));
+        assert_eq!(
+            user_max(max_t, mor(10_000_000), mor(5)).unwrap(),
+            U256::from(15_000)
+        );
+        assert_eq!(
+            user_max(max_t, mor(10_000_000), mor(500)).unwrap(),
+            U256::from(1_500_000)
+        );
     }
 
     #[test]

@@ -98,13 +98,34 @@ impl Signature {
         if bytes.len() != 65 {
             return Err(SignatureError::Length);
         }
-        let r = B256::from_slice(&bytes[0..32]);
-        let s = B256::from_slice(&bytes[32..64]);
         let v = match bytes[64] {
             0 | 27 => 27,
             1 | 28 => 28,
             _ => return Err(SignatureError::RecoveryId),
         };
+        Self::checked(
+            B256::from_slice(&bytes[0..32]),
+            B256::from_slice(&bytes[32..64]),
+            v,
+        )
+    }
+
+    /// Reads the EIP-2098 compact form the contract takes: `r` and `vs`, where the top bit of
+    /// `vs` is the y parity and the rest is `s`. Refuses high-s and zero scalars.
+    pub fn from_compact(r: B256, vs: B256) -> Result<Self, SignatureError> {
+        let mut s = vs;
+        s.0[0] &= 0x7f;
+        Self::checked(r, s, 27 + (vs.0[0] >> 7))
+    }
+
+    /// The EIP-2098 compact form `(r, vs)`.
+    pub fn compact(&self) -> (B256, B256) {
+        let mut vs = self.s;
+        vs.0[0] |= (self.v - 27) << 7;
+        (self.r, vs)
+    }
+
+    fn checked(r: B256, s: B256, v: u8) -> Result<Self, SignatureError> {
         if r.is_zero() || s.is_zero() {
             return Err(SignatureError::Zero);
         }
@@ -142,7 +163,10 @@ pub mod types {
     }
 
     /// The EIP-712 domain of the compute contract at `verifying_contract` on `chain_id`.
-    pub fn domain(chain_id: u64, verifying_contract: alloy_primitives::Address) -> alloy_sol_types::Eip712Domain {
+    pub fn domain(
+        chain_id: u64,
+        verifying_contract: alloy_primitives::Address,
+    ) -> alloy_sol_types::Eip712Domain {
         alloy_sol_types::eip712_domain! {
             name: super::DOMAIN_NAME,
             version: super::DOMAIN_VERSION,
@@ -167,7 +191,10 @@ mod tests {
         );
         assert_eq!(NAME_HASH, keccak256(DOMAIN_NAME));
         assert_eq!(VERSION_HASH, keccak256(DOMAIN_VERSION));
-        assert_eq!(EPOCH_ROOT_TYPEHASH, keccak256(EpochRoot::eip712_encode_type().as_bytes()));
+        assert_eq!(
+            EPOCH_ROOT_TYPEHASH,
+            keccak256(EpochRoot::eip712_encode_type().as_bytes())
+        );
     }
 
     #[test]
@@ -181,10 +208,21 @@ mod tests {
         };
         let ours = signing_hash(
             domain_separator(412_346, contract),
-            epoch_root_hash(42, message.root, message.cumulativeCredited, message.cumulativeBootstrap),
+            epoch_root_hash(
+                42,
+                message.root,
+                message.cumulativeCredited,
+                message.cumulativeBootstrap,
+            ),
         );
-        assert_eq!(ours, message.eip712_signing_hash(&domain(412_346, contract)));
-        assert_eq!(domain_separator(412_346, contract), domain(412_346, contract).separator());
+        assert_eq!(
+            ours,
+            message.eip712_signing_hash(&domain(412_346, contract))
+        );
+        assert_eq!(
+            domain_separator(412_346, contract),
+            domain(412_346, contract).separator()
+        );
     }
 
     #[test]
@@ -210,5 +248,27 @@ mod tests {
         assert!(Signature::parse(&edge).is_ok());
         edge[32..64].copy_from_slice(&(SECP256K1_HALF_ORDER + U256::from(1)).to_be_bytes::<32>());
         assert_eq!(Signature::parse(&edge), Err(SignatureError::HighS));
+    }
+
+    #[test]
+    fn the_compact_form_round_trips_and_carries_the_parity_in_the_top_bit() {
+        for v in [27u8, 28] {
+            let mut bytes = [0x11u8; 65];
+            bytes[32] = 0x7f; // the largest top byte a low s can have
+            bytes[64] = v;
+            let sig = Signature::parse(&bytes).unwrap();
+            let (r, vs) = sig.compact();
+            assert_eq!(vs.0[0] >> 7, v - 27);
+            assert_eq!(Signature::from_compact(r, vs), Ok(sig));
+        }
+        let high = B256::from(SECP256K1_HALF_ORDER + U256::from(1));
+        assert_eq!(
+            Signature::from_compact(B256::repeat_byte(1), high),
+            Err(SignatureError::HighS)
+        );
+        assert_eq!(
+            Signature::from_compact(B256::ZERO, B256::repeat_byte(1)),
+            Err(SignatureError::Zero)
+        );
     }
 }

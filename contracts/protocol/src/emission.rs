@@ -86,21 +86,40 @@ mod tests {
         assert!(s.scheduled(19_761 + 5_832) > U256::ZERO);
         assert_eq!(s.scheduled(19_761 + 5_833), U256::ZERO);
         assert_eq!(s.scheduled(u64::MAX), U256::ZERO);
-        let huge = EmissionSchedule { start_day: 0, first_day: U256::MAX, daily_decrease: U256::MAX };
-        assert_eq!(huge.scheduled(2), U256::ZERO, "an overflowing decrease saturates to zero");
+        let huge = EmissionSchedule {
+            start_day: 0,
+            first_day: U256::MAX,
+            daily_decrease: U256::MAX,
+        };
+        assert_eq!(
+            huge.scheduled(2),
+            U256::ZERO,
+            "an overflowing decrease saturates to zero"
+        );
     }
 
     #[test]
     fn the_daily_cap_is_the_emission_plus_one_percent_of_the_unused_pool() {
         let cap = daily_cap(U256::from(3_456 * MOR), U256::from(100_000 * MOR));
         assert_eq!(cap, U256::from(4_456 * MOR));
-        assert_eq!(daily_cap(U256::MAX, U256::MAX), U256::MAX, "saturates instead of wrapping");
-        assert_eq!(daily_cap(U256::ZERO, U256::from(99)), U256::ZERO, "rounds down");
+        assert_eq!(
+            daily_cap(U256::MAX, U256::MAX),
+            U256::MAX,
+            "saturates instead of wrapping"
+        );
+        assert_eq!(
+            daily_cap(U256::ZERO, U256::from(99)),
+            U256::ZERO,
+            "rounds down"
+        );
     }
 
     #[test]
     fn bootstrap_is_ten_percent_of_the_compute_bucket_for_365_days() {
-        assert_eq!(bootstrap_limit(U256::from(3_456 * MOR)), U256::from(3_456 * MOR / 10));
+        assert_eq!(
+            bootstrap_limit(U256::from(3_456 * MOR)),
+            U256::from(3_456 * MOR / 10)
+        );
         assert!(!in_bootstrap_window(100, 99));
         assert!(in_bootstrap_window(100, 100));
         assert!(in_bootstrap_window(100, 464));

@@ -12,20 +12,17 @@ pub fn div(a: U256, b: U256) -> Option<U256> {
     if b.is_zero() {
         return None;
     }
-    if a < b {
-        return Some(U256::ZERO);
-    }
-    let shift = a.bit_len() - b.bit_len();
-    // b's top bit now lines up with a's, so nothing is shifted out.
-    let mut divisor = b << shift;
-    let mut remainder = a;
+    // Restoring division, one bit of `a` at a time from its top bit: the remainder stays below
+    // `b`, so doubling it overflows only when `b` is above 2^255, and then it exceeds `b`.
+    let mut remainder = U256::ZERO;
     let mut quotient = U256::ZERO;
-    for bit in (0..=shift).rev() {
-        if remainder >= divisor {
-            remainder -= divisor;
+    for bit in (0..a.bit_len()).rev() {
+        let overflow = remainder.bit(255);
+        remainder = (remainder << 1usize) | U256::from(a.bit(bit) as u8);
+        if overflow || remainder >= b {
+            remainder = remainder.wrapping_sub(b);
             quotient.set_bit(bit, true);
         }
-        divisor >>= 1;
     }
     Some(quotient)
 }
@@ -45,7 +42,8 @@ mod tests {
     }
 
     fn any_u256() -> impl Strategy<Value = U256> {
-        (any::<[u64; 4]>(), 0usize..=256).prop_map(|(limbs, bits)| U256::from_limbs(limbs) >> (256 - bits))
+        (any::<[u64; 4]>(), 0usize..=256)
+            .prop_map(|(limbs, bits)| U256::from_limbs(limbs) >> (256 - bits))
     }
 
     proptest! {

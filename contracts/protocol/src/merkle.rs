@@ -27,7 +27,9 @@ pub fn hash_pair(a: B256, b: B256) -> B256 {
 
 /// The root reached by folding `proof` into `leaf`.
 pub fn process_proof(proof: &[B256], leaf: B256) -> B256 {
-    proof.iter().fold(leaf, |node, sibling| hash_pair(node, *sibling))
+    proof
+        .iter()
+        .fold(leaf, |node, sibling| hash_pair(node, *sibling))
 }
 
 /// Whether `proof` proves `leaf` under `root`.
@@ -69,7 +71,10 @@ mod tree {
             for i in (0..nodes.len() - count).rev() {
                 nodes[i] = hash_pair(nodes[2 * i + 1], nodes[2 * i + 2]);
             }
-            Some(Self { nodes, leaves: count })
+            Some(Self {
+                nodes,
+                leaves: count,
+            })
         }
 
         /// The root committed on-chain.
@@ -124,14 +129,23 @@ mod tests {
         let a = b256!("0000000000000000000000000000000000000000000000000000000000000001");
         let b = b256!("ff00000000000000000000000000000000000000000000000000000000000000");
         assert_eq!(hash_pair(a, b), hash_pair(b, a));
-        assert_eq!(hash_pair(a, b), keccak256([a.as_slice(), b.as_slice()].concat()));
+        assert_eq!(
+            hash_pair(a, b),
+            keccak256([a.as_slice(), b.as_slice()].concat())
+        );
     }
 
     #[test]
     fn every_leaf_of_every_tree_size_proves_against_the_root() {
         for n in 1..=33u64 {
             let leaves: Vec<B256> = (0..n)
-                .map(|i| leaf_hash(Address::with_last_byte(i as u8), U256::from(i * 7), U256::from(i)))
+                .map(|i| {
+                    leaf_hash(
+                        Address::with_last_byte(i as u8),
+                        U256::from(i * 7),
+                        U256::from(i),
+                    )
+                })
                 .collect();
             let tree = MerkleTree::new(leaves.clone()).unwrap();
             assert_eq!(tree.len(), n as usize);
@@ -139,7 +153,10 @@ mod tests {
                 let proof = tree.proof(*leaf).unwrap();
                 assert!(verify(&proof, tree.root(), *leaf), "n={n}");
                 let other = leaf_hash(Address::with_last_byte(200), U256::from(1), U256::ZERO);
-                assert!(!verify(&proof, tree.root(), other), "a foreign leaf must not prove");
+                assert!(
+                    !verify(&proof, tree.root(), other),
+                    "a foreign leaf must not prove"
+                );
             }
         }
     }
@@ -157,12 +174,16 @@ mod tests {
     fn the_layout_matches_openzeppelin_merkle_tree() {
         // Three sorted leaves l0 < l1 < l2 sit at nodes 4, 3, 2 (reverse order), so node 1 is
         // H(l1, l0), node 2 is l2 and the root is H(H(l0, l1), l2).
-        let mut leaves: Vec<B256> =
-            (1..=3u8).map(|i| leaf_hash(Address::with_last_byte(i), U256::from(i), U256::ZERO)).collect();
+        let mut leaves: Vec<B256> = (1..=3u8)
+            .map(|i| leaf_hash(Address::with_last_byte(i), U256::from(i), U256::ZERO))
+            .collect();
         leaves.sort();
         let tree = MerkleTree::new(leaves.clone()).unwrap();
         let expected = hash_pair(hash_pair(leaves[0], leaves[1]), leaves[2]);
         assert_eq!(tree.root(), expected);
-        assert_eq!(tree.proof(leaves[2]).unwrap(), vec![hash_pair(leaves[0], leaves[1])]);
+        assert_eq!(
+            tree.proof(leaves[2]).unwrap(),
+            vec![hash_pair(leaves[0], leaves[1])]
+        );
     }
 }

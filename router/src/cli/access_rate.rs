@@ -27,7 +27,12 @@ pub struct Args {
     #[arg(long, value_name = "MOR/DAY")]
     budget: String,
     /// MOR price in dollars.
-    #[arg(long, value_name = "USD", requires = "t_price", conflicts_with = "price_wei")]
+    #[arg(
+        long,
+        value_name = "USD",
+        requires = "t_price",
+        conflicts_with = "price_wei"
+    )]
     mor_price: Option<String>,
     /// Price of 1000 output tokens in dollars.
     #[arg(long, value_name = "USD/1000T", requires = "mor_price")]
@@ -74,7 +79,8 @@ impl Args {
             _ => bail!("give either --mor-price and --t-price, or --price-wei"),
         };
         let rate = access::access_rate(max_t, supply).context("MaxT overflows 256 bits")?;
-        let user = access::user_max(max_t, supply, balance).context("UserMax overflows 256 bits")?;
+        let user =
+            access::user_max(max_t, supply, balance).context("UserMax overflows 256 bits")?;
         let rate = decimal(rate);
         if self.json {
             let out = serde_json::json!({
@@ -86,7 +92,10 @@ impl Args {
         } else {
             println!("MaxT        {max_t} T/day (the whole budget)");
             println!("AccessRate  {rate} T per MOR per day");
-            println!("UserMax     {user} T/day for a balance of {} MOR", self.balance);
+            println!(
+                "UserMax     {user} T/day for a balance of {} MOR",
+                self.balance
+            );
         }
         Ok(())
     }
@@ -123,7 +132,10 @@ mod tests {
 
     #[test]
     fn decimals_trim_trailing_zeros_but_keep_every_digit() {
-        assert_eq!(decimal(U256::from(3_000u64) * yellowstone_protocol::WAD), "3000");
+        assert_eq!(
+            decimal(U256::from(3_000u64) * yellowstone_protocol::WAD),
+            "3000"
+        );
         assert_eq!(decimal(U256::from(1u64)), "0.000000000000000001");
         assert_eq!(decimal(U256::from(1_500_000_000_000_000_000u128)), "1.5");
     }
@@ -132,7 +144,13 @@ mod tests {
     fn amounts_name_the_flag_when_refused() {
         let err = fixed18("--supply", "ten").unwrap_err().to_string();
         assert!(err.contains("--supply") && err.contains("ten"), "{err}");
-        assert!(fixed18("--budget", "-1").unwrap_err().to_string().contains("negative"));
-        assert_eq!(fixed18("--balance", "0.5").unwrap(), U256::from(500_000_000_000_000_000u128));
+        assert!(fixed18("--budget", "-1")
+            .unwrap_err()
+            .to_string()
+            .contains("negative"));
+        assert_eq!(
+            fixed18("--balance", "0.5").unwrap(),
+            U256::from(500_000_000_000_000_000u128)
+        );
     }
 }

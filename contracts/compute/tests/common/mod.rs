@@ -12,7 +12,6 @@ pub mod chain;
 use alloy_primitives::{address, uint, Address, B256, U256};
 use alloy_sol_types::{sol, SolCall, SolEvent};
 use k256::ecdsa::SigningKey;
-use stylus_sdk::abi::Bytes;
 use yellowstone_compute::{ComputeError, YellowstoneCompute};
 use yellowstone_protocol::{
     eip712::{self, Signature},
@@ -449,7 +448,8 @@ impl World {
         }
     }
 
-    /// `submitter` submits a signed epoch root.
+    /// `submitter` submits an epoch root with a 65-byte signature, sent in the contract's
+    /// EIP-2098 compact form (no validation here: the contract does that).
     pub fn submit(
         &mut self,
         submitter: Address,
@@ -459,8 +459,24 @@ impl World {
         bootstrap: U256,
         signature: Vec<u8>,
     ) -> Result<(), ComputeError> {
+        let (r, vs) = compact(&signature);
+        self.submit_compact(submitter, epoch, root, credited, bootstrap, r, vs)
+    }
+
+    /// `submitter` submits an epoch root with a compact `(r, vs)` signature.
+    #[allow(clippy::too_many_arguments)]
+    pub fn submit_compact(
+        &mut self,
+        submitter: Address,
+        epoch: u64,
+        root: B256,
+        credited: U256,
+        bootstrap: U256,
+        r: B256,
+        vs: B256,
+    ) -> Result<(), ComputeError> {
         self.tx(submitter, |c| {
-            c.commit_epoch(epoch, root, credited, bootstrap, Bytes::from(signature))
+            c.commit_epoch(epoch, root, credited, bootstrap, r, vs)
         })
     }
 
@@ -669,4 +685,14 @@ macro_rules! expect_err {
             Ok(_) => panic!("expected {}, got Ok", stringify!($variant)),
         }
     };
+}
+
+/// `r ++ s ++ v` (v as 27/28 or 0/1) in the EIP-2098 compact form `(r, vs)`, unvalidated.
+pub fn compact(signature: &[u8]) -> (B256, B256) {
+    let r = B256::from_slice(&signature[..32]);
+    let mut vs = B256::from_slice(&signature[32..64]);
+    if signature[64] % 27 == 1 {
+        vs.0[0] |= 0x80;
+    }
+    (r, vs)
 }

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The project's test command (the README's): installs what the build needs, builds the
+# deployable contract and fails above the Stylus size limit, checks that the exported ABI and
+# the multiplier reference fixture are fresh, then runs every test in the workspace.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "toolchain"
+rustup target add wasm32-unknown-unknown 2>&1 | grep -v "is up to date" || true
+cargo --version
+command -v python3 >/dev/null || { echo "python3 is required (stdlib only)" >&2; exit 1; }
+
+step "contract artifact (normalise, strip, brotli 11, EF F0 00 00; fails above 24,576 bytes or on any float)"
+cargo run --locked --quiet --bin yellowstone -- build-contract
+
+step "exported ABI is fresh"
+scripts/export-abi.sh --check
+
+step "multiplier reference fixture is reproducible"
+python3 scripts/multiplier_reference.py --check
+
+step "tests"
+cargo test --locked --workspace
