@@ -91,7 +91,7 @@ interface IYellowstoneCompute {
 
     error SignatureInvalid();
 
-    error EpochNotIncreasing(uint64 epoch, uint64 lastEpoch);
+    error UnexpectedEpoch(uint64 epoch, uint64 expected);
 
     error CreditedDecreased(uint256 given, uint256 previous);
 
@@ -122,6 +122,8 @@ interface IYellowstoneCompute {
     error StakeLocked(uint64 lockEnd, uint64 now);
 
     error InsufficientStake(uint256 requested, uint256 staked);
+
+    error StakeBacksPayouts(uint256 requested, uint256 withdrawable, uint64 periodEnd);
 
     error ArithmeticOverflow();
 

@@ -47,11 +47,10 @@ impl YellowstoneCompute {
         let owed = cumulative - claimed;
         let remaining = self.cap_remaining(provider);
         if remaining.is_zero() {
-            let record = self.providers.get(provider);
             return Err(StakeCapReached {
                 provider,
-                paidThisPeriod: record.paid_in_period.get(),
-                stake: record.stake.get(),
+                paidThisPeriod: self.paid_this_period(provider),
+                stake: self.providers.get(provider).stake.get(),
             }
             .into());
         }
@@ -98,7 +97,7 @@ impl YellowstoneCompute {
     }
 
     /// The index of `provider`'s current stake-cap period, counted from its registration.
-    fn current_period(&self, provider: Address) -> u64 {
+    pub(crate) fn current_period(&self, provider: Address) -> u64 {
         period_index(
             self.providers
                 .get(provider)
@@ -110,7 +109,7 @@ impl YellowstoneCompute {
     }
 
     /// Wei paid to `provider` in its current period (zero once a new period has begun).
-    fn paid_this_period(&self, provider: Address) -> U256 {
+    pub(crate) fn paid_this_period(&self, provider: Address) -> U256 {
         let record = self.providers.get(provider);
         if record.cap_period.get().saturating_to::<u64>() == self.current_period(provider) {
             record.paid_in_period.get()

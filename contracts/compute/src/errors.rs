@@ -109,7 +109,7 @@ compute_errors! {
     SignatureMalformed {},
     SignatureHighS {},
     SignatureInvalid {},
-    EpochNotIncreasing { epoch, lastEpoch },
+    UnexpectedEpoch { epoch, expected },
     CreditedDecreased { given, previous },
     BootstrapDecreased { given, previous },
     DailyCapExceeded { day, creditedToday, cap },
@@ -125,6 +125,7 @@ compute_errors! {
     LockEndTooEarly { lockEnd, minimum },
     StakeLocked { lockEnd, now },
     InsufficientStake { requested, staked },
+    StakeBacksPayouts { requested, withdrawable, periodEnd },
     ArithmeticOverflow {},
 }
 
@@ -166,7 +167,7 @@ mod tests {
     #[test]
     fn every_error_encodes_exactly_as_solidity_would() {
         let samples = samples();
-        assert_eq!(samples.len(), 29, "one sample per error in errors.sol");
+        assert_eq!(samples.len(), 30, "one sample per error in errors.sol");
         for (err, expected) in samples {
             assert_eq!(Vec::<u8>::from(err.clone()), expected, "{err:?}");
         }

@@ -260,7 +260,8 @@ impl YellowstoneCompute {
         self.extend_lock(new_end)
     }
 
-    /// Returns `amount` of the caller's stake, once its lock has ended.
+    /// Returns `amount` of the caller's stake, once its lock has ended; within a 365-day period
+    /// the stake may not fall below what the provider was paid in it.
     pub fn withdraw(&mut self, amount: U256) -> Result<(), ComputeError> {
         self.withdraw_stake(amount)
     }

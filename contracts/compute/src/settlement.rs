@@ -1,7 +1,7 @@
 //! Epoch roots: a router's signed commitment to every provider's cumulative earnings.
 //!
 //! A root is accepted when its EIP-712 signature recovers (through the `ecrecover`
-//! precompile) to an authorised router, its epoch number is above the last one, neither
+//! precompile) to an authorised router, its epoch number is the last one plus one, neither
 //! cumulative total went down, and the credit it adds fits the day's cap, the day's bootstrap
 //! limit and the funds ever received.
 
@@ -44,13 +44,11 @@ impl YellowstoneCompute {
         if !self.routers.get(router) {
             return Err(UnknownRouter { router }.into());
         }
-        let last = self.epoch.get().saturating_to::<u64>();
-        if epoch <= last {
-            return Err(EpochNotIncreasing {
-                epoch,
-                lastEpoch: last,
-            }
-            .into());
+        // Consecutive, not merely increasing: a stolen key cannot jump to the last epoch number
+        // and freeze settlement, and a mirror can tell it has every root.
+        let expected = self.epoch.get().saturating_to::<u64>().saturating_add(1);
+        if epoch != expected {
+            return Err(UnexpectedEpoch { epoch, expected }.into());
         }
         let previous = self.cumulative_credited.get();
         let credit = cumulative_credited

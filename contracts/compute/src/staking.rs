@@ -4,7 +4,7 @@
 use alloy_primitives::{aliases::U64, Address, U256};
 use alloy_sol_types::SolEvent;
 use stylus_sdk::prelude::*;
-use yellowstone_protocol::{abi::*, math::div, multiplier::power_multiplier, WAD};
+use yellowstone_protocol::{abi::*, math::div, multiplier::power_multiplier, time::PERIOD, WAD};
 
 use crate::{
     errors::{add, ComputeError, Word},
@@ -119,6 +119,19 @@ impl YellowstoneCompute {
             return Err(InsufficientStake {
                 requested: amount,
                 staked,
+            }
+            .into());
+        }
+        // The stake backs this period's payouts until the period ends: otherwise restaking a
+        // payout and withdrawing at once would lift the cap without limit.
+        let withdrawable = staked.saturating_sub(self.paid_this_period(provider));
+        if amount > withdrawable {
+            let origin = record.registered_at.get().saturating_to::<u64>();
+            let periods = self.current_period(provider).saturating_add(1);
+            return Err(StakeBacksPayouts {
+                requested: amount,
+                withdrawable,
+                periodEnd: origin.saturating_add(periods.saturating_mul(PERIOD)),
             }
             .into());
         }

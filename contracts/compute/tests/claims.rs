@@ -376,3 +376,59 @@ fn a_provider_that_withdrew_its_whole_stake_can_be_paid_nothing() {
     let err = expect_err!(w.claim(ALICE, &tree, ALICE), StakeCapReached);
     assert_eq!((err.paidThisPeriod, err.stake), (U256::ZERO, U256::ZERO));
 }
+
+#[test]
+fn restaking_a_payout_cannot_lift_the_cap_because_the_stake_backs_the_period() {
+    // 100 MOR staked, 2,000 MOR proven: claim 100, restake it, claim 100 more... The stake
+    // grows with every round, but none of it may leave before the period ends, so within a
+    // period a provider never holds more than its stake's worth of payouts outside the stake.
+    let mut w = World::deploy();
+    w.fund(FUNDER, mor(1_000_000)).unwrap();
+    let now = w.now();
+    w.stake(ALICE, mor(100), now).unwrap();
+    let tree = Tree::new(&[
+        Leaf::new(ALICE, mor(2_000), U256::ZERO),
+        Leaf::new(BOB, mor(1), U256::ZERO),
+    ]);
+    w.commit_tree(1, &tree).unwrap();
+    w.claim_paying(ALICE, &tree, ALICE, mor(100));
+    w.stake(ALICE, mor(100), now).unwrap();
+    w.claim_paying(ALICE, &tree, ALICE, mor(100));
+    let err = expect_err!(w.withdraw(ALICE, mor(200)), StakeBacksPayouts);
+    assert_eq!(
+        (err.requested, err.withdrawable, err.periodEnd),
+        (mor(200), U256::ZERO, DEPLOY_TIME + YEAR)
+    );
+    // Once the period is over the stake is free again.
+    w.set_time(DEPLOY_TIME + YEAR);
+    w.withdraw(ALICE, mor(200)).unwrap();
+}
+
+#[test]
+fn the_part_of_a_stake_above_this_periods_payouts_may_leave_after_the_lock() {
+    let mut w = World::deploy();
+    w.fund(FUNDER, mor(1_000_000)).unwrap();
+    w.stake(ALICE, mor(100), DEPLOY_TIME + DAY).unwrap();
+    let tree = Tree::new(&[
+        Leaf::new(ALICE, mor(30), U256::ZERO),
+        Leaf::new(BOB, mor(1), U256::ZERO),
+    ]);
+    w.commit_tree(1, &tree).unwrap();
+    w.claim_paying(ALICE, &tree, ALICE, mor(30));
+    w.advance_days(1);
+    let err = expect_err!(w.withdraw(ALICE, mor(71)), StakeBacksPayouts);
+    assert_eq!(err.withdrawable, mor(70));
+    w.withdraw(ALICE, mor(70)).unwrap();
+    assert_eq!(w.provider(ALICE).stake, mor(30));
+}
+
+#[test]
+fn stake_cap_reached_reports_this_periods_payments_not_a_past_periods() {
+    let (mut w, tree) = capped();
+    w.claim_paying(ALICE, &tree, ALICE, mor(100));
+    // Two periods later, with the lock over, Alice takes her whole stake back.
+    w.set_time(DEPLOY_TIME + 2 * YEAR);
+    w.withdraw(ALICE, mor(100)).unwrap();
+    let err = expect_err!(w.claim(ALICE, &tree, ALICE), StakeCapReached);
+    assert_eq!((err.paidThisPeriod, err.stake), (U256::ZERO, U256::ZERO));
+}

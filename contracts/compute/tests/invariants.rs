@@ -223,6 +223,18 @@ impl Model {
         (now - p.registered_at.unwrap()) / YEAR
     }
 
+    /// What `p` has been paid in the stake-cap period `now` falls in.
+    fn paid_now(p: &ProviderModel, now: u64) -> U256 {
+        match p.registered_at {
+            Some(_) => p
+                .paid_in_period
+                .get(&Model::period(p, now))
+                .copied()
+                .unwrap_or_default(),
+            None => U256::ZERO,
+        }
+    }
+
     fn tree(&self) -> Tree {
         Tree::new(
             &PROVIDERS
@@ -327,8 +339,8 @@ fn run(ops: Vec<Op>) {
                 };
                 let new_credited = m.credited + work_new;
                 let new_bootstrap = m.bootstrap + bootstrap_new;
-                let expected = if m.epoch.is_some_and(|last| epoch <= last) {
-                    Err("EpochNotIncreasing")
+                let expected = if epoch != m.epoch.unwrap_or(0) + 1 {
+                    Err("UnexpectedEpoch")
                 } else if credited_today + total_new > cap {
                     Err("DailyCapExceeded")
                 } else if !bootstrap_new.is_zero() && limit.is_zero() {
@@ -481,6 +493,8 @@ fn run(ops: Vec<Op>) {
                     Err("StakeLocked")
                 } else if amount > p.stake {
                     Err("InsufficientStake")
+                } else if amount > p.stake - Model::paid_now(&p, now) {
+                    Err("StakeBacksPayouts")
                 } else {
                     Ok(())
                 };
@@ -521,6 +535,14 @@ fn check_invariants(w: &World, m: &Model, op: &Op) {
         (m.funded, m.credited, m.bootstrap, m.claimed, m.staked),
         "after {op:?}: totals"
     );
+    // The stake always backs what was paid in the current period: never paid above the cap,
+    // even by restaking a payout and withdrawing it.
+    for (address, p) in &m.providers {
+        assert!(
+            Model::paid_now(p, w.now()) <= p.stake,
+            "after {op:?}: {address} was paid more this period than its stake"
+        );
+    }
     // Solvency: the contract holds everything funded and staked, minus what it paid out.
     assert_eq!(
         w.chain.token_balance(CONTRACT),

@@ -338,3 +338,13 @@ fn every_outgoing_transfer_comes_from_a_claim_or_a_withdrawal() {
     }
     assert_eq!(senders_of_transfers, vec!["claim", "withdraw"]);
 }
+
+#[test]
+fn a_pause_stops_commits_and_claims_but_never_traps_a_stake() {
+    let mut w = World::deploy();
+    w.stake(ALICE, mor(10), DEPLOY_TIME + DAY).unwrap();
+    w.tx(OWNER, |c| c.pause()).unwrap();
+    w.advance_days(1);
+    w.withdraw(ALICE, mor(10)).unwrap();
+    assert_eq!(w.provider(ALICE).stake, U256::ZERO);
+}

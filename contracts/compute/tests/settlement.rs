@@ -64,12 +64,12 @@ fn the_signer_is_recovered_through_the_ecrecover_precompile() {
 #[test]
 fn a_committed_epoch_is_announced() {
     let mut w = funded();
-    w.commit(7, root(7), mor(300), mor(20)).unwrap();
+    w.commit(1, root(7), mor(300), mor(20)).unwrap();
     let event = w.tx_event::<EpochCommitted>();
     assert_eq!(
         event,
         EpochCommitted {
-            epoch: 7,
+            epoch: 1,
             router: w.router_address(),
             root: root(7),
             cumulativeCredited: mor(300),
@@ -79,7 +79,7 @@ fn a_committed_epoch_is_announced() {
         }
     );
     let (topics, _) = w.tx_logs().pop().unwrap();
-    assert_eq!(topics[1], B256::from(U256::from(7)), "the epoch is indexed");
+    assert_eq!(topics[1], B256::from(U256::from(1)), "the epoch is indexed");
     assert_eq!(
         topics[2],
         B256::left_padding_from(w.router_address().as_slice()),
@@ -284,23 +284,37 @@ fn a_signature_real_recovery_rejects_is_invalid() {
 // ---- epochs and cumulative totals ----------------------------------------------------------
 
 #[test]
-fn epochs_strictly_increase() {
+fn epochs_are_consecutive() {
     let mut w = funded();
-    w.commit(5, root(5), mor(1), U256::ZERO).unwrap();
-    let err = expect_err!(w.commit(5, root(6), mor(2), U256::ZERO), EpochNotIncreasing);
-    assert_eq!((err.epoch, err.lastEpoch), (5, 5));
-    let err = expect_err!(w.commit(4, root(6), mor(2), U256::ZERO), EpochNotIncreasing);
-    assert_eq!((err.epoch, err.lastEpoch), (4, 5));
-    w.commit(6, root(6), mor(2), U256::ZERO).unwrap();
-    w.commit(1_000, root(7), mor(3), U256::ZERO).unwrap();
-    assert_eq!(w.epoch(), 1_000, "epochs may skip numbers");
+    w.commit(1, root(1), mor(1), U256::ZERO).unwrap();
+    let err = expect_err!(w.commit(1, root(2), mor(2), U256::ZERO), UnexpectedEpoch);
+    assert_eq!(
+        (err.epoch, err.expected),
+        (1, 2),
+        "a replayed or repeated epoch"
+    );
+    let err = expect_err!(w.commit(3, root(3), mor(2), U256::ZERO), UnexpectedEpoch);
+    assert_eq!((err.epoch, err.expected), (3, 2), "no epoch may be skipped");
+    w.commit(2, root(2), mor(2), U256::ZERO).unwrap();
+    assert_eq!(w.epoch(), 2);
 }
 
 #[test]
 fn epochs_are_numbered_from_one() {
     let mut w = funded();
-    let err = expect_err!(w.commit(0, root(1), mor(1), U256::ZERO), EpochNotIncreasing);
-    assert_eq!((err.epoch, err.lastEpoch), (0, 0));
+    let err = expect_err!(w.commit(0, root(1), mor(1), U256::ZERO), UnexpectedEpoch);
+    assert_eq!((err.epoch, err.expected), (0, 1));
+    w.commit(1, root(1), mor(1), U256::ZERO).unwrap();
+}
+
+#[test]
+fn a_stolen_key_cannot_freeze_settlement_with_the_last_epoch_number() {
+    let mut w = funded();
+    let err = expect_err!(
+        w.commit(u64::MAX, root(1), mor(1), U256::ZERO),
+        UnexpectedEpoch
+    );
+    assert_eq!(err.expected, 1);
     w.commit(1, root(1), mor(1), U256::ZERO).unwrap();
 }
 

@@ -28,8 +28,8 @@ error SignatureMalformed();
 error SignatureHighS();
 /// ecrecover found no signer for the signature.
 error SignatureInvalid();
-/// Epochs must strictly increase.
-error EpochNotIncreasing(uint64 epoch, uint64 lastEpoch);
+/// Epochs are consecutive from 1: the next root must be epoch `expected` (the last one + 1).
+error UnexpectedEpoch(uint64 epoch, uint64 expected);
 /// The cumulative work credit of an epoch root is below the last one.
 error CreditedDecreased(uint256 given, uint256 previous);
 /// The cumulative bootstrap credit of an epoch root is below the last one.
@@ -54,11 +54,15 @@ error NothingToClaim(address provider, uint256 cumulative, uint256 claimed);
 error StakeCapReached(address provider, uint256 paidThisPeriod, uint256 stake);
 /// A claim would pay out more than the router has credited in total.
 error ClaimExceedsCredit(uint256 totalClaimed, uint256 totalCredited);
-/// A lock end must be later than `minimum` (now, and the current lock end).
+/// A lock end is too early: `stake` needs at least `minimum` (now, and the current lock end);
+/// `lockClaim` needs later than `minimum`.
 error LockEndTooEarly(uint64 lockEnd, uint64 minimum);
 /// Stake is locked until `lockEnd`.
 error StakeLocked(uint64 lockEnd, uint64 now);
 /// Withdrawal of `requested` exceeds the stake of `staked`.
 error InsufficientStake(uint256 requested, uint256 staked);
+/// The stake backs what the provider was paid this 365-day period: only `withdrawable` may
+/// leave before the period ends at `periodEnd`.
+error StakeBacksPayouts(uint256 requested, uint256 withdrawable, uint64 periodEnd);
 /// An amount would overflow 256 bits.
 error ArithmeticOverflow();

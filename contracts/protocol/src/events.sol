@@ -15,8 +15,8 @@ event LockExtended(address indexed provider, uint64 lockStart, uint64 lockEnd, u
 event Withdrawn(address indexed provider, uint256 amount, uint256 stake);
 /// A router-signed epoch root was accepted; `creditedToday` includes this epoch's credit.
 event EpochCommitted(uint64 indexed epoch, address indexed router, bytes32 root, uint256 cumulativeCredited, uint256 cumulativeBootstrap, uint64 day, uint256 creditedToday);
-/// `amount` MOR was paid to `provider` (on a call by `caller`); `deferred` more is proven but
-/// waits for the provider's stake cap to allow it.
+/// `amount` MOR was paid to `provider` (on a call by `caller`), bringing everything paid to this
+/// provider to `totalClaimed`; `deferred` more is proven but waits for its stake cap.
 event Claimed(address indexed provider, address indexed caller, uint256 amount, uint256 totalClaimed, uint256 deferred);
 /// The owner authorised `router` to sign epoch roots.
 event RouterAuthorized(address indexed router);

@@ -16,7 +16,10 @@ What it does, in order (what `cargo stylus` does, without needing it installed):
     into <workspace>/target/stylus, a target directory of its own so that the Wasm build
     neither evicts the native build nor waits on its lock. The `contract` profile is release
     with opt-level \"z\", LTO, one codegen unit, panic = \"abort\" and stripped symbols:
-    Arbitrum charges and caps contracts by their bytes.
+    Arbitrum charges and caps contracts by their bytes. Two compiler flags are pinned for
+    every contract build: a lower LLVM inline threshold (25), which keeps one copy of
+    stylus-sdk's generic encoders instead of one per entry point, and --remap-path-prefix
+    for the registry and the workspace, so the bytes do not depend on where they live.
  2. Normalise: Wasm -> text -> Wasm. Rust 1.82+ writes every `call_indirect` with an overlong
     5-byte table index, valid only under the reference-types proposal, which Arbitrum's
     validator does not enable; re-encoding from text writes the canonical form (and drops the
@@ -36,7 +39,11 @@ check fails, or if the contract is over a limit.
 
 Requires the Wasm target: rustup target add wasm32-unknown-unknown";
 
-/// Options of `yellowstone build-contract`.
+/// Builds the compute contract into its deployable Stylus artifact and checks it against the limits.
+///
+/// The artifact is made the way `cargo stylus` makes it: normalised, stripped, brotli-11
+/// compressed Wasm behind the EF F0 00 00 prefix (the same Wasm; the brotli stream, a pure-Rust
+/// encoder's, can differ from cargo-stylus's by a few bytes).
 #[derive(Debug, clap::Args)]
 #[command(after_long_help = AFTER_LONG_HELP)]
 pub struct Args {
