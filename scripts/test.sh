@@ -12,8 +12,9 @@ rustup target add wasm32-unknown-unknown 2>&1 | grep -v "is up to date" || true
 cargo --version
 command -v python3 >/dev/null || { echo "python3 is required (stdlib only)" >&2; exit 1; }
 
-step "contract artifact (normalise, strip, brotli 11, EF F0 00 00; fails above 24,576 bytes or on any float)"
+step "contract artifacts (normalise, strip, brotli 11, EF F0 00 00; fail above 24,576 bytes or on any float)"
 cargo run --locked --quiet --bin yellowstone -- build-contract
+cargo run --locked --quiet --bin yellowstone -- build-contract --package yellowstone-mor-token
 
 step "exported ABI is fresh"
 scripts/export-abi.sh --check

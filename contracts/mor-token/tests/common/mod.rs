@@ -1,0 +1,168 @@
+//! The harness shared by the test files: the token deployed on a stylus-test `TestVM`, with
+//! transactions that roll back on a revert and typed event decoding.
+//!
+//! `TestVM` 0.10.10 writes storage straight through and keeps every log, even of a call that
+//! returns `Err`; [`Token::tx`] restores storage and drops the call's logs on `Err`, as the EVM
+//! does on a revert, so multi-step assertions see the chain's state.
+#![allow(dead_code)]
+
+use alloy_primitives::{address, Address, B256, U256};
+use alloy_sol_types::SolEvent;
+use stylus_sdk::testing::TestVM;
+use yellowstone_mor_token::{MorError, MorToken};
+
+/// The token's own address.
+pub const TOKEN: Address = address!("000000000000000000000000000000000000a0a0");
+/// The deployer.
+pub const DEPLOYER: Address = address!("00000000000000000000000000000000000000d0");
+/// Development accounts.
+pub const ALICE: Address = address!("000000000000000000000000000000000000a11c");
+pub const BOB: Address = address!("0000000000000000000000000000000000000b0b");
+pub const CAROL: Address = address!("000000000000000000000000000000000000ca01");
+/// Someone who holds nothing.
+pub const STRANGER: Address = address!("00000000000000000000000000000000000000f1");
+
+/// `n` whole MOR in wei.
+pub fn mor(n: u64) -> U256 {
+    U256::from(n) * U256::from(10u64).pow(U256::from(18))
+}
+
+/// An emitted log: topics and data.
+pub type Log = (Vec<B256>, Vec<u8>);
+
+/// The token on a `TestVM`, with the logs of every transaction that did not revert.
+pub struct Token {
+    pub vm: TestVM,
+    pub c: MorToken,
+    /// Logs of successful transactions.
+    logs: Vec<Log>,
+    /// Logs of the latest transaction (empty if it reverted).
+    tx_logs: Vec<Log>,
+}
+
+impl Token {
+    /// A `TestVM` with the token's address set and its constructor not yet run.
+    pub fn undeployed() -> Self {
+        let vm = TestVM::new();
+        vm.set_contract_address(TOKEN);
+        vm.set_chain_id(412_346);
+        let c = MorToken::from(&vm);
+        Self {
+            vm,
+            c,
+            logs: Vec::new(),
+            tx_logs: Vec::new(),
+        }
+    }
+
+    /// Deployed by [`DEPLOYER`], minting `amount_each` to every one of `holders`.
+    pub fn deploy(holders: &[Address], amount_each: U256) -> Self {
+        let mut t = Self::undeployed();
+        t.tx(DEPLOYER, |c| c.constructor(holders.to_vec(), amount_each))
+            .expect("deploys");
+        t
+    }
+
+    /// Alice, Bob and Carol hold 1,000 MOR each.
+    pub fn standard() -> Self {
+        Self::deploy(&[ALICE, BOB, CAROL], mor(1_000))
+    }
+
+    /// Runs one transaction from `sender`; on `Err`, storage and logs are rolled back.
+    pub fn tx<T>(
+        &mut self,
+        sender: Address,
+        f: impl FnOnce(&mut MorToken) -> Result<T, MorError>,
+    ) -> Result<T, MorError> {
+        self.vm.set_sender(sender);
+        let storage = self.vm.snapshot().storage;
+        let mark = self.vm.get_emitted_logs().len();
+        let result = f(&mut self.c);
+        if result.is_ok() {
+            self.tx_logs = self.vm.get_emitted_logs()[mark..].to_vec();
+            self.logs.extend(self.tx_logs.iter().cloned());
+        } else {
+            self.tx_logs.clear();
+            self.vm.clear_storage();
+            for (key, value) in storage {
+                self.vm.set_storage(key, value);
+            }
+        }
+        result
+    }
+
+    /// `transfer(to, value)` from `sender`.
+    pub fn transfer(
+        &mut self,
+        sender: Address,
+        to: Address,
+        value: U256,
+    ) -> Result<bool, MorError> {
+        self.tx(sender, |c| c.transfer(to, value))
+    }
+
+    /// `approve(spender, value)` from `sender`.
+    pub fn approve(
+        &mut self,
+        sender: Address,
+        spender: Address,
+        value: U256,
+    ) -> Result<bool, MorError> {
+        self.tx(sender, |c| c.approve(spender, value))
+    }
+
+    /// `transferFrom(from, to, value)` from `sender`.
+    pub fn transfer_from(
+        &mut self,
+        sender: Address,
+        from: Address,
+        to: Address,
+        value: U256,
+    ) -> Result<bool, MorError> {
+        self.tx(sender, |c| c.transfer_from(from, to, value))
+    }
+
+    pub fn balance(&self, who: Address) -> U256 {
+        self.c.balance_of(who)
+    }
+
+    pub fn allowance(&self, owner: Address, spender: Address) -> U256 {
+        self.c.allowance(owner, spender)
+    }
+
+    pub fn supply(&self) -> U256 {
+        self.c.total_supply()
+    }
+
+    /// Every log of every successful transaction.
+    pub fn logs(&self) -> &[Log] {
+        &self.logs
+    }
+
+    /// The logs of the latest transaction (none if it reverted).
+    pub fn tx_logs(&self) -> &[Log] {
+        &self.tx_logs
+    }
+
+    /// Every `E` emitted by successful transactions, decoded.
+    pub fn events<E: SolEvent>(&self) -> Vec<E> {
+        decode_all(&self.logs)
+    }
+
+    /// Every `E` the latest transaction emitted, decoded.
+    pub fn tx_events<E: SolEvent>(&self) -> Vec<E> {
+        decode_all(&self.tx_logs)
+    }
+}
+
+/// The logs whose first topic is `E`'s signature hash, decoded as `E` (a log that does not
+/// decode fails the test).
+pub fn decode_all<E: SolEvent>(logs: &[Log]) -> Vec<E> {
+    logs.iter()
+        .filter(|(topics, _)| topics.first() == Some(&E::SIGNATURE_HASH))
+        .map(|(topics, data)| {
+            E::decode_raw_log_validate(topics.iter().copied(), data)
+                .unwrap_or_else(|err| panic!("{} does not decode: {err}", E::SIGNATURE))
+        })
+        .collect()
+}

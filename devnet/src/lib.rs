@@ -1,0 +1,6 @@
+//! # yellowstone-devnet
+//!
+//! A local Arbitrum-like chain that executes the compiled Stylus programs themselves.
+#![deny(missing_docs)]
+
+pub mod activation;
