@@ -1,5 +1,6 @@
-//! The one place that turns a Stylus contract crate into its deployable artifact, exactly the
-//! way `cargo stylus` does it.
+//! The one place that turns a Stylus contract crate into its deployable artifact, with the
+//! steps and parameters `cargo stylus` uses (the Wasm is identical; the brotli stream of this
+//! pure-Rust encoder may differ from cargo-stylus's C brotli by a few bytes).
 //!
 //! Used by the `yellowstone build-contract` command, the local devnet, tests and deploy
 //! scripts, so that every one of them ships byte-for-byte the same code.
@@ -8,7 +9,8 @@
 //!
 //! 1. [`build`]: `cargo build --lib --profile contract --target wasm32-unknown-unknown -p <package>`
 //!    in a separate target directory (default `<workspace>/target/stylus`, so that a build
-//!    started from inside `cargo test` does not wait on the outer cargo's lock), then locate
+//!    started from inside `cargo test` does not wait on the outer cargo's lock), with the
+//!    pinned compiler flags of [`wasm_rustflags`], then locate
 //!    `<target_dir>/wasm32-unknown-unknown/contract/<lib_name>.wasm`.
 //! 2. [`process`]: turn that raw Wasm into an [`Artifact`]:
 //!    * **normalise** it by a Wasm → text → Wasm round trip ([`normalize`]; `wasmprinter` then
@@ -61,7 +63,7 @@ mod floats;
 mod wasm;
 
 pub use artifact::{process, Artifact, Limits, OutputPaths};
-pub use cargo::{build, build_artifact, workspace_root, BuildOptions, BuiltWasm};
+pub use cargo::{build, build_artifact, wasm_rustflags, workspace_root, BuildOptions, BuiltWasm};
 pub use error::{Error, FloatSite, FloatUse, Result, SizeKind};
 pub use floats::check_no_floats;
 pub use wasm::{
