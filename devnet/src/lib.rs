@@ -4,3 +4,5 @@
 #![deny(missing_docs)]
 
 pub mod activation;
+pub mod chain;
+pub mod stylus;

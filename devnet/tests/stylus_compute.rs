@@ -1,0 +1,478 @@
+//! The real compute contract artifact run through activation and the Stylus executor, against
+//! an in-memory chain (`TestApi`): storage per address, a MOR token that answers `true`, the
+//! `ecrecover` precompile with the real recovery, logs collected.
+
+use std::collections::{HashMap, HashSet};
+
+use alloy_primitives::{address, keccak256, uint, Address, Bytes, B256, U256};
+use alloy_signer::SignerSync;
+use alloy_signer_local::PrivateKeySigner;
+use alloy_sol_types::{sol, SolCall, SolError, SolEvent, SolValue};
+use yellowstone_devnet::activation::{activate, Program};
+use yellowstone_devnet::stylus::api::{
+    ApiError, CallKind, CallOutcome, CreateOutcome, EvmApi, EvmData,
+};
+use yellowstone_devnet::stylus::{execute, Outcome, Status};
+use yellowstone_protocol::eip712;
+
+sol!("../abi/IYellowstoneCompute.sol");
+
+sol! {
+    interface IERC20 {
+        function transfer(address to, uint256 amount) external returns (bool);
+        function transferFrom(address from, address to, uint256 amount) external returns (bool);
+    }
+}
+
+use IYellowstoneCompute as I;
+
+const MOR: Address = address!("00000000000000000000000000000000000000aa");
+const OWNER: Address = address!("00000000000000000000000000000000000000e0");
+const CONTRACT: Address = address!("0000000000000000000000000000000000c0de01");
+const STRANGER: Address = address!("00000000000000000000000000000000000000f1");
+const FUNDER: Address = address!("00000000000000000000000000000000000000f2");
+const ECRECOVER: Address = address!("0000000000000000000000000000000000000001");
+const CHAIN_ID: u64 = 42_161;
+const DAY: u64 = 86_400;
+const EMISSION_START_DAY: u64 = 19_761;
+const FIRST_DAY_EMISSION: U256 = uint!(3_456_000_000_000_000_000_000_U256);
+const DAILY_DECREASE: U256 = uint!(592_558_728_240_000_000_U256);
+const DEPLOY_DAY: u64 = 20_100;
+const GAS: u64 = 10_000_000;
+
+/// One MOR in wei.
+fn mor(n: u64) -> U256 {
+    U256::from(n) * U256::from(10u64).pow(U256::from(18))
+}
+
+fn artifact() -> Program {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../target/stylus/yellowstone_compute.br"
+    );
+    let code = std::fs::read(path).unwrap_or_else(|e| {
+        panic!(
+            "cannot read {path} ({e}): build the contract first with \
+             `cargo run --bin yellowstone -- build-contract`"
+        )
+    });
+    activate(&code).expect("the compute contract activates")
+}
+
+/// A contract call the program made.
+#[derive(Clone, Debug)]
+struct SeenCall {
+    kind: CallKind,
+    to: Address,
+    input: Vec<u8>,
+}
+
+/// The in-memory chain.
+#[derive(Default, Clone)]
+struct TestApi {
+    storage: HashMap<(Address, U256), B256>,
+    warm: HashSet<U256>,
+    current: Address,
+    calls: Vec<SeenCall>,
+    logs: Vec<(Vec<B256>, Bytes)>,
+    sstores: Vec<(U256, B256)>,
+}
+
+impl EvmApi for TestApi {
+    fn sload(&mut self, key: U256) -> (B256, u64) {
+        let gas = if self.warm.insert(key) { 2_100 } else { 100 };
+        (
+            self.storage
+                .get(&(self.current, key))
+                .copied()
+                .unwrap_or_default(),
+            gas,
+        )
+    }
+
+    fn sstore(&mut self, key: U256, value: B256) -> Result<u64, ApiError> {
+        self.sstores.push((key, value));
+        let old = self
+            .storage
+            .insert((self.current, key), value)
+            .unwrap_or_default();
+        // EIP-2929/2200, roughly: a fresh nonzero slot costs 20k, an update 2.9k, cold +2.1k.
+        let cold = if self.warm.insert(key) { 2_100 } else { 0 };
+        Ok(cold
+            + if old.is_zero() && !value.is_zero() {
+                20_000
+            } else {
+                2_900
+            })
+    }
+
+    fn call(
+        &mut self,
+        kind: CallKind,
+        to: Address,
+        input: &[u8],
+        gas: u64,
+        _value: U256,
+    ) -> CallOutcome {
+        self.calls.push(SeenCall {
+            kind,
+            to,
+            input: input.to_vec(),
+        });
+        if to == MOR {
+            return CallOutcome {
+                success: true,
+                output: true.abi_encode().into(),
+                gas_used: 30_000.min(gas),
+            };
+        }
+        if to == ECRECOVER {
+            let output = ecrecover(input);
+            return CallOutcome {
+                success: true,
+                output,
+                gas_used: 3_100,
+            };
+        }
+        CallOutcome {
+            success: true,
+            output: Bytes::new(),
+            gas_used: 2_600,
+        }
+    }
+
+    fn create(
+        &mut self,
+        _init: &[u8],
+        _value: U256,
+        _salt: Option<B256>,
+        _gas: u64,
+    ) -> CreateOutcome {
+        CreateOutcome {
+            address: None,
+            output: Bytes::new(),
+            gas_used: 32_000,
+        }
+    }
+
+    fn emit_log(&mut self, topics: Vec<B256>, data: Bytes) -> Result<(), ApiError> {
+        self.logs.push((topics, data));
+        Ok(())
+    }
+
+    fn account_balance(&mut self, _address: Address) -> (U256, u64) {
+        (U256::ZERO, 2_600)
+    }
+
+    fn account_code(&mut self, _address: Address) -> (Bytes, u64) {
+        (Bytes::new(), 2_600)
+    }
+
+    fn account_codehash(&mut self, _address: Address) -> (B256, u64) {
+        (B256::ZERO, 2_600)
+    }
+}
+
+/// What the `ecrecover` precompile returns for `input` (hash, v, r, s).
+fn ecrecover(input: &[u8]) -> Bytes {
+    let mut buf = [0u8; 128];
+    buf[..input.len().min(128)].copy_from_slice(&input[..input.len().min(128)]);
+    let hash = B256::from_slice(&buf[0..32]);
+    let v = U256::from_be_slice(&buf[32..64]);
+    let r = U256::from_be_slice(&buf[64..96]);
+    let s = U256::from_be_slice(&buf[96..128]);
+    if v != U256::from(27) && v != U256::from(28) {
+        return Bytes::new();
+    }
+    let sig = alloy_primitives::Signature::new(r, s, v == U256::from(28));
+    match sig.recover_address_from_prehash(&hash) {
+        Ok(a) => B256::left_padding_from(a.as_slice()).to_vec().into(),
+        Err(_) => Bytes::new(),
+    }
+}
+
+struct World {
+    program: Program,
+    api: TestApi,
+    now: u64,
+}
+
+impl World {
+    fn new() -> Self {
+        let api = TestApi {
+            current: CONTRACT,
+            ..Default::default()
+        };
+        World {
+            program: artifact(),
+            api,
+            now: DEPLOY_DAY * DAY + 3_600,
+        }
+    }
+
+    /// Sends `calldata` from `from`, rolling state and logs back unless it succeeds.
+    fn call(&mut self, from: Address, calldata: &[u8]) -> Outcome {
+        let data = EvmData {
+            chain_id: CHAIN_ID,
+            block_number: 1,
+            block_timestamp: self.now,
+            block_gas_limit: 32_000_000,
+            contract_address: CONTRACT,
+            msg_sender: from,
+            tx_origin: from,
+            tx_ink_price: 10_000,
+            ..Default::default()
+        };
+        let saved = self.api.clone();
+        self.api.warm.clear();
+        let out = execute(&self.program, &mut self.api, &data, calldata, GAS);
+        if out.status != Status::Success {
+            let calls = std::mem::take(&mut self.api.calls);
+            self.api = saved;
+            self.api.calls = calls;
+        }
+        out
+    }
+
+    fn ok(&mut self, from: Address, calldata: &[u8]) -> Vec<u8> {
+        let out = self.call(from, calldata);
+        assert_eq!(out.status, Status::Success, "{out:?}");
+        out.output
+    }
+
+    fn deployed() -> Self {
+        let mut w = World::new();
+        let out = w.call(OWNER, &constructor_calldata());
+        assert_eq!(out.status, Status::Success, "constructor: {out:?}");
+        w
+    }
+}
+
+fn constructor_calldata() -> Vec<u8> {
+    let mut data = keccak256("stylus_constructor()")[..4].to_vec();
+    data.extend(
+        (
+            MOR,
+            OWNER,
+            EMISSION_START_DAY,
+            FIRST_DAY_EMISSION,
+            DAILY_DECREASE,
+            DEPLOY_DAY,
+        )
+            .abi_encode_params(),
+    );
+    data
+}
+
+fn gas_used(out: &Outcome) -> u64 {
+    GAS - out.gas_left
+}
+
+#[test]
+fn constructor_then_owner() {
+    let mut w = World::deployed();
+    let out = w.ok(STRANGER, &I::ownerCall {}.abi_encode());
+    assert_eq!(I::ownerCall::abi_decode_returns(&out).unwrap(), OWNER);
+    let out = w.ok(STRANGER, &I::morCall {}.abi_encode());
+    assert_eq!(I::morCall::abi_decode_returns(&out).unwrap(), MOR);
+    // the constructor's state reached the chain through sstore
+    assert!(!w.api.sstores.is_empty());
+    assert!(w
+        .api
+        .storage
+        .values()
+        .any(|v| v.as_slice()[12..] == OWNER.0 .0));
+}
+
+#[test]
+fn constructor_runs_once() {
+    let mut w = World::deployed();
+    let out = w.call(OWNER, &constructor_calldata());
+    assert_eq!(out.status, Status::Revert, "{out:?}");
+}
+
+#[test]
+fn power_multiplier_is_exact() {
+    let mut w = World::deployed();
+    let s = 1_721_908_800u64;
+    let call = I::powerMultiplierCall {
+        start: U256::from(s + 100 * DAY),
+        end: U256::from(s + 400 * DAY),
+    };
+    let out = w.call(STRANGER, &call.abi_encode());
+    assert_eq!(out.status, Status::Success);
+    let m = I::powerMultiplierCall::abi_decode_returns(&out.output).unwrap();
+    assert_eq!(m, uint!(1744946883956739643_U256));
+    println!("powerMultiplier gas: {}", gas_used(&out));
+}
+
+#[test]
+fn fund_calls_the_token_and_emits_funded() {
+    let mut w = World::deployed();
+    w.api.calls.clear();
+    let out = w.call(FUNDER, &I::fundCall { amount: mor(100) }.abi_encode());
+    assert_eq!(out.status, Status::Success, "{out:?}");
+    println!("fund gas: {}", gas_used(&out));
+    let token_calls: Vec<_> = w.api.calls.iter().filter(|c| c.to == MOR).collect();
+    assert_eq!(token_calls.len(), 1);
+    assert_eq!(token_calls[0].kind, CallKind::Call);
+    let expected = IERC20::transferFromCall {
+        from: FUNDER,
+        to: CONTRACT,
+        amount: mor(100),
+    };
+    assert_eq!(token_calls[0].input, expected.abi_encode());
+    let (topics, data) = w.api.logs.last().expect("a log");
+    let log = alloy_primitives::Log::new(CONTRACT, topics.clone(), data.clone()).unwrap();
+    let funded = I::Funded::decode_log(&log).expect("Funded");
+    assert_eq!(funded.from, FUNDER);
+    assert_eq!(funded.amount, mor(100));
+    assert_eq!(funded.totalFunded, mor(100));
+}
+
+fn signed_commit(key: &PrivateKeySigner, epoch: u64, root: B256, credited: U256) -> Vec<u8> {
+    let digest = eip712::signing_hash(
+        eip712::domain_separator(CHAIN_ID, CONTRACT),
+        eip712::epoch_root_hash(epoch, root, credited, U256::ZERO),
+    );
+    let sig = key.sign_hash_sync(&digest).unwrap();
+    let parsed = eip712::Signature::parse(&sig.as_bytes()).unwrap();
+    let (r, vs) = parsed.compact();
+    I::commitEpochCall {
+        epoch,
+        root,
+        cumulative_credited: credited,
+        cumulative_bootstrap: U256::ZERO,
+        r,
+        vs,
+    }
+    .abi_encode()
+}
+
+#[test]
+fn commit_epoch_with_a_real_signature() {
+    let mut w = World::deployed();
+    w.ok(FUNDER, &I::fundCall { amount: mor(100) }.abi_encode());
+    let router = PrivateKeySigner::from_bytes(&B256::repeat_byte(0x11)).unwrap();
+    let stranger_key = PrivateKeySigner::from_bytes(&B256::repeat_byte(0x22)).unwrap();
+    let root = B256::repeat_byte(7);
+
+    // not yet authorised: a revert carrying UnknownRouter(router)
+    let commit = signed_commit(&router, 1, root, mor(1));
+    let out = w.call(STRANGER, &commit);
+    assert_eq!(out.status, Status::Revert, "{out:?}");
+    let expected = I::UnknownRouter {
+        router: router.address(),
+    }
+    .abi_encode();
+    assert_eq!(out.output, expected);
+    assert!(out.gas_left > 0);
+    println!(
+        "commitEpoch (reverted, UnknownRouter) gas: {}",
+        gas_used(&out)
+    );
+
+    let out = w.call(
+        OWNER,
+        &I::authorizeRouterCall {
+            router: router.address(),
+        }
+        .abi_encode(),
+    );
+    assert_eq!(out.status, Status::Success, "{out:?}");
+    println!("authorizeRouter gas: {}", gas_used(&out));
+
+    w.api.calls.clear();
+    let out = w.call(STRANGER, &commit);
+    assert_eq!(out.status, Status::Success, "{out:?}");
+    println!("commitEpoch gas: {}", gas_used(&out));
+    assert!(w
+        .api
+        .calls
+        .iter()
+        .any(|c| c.to == ECRECOVER && c.kind == CallKind::Static));
+    let (topics, data) = w.api.logs.last().expect("a log");
+    let log = alloy_primitives::Log::new(CONTRACT, topics.clone(), data.clone()).unwrap();
+    let committed = I::EpochCommitted::decode_log(&log).expect("EpochCommitted");
+    assert_eq!(committed.epoch, 1);
+    assert_eq!(committed.router, router.address());
+    assert_eq!(committed.root, root);
+
+    let out = w.ok(STRANGER, &I::latestEpochCall {}.abi_encode());
+    let latest = I::latestEpochCall::abi_decode_returns(&out).unwrap();
+    assert_eq!(latest._0, 1);
+    assert_eq!(latest._1, root);
+
+    // a signature by another key is refused the same way
+    let forged = signed_commit(&stranger_key, 2, root, mor(2));
+    let out = w.call(STRANGER, &forged);
+    assert_eq!(out.status, Status::Revert);
+    assert_eq!(
+        out.output,
+        I::UnknownRouter {
+            router: stranger_key.address()
+        }
+        .abi_encode()
+    );
+}
+
+#[test]
+fn running_out_of_ink_fails_and_consumes_all_gas() {
+    let mut w = World::deployed();
+    let data = EvmData {
+        contract_address: CONTRACT,
+        chain_id: CHAIN_ID,
+        ..Default::default()
+    };
+    let call = I::powerMultiplierCall {
+        start: U256::from(1),
+        end: U256::from(400 * DAY),
+    };
+    // enough for the entry cost (24,192 gas with the 17-page footprint), not for the run
+    let out = execute(&w.program, &mut w.api, &data, &call.abi_encode(), 27_000);
+    assert!(
+        matches!(out.status, Status::Failure(ref r) if r.contains("out of ink")),
+        "{out:?}"
+    );
+    assert_eq!(out.gas_left, 0);
+    // not even enough for the entry cost
+    let out = execute(&w.program, &mut w.api, &data, &call.abi_encode(), 20_000);
+    assert!(matches!(out.status, Status::Failure(_)));
+    assert_eq!(out.gas_left, 0);
+}
+
+#[test]
+fn unknown_selector_reverts() {
+    let mut w = World::deployed();
+    let out = w.call(STRANGER, &[0xde, 0xad, 0xbe, 0xef]);
+    assert_eq!(out.status, Status::Revert, "{out:?}");
+}
+
+#[test]
+fn entry_cost_is_reported() {
+    let w = World::new();
+    let pages = w.program.info.memory_initial_pages;
+    let memory = yellowstone_devnet::stylus::ink::MemoryModel::default().gas_cost(pages, 0, 0);
+    println!(
+        "footprint {pages} pages: memory {memory} gas, entry {} gas",
+        memory + 9_184
+    );
+}
+
+#[test]
+fn timing_of_cached_calls() {
+    let mut w = World::deployed();
+    let call = I::powerMultiplierCall {
+        start: U256::from(1_721_908_800u64),
+        end: U256::from(1_721_908_800u64 + 400 * DAY),
+    }
+    .abi_encode();
+    let start = std::time::Instant::now();
+    for _ in 0..20 {
+        assert_eq!(w.call(STRANGER, &call).status, Status::Success);
+    }
+    println!(
+        "powerMultiplier, cached module: {:?} per call",
+        start.elapsed() / 20
+    );
+}
