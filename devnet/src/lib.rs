@@ -5,4 +5,5 @@
 
 pub mod activation;
 pub mod chain;
+pub mod rpc;
 pub mod stylus;

@@ -1,7 +1,7 @@
 //! The one place where revm is configured and run. Every execution (mined transactions,
-//! `eth_call`, gas estimation) goes through `transact`, so Stylus dispatch is wired in here:
-//! replace `build_mainnet()` by an `Evm` whose precompile provider routes `EF F0 00` code to the
-//! Wasm executor (the provider must be pinned to [`ChainContext`]).
+//! `eth_call`, gas estimation) goes through `transact`, which builds an `Evm` whose precompile
+//! provider ([`super::stylus::StylusPrecompiles`], pinned to [`ChainContext`]) routes `EF F0 00`
+//! code to the Wasm executor and serves ArbWasm at `0x71` besides Ethereum's precompiles.
 
 use std::convert::Infallible;
 
@@ -11,9 +11,13 @@ use revm::{
     context_interface::result::ResultAndState,
     database::{CacheDB, EmptyDB},
     database_interface::WrapDatabaseRef,
+    handler::{instructions::EthInstructions, EthFrame},
+    interpreter::interpreter::EthInterpreter,
     primitives::hardfork::SpecId,
-    ExecuteEvm, MainBuilder, MainContext,
+    ExecuteEvm, MainContext,
 };
+
+use super::stylus::{StylusPrecompiles, StylusRuntime};
 
 /// The state database: revm's in-memory cache over an empty backing store.
 pub type StateDb = CacheDB<EmptyDB>;
@@ -66,9 +70,11 @@ pub(crate) fn block_env(number: u64, timestamp: u64) -> BlockEnv {
     }
 }
 
-/// Runs `tx` over `db` without changing it; returns the result and the state changes.
+/// Runs `tx` over `db` without changing it; returns the result and the state changes. Stylus
+/// programs run with `stylus`'s caches.
 pub(crate) fn transact(
     db: &StateDb,
+    stylus: &StylusRuntime,
     cfg: CfgEnv,
     block: BlockEnv,
     tx: TxEnv,
@@ -77,6 +83,16 @@ pub(crate) fn transact(
         .with_cfg(cfg)
         .with_block(block)
         .with_ref_db(db);
-    let mut evm = context.build_mainnet();
+    let mut evm: revm::context::Evm<
+        ChainContext<'_>,
+        (),
+        EthInstructions<EthInterpreter, ChainContext<'_>>,
+        StylusPrecompiles<'_>,
+        EthFrame<EthInterpreter>,
+    > = revm::context::Evm::new(
+        context,
+        EthInstructions::new_mainnet_with_spec(SPEC),
+        StylusPrecompiles::new(stylus),
+    );
     evm.transact(tx)
 }

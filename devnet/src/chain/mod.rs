@@ -7,17 +7,20 @@
 //! memory proportional to `blocks x state size` — a few kilobytes per block for a devnet
 //! holding a handful of contracts, fine for test and demo sessions, not for millions of blocks.
 //!
-//! Execution runs on revm (see [`evm`]), which is where Stylus dispatch is to be wired.
+//! Execution runs on revm (see [`evm`]); Stylus programs (code starting `EF F0 00`) run in the
+//! Wasm executor and are deployed and activated as on Arbitrum (see [`stylus`]).
 
 mod accounts;
 mod clock;
 mod error;
 pub mod evm;
+pub mod stylus;
 mod types;
 
 pub use accounts::{DevAccount, DEV_ACCOUNTS, DEV_BALANCE, DEV_MNEMONIC};
 pub use error::ChainError;
 pub use evm::{BASE_FEE, BENEFICIARY, BLOCK_GAS_LIMIT, SPEC};
+pub use stylus::{stylus_constructor_selector, stylus_deploy_init_code, ARB_WASM, STYLUS_VERSION};
 pub use types::{Block, BlockTag, CallRequest, LogEntry, LogFilter, Receipt, TransactionRecord};
 
 use std::{collections::HashMap, sync::Arc};
@@ -73,6 +76,8 @@ pub struct Chain {
     snapshots: HashMap<u64, Snapshot>,
     /// The id the next snapshot gets.
     next_snapshot: u64,
+    /// Stylus caches: compiled modules and decoded programs by code hash.
+    stylus: Arc<stylus::StylusRuntime>,
 }
 
 impl Default for Chain {
@@ -100,6 +105,13 @@ impl Chain {
                 },
             );
         }
+        // ArbWasm holds code 0xFE as Arbitrum's precompiles do; its storage records activations.
+        state.insert_account_info(
+            ARB_WASM,
+            AccountInfo::from_bytecode(revm::bytecode::Bytecode::new_raw(Bytes::from_static(&[
+                0xFE,
+            ]))),
+        );
         let clock = Clock::default();
         let header = Header {
             parent_hash: B256::ZERO,
@@ -130,6 +142,7 @@ impl Chain {
             clock,
             snapshots: HashMap::new(),
             next_snapshot: 0,
+            stylus: Arc::default(),
         }
     }
 
@@ -339,7 +352,8 @@ impl Chain {
         cfg.disable_base_fee = true;
         let header = &self.blocks[number as usize].header;
         let block_env = evm::block_env(number, header.timestamp);
-        let outcome = evm::transact(state, cfg, block_env, tx).map_err(|e| rejection(caller, e))?;
+        let outcome = evm::transact(state, &self.stylus, cfg, block_env, tx)
+            .map_err(|e| rejection(caller, e))?;
         Ok(outcome.result)
     }
 
@@ -447,8 +461,14 @@ impl Chain {
         let timestamp = self.clock.peek(parent.timestamp());
         let block_env = evm::block_env(number, timestamp);
         let latest = self.states[self.states.len() - 1].clone();
-        let outcome = evm::transact(&latest, evm::cfg(self.chain_id), block_env, tx)
-            .map_err(|e| rejection(from, e))?;
+        let outcome = evm::transact(
+            &latest,
+            &self.stylus,
+            evm::cfg(self.chain_id),
+            block_env,
+            tx,
+        )
+        .map_err(|e| rejection(from, e))?;
 
         let mut state = StateDb::clone(&latest);
         state.commit(outcome.state);

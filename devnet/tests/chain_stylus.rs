@@ -1,0 +1,562 @@
+//! Stylus programs inside the chain, through signed transactions: the real MOR token and
+//! compute contract deployed as `cargo stylus deploy` does (CREATE returning the compressed
+//! program, `activateProgram` on ArbWasm, the constructor), then calls between them.
+
+use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
+use alloy_eips::eip2718::Encodable2718;
+use alloy_primitives::{keccak256, uint, Address, Bytes, TxKind, B256, U256};
+use alloy_signer::SignerSync;
+use alloy_signer_local::PrivateKeySigner;
+use alloy_sol_types::{sol, SolCall, SolError, SolEvent, SolValue};
+use yellowstone_devnet::chain::{
+    stylus::{activate_program_selector, program_not_activated_error},
+    stylus_constructor_selector, stylus_deploy_init_code, BlockTag, CallRequest, Chain, ChainError,
+    Receipt, ARB_WASM, DEFAULT_CHAIN_ID, DEV_ACCOUNTS,
+};
+
+sol!("../abi/IYellowstoneCompute.sol");
+
+sol! {
+    interface IERC20 {
+        function balanceOf(address account) external view returns (uint256);
+        function approve(address spender, uint256 value) external returns (bool);
+        function allowance(address owner, address spender) external view returns (uint256);
+        event Transfer(address indexed from, address indexed to, uint256 value);
+    }
+    interface IArbWasm {
+        function activateProgram(address program) external payable returns (uint16 version, uint256 dataFee);
+    }
+}
+
+use IYellowstoneCompute as I;
+
+const GWEI: u128 = 1_000_000_000;
+const DAY: u64 = 86_400;
+const S: u64 = 1_721_908_800;
+
+fn mor(n: u64) -> U256 {
+    U256::from(n) * U256::from(10u64).pow(U256::from(18))
+}
+
+fn artifact(name: &str, package: &str) -> Vec<u8> {
+    let path = format!("{}/../target/stylus/{name}.br", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|e| {
+        panic!(
+            "cannot read {path} ({e}): build the contract first with \
+             `cargo run --bin yellowstone -- build-contract{package}`"
+        )
+    })
+}
+
+fn compute_code() -> Vec<u8> {
+    artifact("yellowstone_compute", "")
+}
+
+fn mor_code() -> Vec<u8> {
+    artifact("yellowstone_mor_token", " --package yellowstone-mor-token")
+}
+
+fn address_of(account: usize) -> Address {
+    DEV_ACCOUNTS[account].address
+}
+
+/// Signs and sends a transaction from dev account `account`; returns its receipt.
+fn send(chain: &mut Chain, account: usize, to: TxKind, input: Vec<u8>) -> Receipt {
+    let nonce = chain.nonce(address_of(account), BlockTag::Latest).unwrap();
+    let tx = TxEip1559 {
+        chain_id: DEFAULT_CHAIN_ID,
+        nonce,
+        gas_limit: 30_000_000,
+        max_fee_per_gas: GWEI,
+        max_priority_fee_per_gas: 0,
+        to,
+        value: U256::ZERO,
+        access_list: Default::default(),
+        input: input.into(),
+    };
+    let signer = PrivateKeySigner::from_bytes(&DEV_ACCOUNTS[account].private_key).unwrap();
+    let signature = signer.sign_hash_sync(&tx.signature_hash()).unwrap();
+    let raw = TxEnvelope::from(tx.into_signed(signature)).encoded_2718();
+    let hash = chain.send_raw_transaction(&raw).unwrap();
+    chain.receipt(hash).unwrap().clone()
+}
+
+fn ok(chain: &mut Chain, account: usize, to: Address, input: Vec<u8>) -> Receipt {
+    let receipt = send(chain, account, TxKind::Call(to), input);
+    assert!(receipt.status, "transaction failed: {receipt:?}");
+    receipt
+}
+
+fn call(chain: &Chain, to: Address, data: Vec<u8>) -> Result<Bytes, ChainError> {
+    chain.call(
+        &CallRequest {
+            from: Some(address_of(0)),
+            to: Some(to),
+            data: data.into(),
+            ..CallRequest::default()
+        },
+        BlockTag::Latest,
+    )
+}
+
+/// Deploys `code` with a CREATE whose init code returns it; returns the address.
+fn deploy(chain: &mut Chain, account: usize, code: &[u8]) -> Address {
+    let receipt = send(
+        chain,
+        account,
+        TxKind::Create,
+        stylus_deploy_init_code(code),
+    );
+    assert!(receipt.status, "deployment failed: {receipt:?}");
+    let address = receipt.contract_address.unwrap();
+    assert_eq!(
+        chain.code(address, BlockTag::Latest).unwrap().as_ref(),
+        code
+    );
+    address
+}
+
+fn activate(chain: &mut Chain, account: usize, program: Address) -> Receipt {
+    let receipt = ok(
+        chain,
+        account,
+        ARB_WASM,
+        IArbWasm::activateProgramCall { program }.abi_encode(),
+    );
+    let out = IArbWasm::activateProgramCall::abi_decode_returns(&receipt.output).unwrap();
+    assert_eq!(out.version, 1);
+    assert_eq!(out.dataFee, U256::ZERO);
+    receipt
+}
+
+/// Calls the stylus-sdk constructor with ABI-encoded `args`.
+fn construct(chain: &mut Chain, account: usize, program: Address, args: Vec<u8>) -> Receipt {
+    let mut data = stylus_constructor_selector().to_vec();
+    data.extend_from_slice(&args);
+    ok(chain, account, program, data)
+}
+
+struct World {
+    chain: Chain,
+    mor: Address,
+    compute: Address,
+}
+
+fn today(chain: &Chain) -> u64 {
+    chain.latest_block().timestamp() / DAY
+}
+
+fn world() -> World {
+    let mut chain = Chain::new();
+    let holders: Vec<Address> = DEV_ACCOUNTS.iter().map(|a| a.address).collect();
+    let mor_token = deploy(&mut chain, 0, &mor_code());
+    activate(&mut chain, 0, mor_token);
+    construct(
+        &mut chain,
+        0,
+        mor_token,
+        (holders, mor(1_000_000)).abi_encode_params(),
+    );
+
+    let compute = deploy(&mut chain, 0, &compute_code());
+    activate(&mut chain, 0, compute);
+    let day = today(&chain);
+    construct(
+        &mut chain,
+        0,
+        compute,
+        (
+            mor_token,
+            address_of(0),
+            day,
+            mor(3_456),
+            uint!(592_558_728_240_000_000_U256),
+            day,
+        )
+            .abi_encode_params(),
+    );
+    World {
+        chain,
+        mor: mor_token,
+        compute,
+    }
+}
+
+fn balance_of(w: &World, who: Address) -> U256 {
+    let out = call(
+        &w.chain,
+        w.mor,
+        IERC20::balanceOfCall { account: who }.abi_encode(),
+    )
+    .unwrap();
+    IERC20::balanceOfCall::abi_decode_returns(&out).unwrap()
+}
+
+#[test]
+fn deploy_activate_construct_and_query() {
+    let w = world();
+    for account in DEV_ACCOUNTS {
+        assert_eq!(balance_of(&w, account.address), mor(1_000_000));
+    }
+    let out = call(&w.chain, w.compute, I::morCall {}.abi_encode()).unwrap();
+    assert_eq!(I::morCall::abi_decode_returns(&out).unwrap(), w.mor);
+    let out = call(&w.chain, w.compute, I::ownerCall {}.abi_encode()).unwrap();
+    assert_eq!(
+        I::ownerCall::abi_decode_returns(&out).unwrap(),
+        address_of(0)
+    );
+
+    let out = call(
+        &w.chain,
+        w.compute,
+        I::powerMultiplierCall {
+            start: U256::from(S + 100 * DAY),
+            end: U256::from(S + 400 * DAY),
+        }
+        .abi_encode(),
+    )
+    .unwrap();
+    assert_eq!(
+        I::powerMultiplierCall::abi_decode_returns(&out).unwrap(),
+        uint!(1744946883956739643_U256)
+    );
+}
+
+#[test]
+fn fund_moves_mor_between_two_programs() {
+    let mut w = world();
+    let funder = address_of(1);
+    let approve = ok(
+        &mut w.chain,
+        1,
+        w.mor,
+        IERC20::approveCall {
+            spender: w.compute,
+            value: mor(100),
+        }
+        .abi_encode(),
+    );
+    println!("approve gas: {}", approve.gas_used);
+    let estimate = w
+        .chain
+        .estimate_gas(
+            &CallRequest {
+                from: Some(funder),
+                to: Some(w.compute),
+                data: I::fundCall { amount: mor(100) }.abi_encode().into(),
+                ..CallRequest::default()
+            },
+            BlockTag::Latest,
+        )
+        .unwrap();
+    println!("fund gas estimate: {estimate}");
+    let receipt = ok(
+        &mut w.chain,
+        1,
+        w.compute,
+        I::fundCall { amount: mor(100) }.abi_encode(),
+    );
+    println!("fund gas: {}", receipt.gas_used);
+    assert!(receipt.gas_used > 21_000);
+    assert!(estimate >= receipt.gas_used);
+    assert_eq!(balance_of(&w, funder), mor(999_900));
+    assert_eq!(balance_of(&w, w.compute), mor(100));
+
+    // both contracts' logs, token first
+    let transfer = receipt
+        .logs
+        .iter()
+        .find(|l| l.log.address == w.mor)
+        .expect("a Transfer log from the token");
+    let transfer = IERC20::Transfer::decode_log(&transfer.log).unwrap();
+    assert_eq!(transfer.from, funder);
+    assert_eq!(transfer.to, w.compute);
+    assert_eq!(transfer.value, mor(100));
+    let funded = receipt
+        .logs
+        .iter()
+        .find(|l| l.log.address == w.compute)
+        .expect("a Funded log from the compute contract");
+    let funded = I::Funded::decode_log(&funded.log).unwrap();
+    assert_eq!(funded.from, funder);
+    assert_eq!(funded.amount, mor(100));
+
+    let out = call(&w.chain, w.compute, I::totalsCall {}.abi_encode()).unwrap();
+    assert_eq!(
+        I::totalsCall::abi_decode_returns(&out).unwrap()._0,
+        mor(100)
+    );
+}
+
+#[test]
+fn a_reverted_fund_rolls_back_with_the_typed_error() {
+    let mut w = world();
+    let funder = address_of(2);
+    let fund = I::fundCall { amount: mor(5) }.abi_encode();
+    let expected = I::TokenTransferFailed {
+        from: funder,
+        to: w.compute,
+        amount: mor(5),
+    }
+    .abi_encode();
+
+    // eth_call: the revert data is the typed error
+    let err = w
+        .chain
+        .call(
+            &CallRequest {
+                from: Some(funder),
+                to: Some(w.compute),
+                data: fund.clone().into(),
+                ..CallRequest::default()
+            },
+            BlockTag::Latest,
+        )
+        .unwrap_err();
+    assert_eq!(err.revert_data().unwrap().as_ref(), expected.as_slice());
+
+    let receipt = send(&mut w.chain, 2, TxKind::Call(w.compute), fund);
+    assert!(!receipt.status);
+    assert_eq!(receipt.output.as_ref(), expected.as_slice());
+    assert!(receipt.logs.is_empty());
+    println!("fund (reverted) gas: {}", receipt.gas_used);
+    assert_eq!(balance_of(&w, funder), mor(1_000_000));
+    assert_eq!(balance_of(&w, w.compute), U256::ZERO);
+    let out = call(&w.chain, w.compute, I::totalsCall {}.abi_encode()).unwrap();
+    assert_eq!(
+        I::totalsCall::abi_decode_returns(&out).unwrap()._0,
+        U256::ZERO
+    );
+}
+
+#[test]
+fn a_program_that_is_not_activated_reverts() {
+    let mut chain = Chain::new();
+    let compute = deploy(&mut chain, 0, &compute_code());
+    let err = call(&chain, compute, I::ownerCall {}.abi_encode()).unwrap_err();
+    assert_eq!(
+        err.revert_data().unwrap().as_ref(),
+        program_not_activated_error().as_slice()
+    );
+    let receipt = send(
+        &mut chain,
+        0,
+        TxKind::Call(compute),
+        I::pauseCall {}.abi_encode(),
+    );
+    assert!(!receipt.status);
+
+    // activation of code that is not a valid program reverts with the reason
+    let junk = deploy(&mut chain, 0, &[0xEF, 0xF0, 0x00, 0x00, 1, 2, 3]);
+    let mut data = activate_program_selector().to_vec();
+    data.extend_from_slice(&junk.into_word().0);
+    let receipt = send(&mut chain, 0, TxKind::Call(ARB_WASM), data);
+    assert!(!receipt.status);
+    let reason = String::abi_decode(&receipt.output[4..]).unwrap();
+    assert!(reason.contains("activation failed"), "{reason}");
+
+    // once activated, the same code hash runs at any address
+    activate(&mut chain, 0, compute);
+    let out = call(&chain, compute, I::ownerCall {}.abi_encode()).unwrap();
+    assert_eq!(
+        I::ownerCall::abi_decode_returns(&out).unwrap(),
+        Address::ZERO
+    );
+}
+
+#[test]
+fn ecrecover_still_works_for_evm_callers() {
+    let chain = Chain::new();
+    let key = PrivateKeySigner::from_bytes(&B256::repeat_byte(0x11)).unwrap();
+    let digest = keccak256(b"hello");
+    let sig = key.sign_hash_sync(&digest).unwrap();
+    let mut input = digest.to_vec();
+    input.extend_from_slice(&U256::from(27 + sig.v() as u64).to_be_bytes::<32>());
+    input.extend_from_slice(&sig.r().to_be_bytes::<32>());
+    input.extend_from_slice(&sig.s().to_be_bytes::<32>());
+    let out = call(&chain, Address::with_last_byte(1), input).unwrap();
+    assert_eq!(Address::from_slice(&out[12..]), key.address());
+}
+
+/// EVM runtime code that calls `target` (STATICCALL when `is_static`, else CALL with no value)
+/// with its own calldata and returns the success flag as a word.
+fn evm_caller(target: Address, is_static: bool) -> Vec<u8> {
+    let mut code = vec![
+        0x36, 0x60, 0x00, 0x60, 0x00, 0x37, // calldatacopy(0, 0, calldatasize)
+        0x60, 0x00, 0x60, 0x00, 0x36, 0x60, 0x00, // retSize, retOffset, argsSize, argsOffset
+    ];
+    if !is_static {
+        code.extend_from_slice(&[0x60, 0x00]); // value
+    }
+    code.push(0x73); // PUSH20 target
+    code.extend_from_slice(target.as_slice());
+    code.extend_from_slice(&[
+        0x5a,
+        if is_static { 0xfa } else { 0xf1 }, // GAS STATICCALL / CALL
+        0x60,
+        0x00,
+        0x52, // mstore(0, success)
+        0x60,
+        0x20,
+        0x60,
+        0x00,
+        0xf3, // return(0, 32)
+    ]);
+    code
+}
+
+#[test]
+fn evm_contracts_call_programs_and_static_calls_refuse_writes() {
+    let mut w = world();
+    let mut deploy_evm = |is_static: bool| {
+        let code = evm_caller(w.mor, is_static);
+        let receipt = send(
+            &mut w.chain,
+            3,
+            TxKind::Create,
+            stylus_deploy_init_code(&code),
+        );
+        assert!(receipt.status);
+        receipt.contract_address.unwrap()
+    };
+    let caller = deploy_evm(true);
+    let plain_caller = deploy_evm(false);
+
+    // a view through STATICCALL succeeds
+    let out = call(
+        &w.chain,
+        caller,
+        IERC20::balanceOfCall {
+            account: address_of(0),
+        }
+        .abi_encode(),
+    )
+    .unwrap();
+    assert_eq!(U256::from_be_slice(&out), U256::from(1));
+
+    // a write (approve stores and logs) inside STATICCALL fails
+    let out = call(
+        &w.chain,
+        caller,
+        IERC20::approveCall {
+            spender: address_of(4),
+            value: mor(1),
+        }
+        .abi_encode(),
+    )
+    .unwrap();
+    assert_eq!(U256::from_be_slice(&out), U256::ZERO);
+
+    // the same write through CALL succeeds: an EVM contract changing a program's state
+    let approve = IERC20::approveCall {
+        spender: address_of(4),
+        value: mor(1),
+    }
+    .abi_encode();
+    let receipt = ok(&mut w.chain, 3, plain_caller, approve);
+    assert_eq!(U256::from_be_slice(&receipt.output), U256::from(1));
+    assert_eq!(receipt.logs.len(), 1);
+    assert_eq!(receipt.logs[0].log.address, w.mor);
+    let out = call(
+        &w.chain,
+        w.mor,
+        IERC20::allowanceCall {
+            owner: plain_caller,
+            spender: address_of(4),
+        }
+        .abi_encode(),
+    )
+    .unwrap();
+    assert_eq!(U256::from_be_slice(&out), mor(1));
+}
+
+fn signed_commit(
+    w: &World,
+    key: &PrivateKeySigner,
+    epoch: u64,
+    root: B256,
+    credited: U256,
+) -> Vec<u8> {
+    use yellowstone_protocol::eip712;
+    let digest = eip712::signing_hash(
+        eip712::domain_separator(DEFAULT_CHAIN_ID, w.compute),
+        eip712::epoch_root_hash(epoch, root, credited, U256::ZERO),
+    );
+    let sig = key.sign_hash_sync(&digest).unwrap();
+    let parsed = eip712::Signature::parse(&sig.as_bytes()).unwrap();
+    let (r, vs) = parsed.compact();
+    I::commitEpochCall {
+        epoch,
+        root,
+        cumulative_credited: credited,
+        cumulative_bootstrap: U256::ZERO,
+        r,
+        vs,
+    }
+    .abi_encode()
+}
+
+#[test]
+fn commit_epoch_with_a_real_signature() {
+    let mut w = world();
+    ok(
+        &mut w.chain,
+        0,
+        w.mor,
+        IERC20::approveCall {
+            spender: w.compute,
+            value: mor(100),
+        }
+        .abi_encode(),
+    );
+    ok(
+        &mut w.chain,
+        0,
+        w.compute,
+        I::fundCall { amount: mor(100) }.abi_encode(),
+    );
+    let router = PrivateKeySigner::from_bytes(&B256::repeat_byte(0x11)).unwrap();
+    let root = B256::repeat_byte(7);
+    let commit = signed_commit(&w, &router, 1, root, mor(1));
+
+    // not yet authorised: UnknownRouter(router), recovered through ecrecover from Wasm
+    let receipt = send(&mut w.chain, 5, TxKind::Call(w.compute), commit.clone());
+    assert!(!receipt.status);
+    assert_eq!(
+        receipt.output.as_ref(),
+        I::UnknownRouter {
+            router: router.address()
+        }
+        .abi_encode()
+        .as_slice()
+    );
+
+    ok(
+        &mut w.chain,
+        0,
+        w.compute,
+        I::authorizeRouterCall {
+            router: router.address(),
+        }
+        .abi_encode(),
+    );
+    let receipt = ok(&mut w.chain, 5, w.compute, commit);
+    println!("commitEpoch gas: {}", receipt.gas_used);
+    let committed = receipt
+        .logs
+        .iter()
+        .find_map(|l| I::EpochCommitted::decode_log(&l.log).ok())
+        .expect("EpochCommitted");
+    assert_eq!(committed.epoch, 1);
+    assert_eq!(committed.router, router.address());
+    let out = call(&w.chain, w.compute, I::latestEpochCall {}.abi_encode()).unwrap();
+    let latest = I::latestEpochCall::abi_decode_returns(&out).unwrap();
+    assert_eq!(latest._0, 1);
+    assert_eq!(latest._1, root);
+}
+
+#[test]
+fn the_chain_stays_send_and_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<Chain>();
+}
