@@ -5,5 +5,6 @@
 
 pub mod activation;
 pub mod chain;
+pub mod deploy;
 pub mod rpc;
 pub mod stylus;

@@ -42,7 +42,7 @@
 //!   `call_indirect` and `br_table` capped at 8,925 ink, float operators at 8,925 ink instead
 //!   of "infinite"). wasmi charges each basic block's summed cost on entry, as Nitro's
 //!   instrumentation does. It is not an instrumentation of the module itself.
-//! * **operators, measured**: a counting loop costs 3,920 ink per iteration against Nitro's
+//! * **operators, measured**: a counting loop costs 3,885 ink per iteration against Nitro's
 //!   3,891 (test `operators_cost_nitros_ink`).
 //! * **host calls**: Nitro's base ink per hostio, its read/write byte prices, keccak price,
 //!   EVM gas from the api (SLOAD/SSTORE, account access, calls), log gas (375 per topic plus

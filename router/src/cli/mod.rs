@@ -2,6 +2,7 @@
 
 mod access_rate;
 mod build_contract;
+mod devnet;
 mod multiplier;
 
 use clap::{Parser, Subcommand};
@@ -26,6 +27,7 @@ pub enum Command {
     Multiplier(multiplier::Args),
     AccessRate(access_rate::Args),
     BuildContract(build_contract::Args),
+    Devnet(devnet::Args),
 }
 
 impl Command {
@@ -35,6 +37,7 @@ impl Command {
             Command::Multiplier(args) => args.run(),
             Command::AccessRate(args) => args.run(),
             Command::BuildContract(args) => args.run(),
+            Command::Devnet(args) => args.run(),
         }
     }
 }

@@ -1,0 +1,115 @@
+//! `yellowstone devnet`: a local chain that runs the real compiled Stylus programs, with the MOR
+//! fixture and the compute contract deployed, behind Ethereum JSON-RPC (what `anvil` is to
+//! Solidity projects).
+
+use std::{
+    net::{IpAddr, SocketAddr},
+    path::PathBuf,
+    sync::{Arc, Mutex},
+};
+
+use anyhow::{Context, Result};
+use yellowstone_devnet::{
+    chain::{Chain, DEFAULT_CHAIN_ID},
+    deploy::{deploy_yellowstone, DeployConfig},
+    rpc::serve,
+};
+
+const AFTER_LONG_HELP: &str = "\
+What it deploys, each step a signed raw transaction as on a real chain:
+  1. The MOR token fixture (yellowstone-mor-token, a stand-in for MOR on the devnet only):
+     CREATE returning the compressed program, activateProgram on ArbWasm (0x71), constructor
+     minting 1,000,000 MOR to each of the 10 development accounts.
+  2. The compute contract (yellowstone-compute), the same three steps: owner = account 0;
+     emission schedule = Morpheus's compute bucket (3456 MOR/day from UTC day 19761, falling
+     0.59255872824 MOR/day); bootstrap window starting today (UTC, the chain's clock).
+  3. authorizeRouter(<router key>) from the owner; the router key is account 9.
+  The programs are <workspace>/target/stylus/yellowstone_{mor_token,compute}.br; missing
+  ones are built first (as `yellowstone build-contract` does; needs the wasm32 target).
+
+Output: progress on stderr, then one JSON object on stdout (also written to --deployments):
+  {\"rpc_url\", \"chain_id\", \"mor\", \"compute\", \"router_key\": {\"address\", \"key\"},
+   \"accounts\": [{\"address\", \"key\"}, ...]}
+Then it serves JSON-RPC until Ctrl-C. One block per transaction; anvil's evm_increaseTime,
+evm_setNextBlockTimestamp, evm_mine, evm_snapshot and evm_revert move the clock and state.
+
+WARNING: the keys are anvil's public development keys (the `test ... junk` mnemonic). Anyone
+can spend from them: use them on this devnet only, never on a real chain.
+
+With foundry's cast:
+  cast call <compute> \"powerMultiplier(uint256,uint256)(uint256)\" 1730548800 1756468800 \\
+      --rpc-url http://127.0.0.1:8545
+    1744946883956739643 [1.744e18]     (multiplier 1.744946883956739643, 18 decimals)
+  cast send <mor> \"approve(address,uint256)\" <compute> 100000000000000000000 \\
+      --private-key <accounts[1].key> --rpc-url http://127.0.0.1:8545
+  cast send <compute> \"fund(uint256)\" 100000000000000000000 \\
+      --private-key <accounts[1].key> --rpc-url http://127.0.0.1:8545";
+
+/// Runs a local devnet with MOR and the compute contract deployed, serving JSON-RPC.
+///
+/// Starts an in-process chain that executes the real compiled Stylus Wasm, deploys the MOR
+/// token fixture and the compute contract, authorises a router key, prints the deployment as
+/// JSON and serves Ethereum JSON-RPC until interrupted. Development keys only: never use them
+/// on a real chain.
+#[derive(Debug, clap::Args)]
+#[command(after_long_help = AFTER_LONG_HELP)]
+pub struct Args {
+    /// Port to listen on (0 picks a free one; the URL is in the JSON).
+    #[arg(long, default_value_t = 8545)]
+    port: u16,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: IpAddr,
+    /// Also write the deployment JSON to this file.
+    #[arg(long, value_name = "FILE")]
+    deployments: Option<PathBuf>,
+    /// Chain id (EIP-155 and the EIP-712 domain).
+    #[arg(long, default_value_t = DEFAULT_CHAIN_ID)]
+    chain_id: u64,
+    /// Directory of the deployable artifacts (<lib>.br).
+    #[arg(long, value_name = "DIR", default_value_os_t = default_artifacts_dir())]
+    artifacts_dir: PathBuf,
+}
+
+fn default_artifacts_dir() -> PathBuf {
+    // The workspace this binary was built from (the router crate's parent directory).
+    let router = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    router
+        .parent()
+        .unwrap_or(router)
+        .join("target")
+        .join("stylus")
+}
+
+impl Args {
+    /// Deploys, prints the deployment, and serves until interrupted.
+    pub fn run(self) -> Result<()> {
+        let mut chain = Chain::with_chain_id(self.chain_id);
+        eprintln!("devnet: chain id {}", self.chain_id);
+        let config = DeployConfig {
+            progress: true,
+            ..DeployConfig::default()
+        };
+        let mut deployment = deploy_yellowstone(&mut chain, &self.artifacts_dir, &config)
+            .context("deploying Yellowstone on the devnet")?;
+        let handle = serve(
+            Arc::new(Mutex::new(chain)),
+            SocketAddr::new(self.host, self.port),
+        )
+        .with_context(|| format!("listening on {}:{}", self.host, self.port))?;
+        deployment.rpc_url = Some(handle.url());
+        let json = serde_json::to_string(&deployment)?;
+        if let Some(path) = &self.deployments {
+            std::fs::write(path, format!("{json}\n"))
+                .with_context(|| format!("writing {}", path.display()))?;
+            eprintln!("devnet: deployment written to {}", path.display());
+        }
+        println!("{json}");
+        eprintln!(
+            "devnet: listening on {} (Ctrl-C to stop); dev keys: devnet only",
+            handle.url()
+        );
+        handle.wait();
+        Ok(())
+    }
+}

@@ -1,0 +1,315 @@
+#!/usr/bin/env bash
+# Deploys the Yellowstone compute contract to a REAL Stylus chain (Arbitrum Sepolia, Arbitrum
+# One, or a Nitro dev node) with `cargo stylus deploy`, then authorises the router key with
+# `cast send`.
+#
+# The key comes from an encrypted keystore, a key file or the environment, never from this
+# script's command line; the well-known anvil development keys are refused off the devnet.
+#
+# It needs a real chain, a funded key, network access, `cargo stylus` and `cast`. It was NOT
+# run in this project's environment (no Nitro node and no network there); the local devnet
+# (`yellowstone devnet`) deploys by itself and does not need this script. Run --help.
+set -euo pipefail
+
+usage() {
+  cat <<'EOF'
+Usage: scripts/deploy-stylus.sh --rpc-url <url> --router <address> [options]
+
+Deploys contracts/compute to a REAL Stylus chain and authorises a router:
+  1. builds the artifact: cargo run --bin yellowstone -- build-contract
+     (and --package yellowstone-mor-token with --with-devnet-mor);
+  2. cargo stylus deploy --wasm-file target/stylus/yellowstone_compute.wasm with the
+     constructor (mor, owner, emission start day, first day emission, daily decrease,
+     bootstrap start day); cargo stylus deploys, activates and constructs in one transaction;
+  3. cast send <compute> "authorizeRouter(address)" <router>, signed by the owner key.
+
+NEEDS A REAL CHAIN (and network access, a funded key, cargo-stylus and foundry's cast).
+This script was not run in this project's environment. For local work use the devnet
+(`yellowstone devnet`, docs/DEVNET.md), which deploys the contracts itself.
+
+Options (each also read from the environment variable in brackets):
+  --rpc-url URL              chain RPC endpoint [YELLOWSTONE_RPC_URL]
+                             (e.g. https://sepolia-rollup.arbitrum.io/rpc)
+  --keystore FILE            an encrypted keystore (foundry's `cast wallet import`, geth,
+                             clef) holding the deployer and owner key [YELLOWSTONE_KEYSTORE],
+  --keystore-password-file FILE  with its password file [YELLOWSTONE_KEYSTORE_PASSWORD_FILE].
+                             Preferred: neither the key nor the password is ever in a
+                             command line (cast gets them through ETH_KEYSTORE/ETH_PASSWORD).
+  --key-file FILE            or a file holding the raw private key (hex) [YELLOWSTONE_KEY_FILE],
+                             or set YELLOWSTONE_PRIVATE_KEY in the environment. cargo stylus
+                             reads it from a private temporary file; cast has no environment
+                             variable for a raw key, so it is passed to the short-lived cast
+                             processes as --private-key (visible in this machine's process
+                             list while they run). Keys are never accepted on this script's
+                             command line.
+  --mor ADDRESS              the deployed MOR token on that chain [YELLOWSTONE_MOR]
+                             (required unless --with-devnet-mor)
+  --owner ADDRESS            contract owner [YELLOWSTONE_OWNER]; default: the key's address.
+                             With another owner (e.g. a multisig) step 3 is not sent: the
+                             calldata is printed for the owner to send.
+  --router ADDRESS           router key to authorise [YELLOWSTONE_ROUTER] (required unless
+                             --no-authorize)
+  --emission-start-day N     UTC day of the first emission [YELLOWSTONE_EMISSION_START_DAY]
+                             default 19761 (2024-02-08, Morpheus's compute bucket)
+  --first-day-emission WEI   wei scheduled on that day [YELLOWSTONE_FIRST_DAY_EMISSION]
+                             default 3456000000000000000000 (3,456 MOR)
+  --daily-decrease WEI       wei by which each later day's emission falls
+                             [YELLOWSTONE_DAILY_DECREASE] default 592558728240000000
+  --bootstrap-start-day N    UTC day the 365-day bootstrap window opens
+                             [YELLOWSTONE_BOOTSTRAP_START_DAY] default: today (UTC)
+  --compute ADDRESS          skip the deployment and only authorise the router on this
+                             already deployed contract
+  --no-authorize             deploy only; do not send authorizeRouter
+  --with-devnet-mor          also build and deploy the devnet MOR fixture
+                             (contracts/mor-token) and use it as MOR, minting
+                             --devnet-mor-amount (default 1000000e18 wei) to the owner.
+                             For test chains only: production uses the deployed MOR.
+  --devnet-mor-amount WEI    see --with-devnet-mor
+  -h, --help                 this help
+
+The well-known anvil development keys (the "test ... junk" mnemonic) are refused unless
+--rpc-url points at the local devnet (127.0.0.1, localhost or [::1]).
+EOF
+}
+
+die() {
+  echo "deploy-stylus: error: $*" >&2
+  exit 1
+}
+say() { echo "deploy-stylus: $*" >&2; }
+
+# anvil's development keys (m/44'/60'/0'/0/0..9 of "test test ... junk"), as in
+# devnet/src/chain/accounts.rs. Public test vectors: never to be used on a real chain.
+ANVIL_KEYS=(
+  ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80
+  59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d
+  5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a
+  7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6
+  47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a
+  8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba
+  92db14e403b83dfe3df233f83dfa3a0d7096f21ca9b0d6d6b8d88b2b4ec1564e
+  4bbbf85ce3377467afe5d46f804f221813b2bb87f24d81f60f1fcdbf7cbf4356
+  dbda1821b80551c9d65939329250298aa3472ba22feea921c0cf5d620ea67b97
+  2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6
+)
+
+# Their addresses, to refuse them from a keystore too.
+ANVIL_ADDRESSES=(
+  0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266 0x70997970C51812dc3A010C7d01b50e0d17dc79C8
+  0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC 0x90F79bf6EB2c4f870365E785982E1f101E93b906
+  0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65 0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc
+  0x976EA74026E726554dB657fA54763abd0C3a0aa9 0x14dC79964da2C08b23698B3D3cc7Ca32193d9955
+  0x23618e81E3f5cdF7f54C3d65f7FBc0aBf5B21E8f 0xa0Ee7A142d267C1f36714E4a8F75612F20a79720
+)
+
+is_devnet_url() {
+  [[ $1 =~ ^https?://(127\.0\.0\.1|localhost|\[::1\])(:[0-9]+)?(/.*)?$ ]]
+}
+refuse_dev_key() {
+  die "refusing a well-known anvil development key on $rpc_url: everyone has it; use your own key (the dev keys are for the local devnet only)"
+}
+
+rpc_url=${YELLOWSTONE_RPC_URL:-}
+key_file=${YELLOWSTONE_KEY_FILE:-}
+keystore=${YELLOWSTONE_KEYSTORE:-}
+keystore_password_file=${YELLOWSTONE_KEYSTORE_PASSWORD_FILE:-}
+mor=${YELLOWSTONE_MOR:-}
+owner=${YELLOWSTONE_OWNER:-}
+router=${YELLOWSTONE_ROUTER:-}
+emission_start_day=${YELLOWSTONE_EMISSION_START_DAY:-19761}
+first_day_emission=${YELLOWSTONE_FIRST_DAY_EMISSION:-3456000000000000000000}
+daily_decrease=${YELLOWSTONE_DAILY_DECREASE:-592558728240000000}
+bootstrap_start_day=${YELLOWSTONE_BOOTSTRAP_START_DAY:-$(($(date -u +%s) / 86400))}
+compute=""
+authorize=1
+with_devnet_mor=0
+devnet_mor_amount=1000000000000000000000000
+
+need_value() {
+  [[ $# -ge 2 && -n $2 ]] || die "$1 needs a value (see --help)"
+}
+
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    -h | --help)
+      usage
+      exit 0
+      ;;
+    --rpc-url) need_value "$@"; rpc_url=$2; shift 2 ;;
+    --key-file) need_value "$@"; key_file=$2; shift 2 ;;
+    --keystore) need_value "$@"; keystore=$2; shift 2 ;;
+    --keystore-password-file) need_value "$@"; keystore_password_file=$2; shift 2 ;;
+    --mor) need_value "$@"; mor=$2; shift 2 ;;
+    --owner) need_value "$@"; owner=$2; shift 2 ;;
+    --router) need_value "$@"; router=$2; shift 2 ;;
+    --emission-start-day) need_value "$@"; emission_start_day=$2; shift 2 ;;
+    --first-day-emission) need_value "$@"; first_day_emission=$2; shift 2 ;;
+    --daily-decrease) need_value "$@"; daily_decrease=$2; shift 2 ;;
+    --bootstrap-start-day) need_value "$@"; bootstrap_start_day=$2; shift 2 ;;
+    --compute) need_value "$@"; compute=$2; shift 2 ;;
+    --no-authorize) authorize=0; shift ;;
+    --with-devnet-mor) with_devnet_mor=1; shift ;;
+    --devnet-mor-amount) need_value "$@"; devnet_mor_amount=$2; shift 2 ;;
+    --private-key | --private-key=* | --key | --key=*)
+      die "private keys are not accepted on the command line (they end up in shell history and ps); use --key-file FILE or YELLOWSTONE_PRIVATE_KEY"
+      ;;
+    *) die "unknown argument: $1 (see --help)" ;;
+  esac
+done
+
+# ---- checks -------------------------------------------------------------------------------
+
+is_address() { [[ $1 =~ ^0x[0-9a-fA-F]{40}$ ]]; }
+is_uint() { [[ $1 =~ ^[0-9]+$ ]]; }
+
+[[ -n $rpc_url ]] || die "--rpc-url (or YELLOWSTONE_RPC_URL) is required: this script deploys to a real Stylus chain"
+[[ -z $mor || $with_devnet_mor == 1 ]] || is_address "$mor" || die "--mor is not an address: $mor"
+[[ -n $mor || $with_devnet_mor == 1 ]] || die "--mor (the deployed MOR token on that chain) is required (or --with-devnet-mor on a test chain)"
+[[ -z $mor || $with_devnet_mor == 0 ]] || die "--mor and --with-devnet-mor exclude each other"
+[[ -z $owner ]] || is_address "$owner" || die "--owner is not an address: $owner"
+[[ -z $compute ]] || is_address "$compute" || die "--compute is not an address: $compute"
+if [[ $authorize == 1 ]]; then
+  [[ -n $router ]] || die "--router (the router key's address) is required (or --no-authorize)"
+  is_address "$router" || die "--router is not an address: $router"
+fi
+for pair in "emission-start-day:$emission_start_day" "first-day-emission:$first_day_emission" \
+  "daily-decrease:$daily_decrease" "bootstrap-start-day:$bootstrap_start_day" \
+  "devnet-mor-amount:$devnet_mor_amount"; do
+  is_uint "${pair#*:}" || die "--${pair%%:*} must be a non-negative integer (wei or a UTC day number): ${pair#*:}"
+done
+
+command -v cast >/dev/null 2>&1 ||
+  die "foundry's cast is not installed (https://getfoundry.sh, or npm package @foundry-rs/cast)"
+if [[ -z $compute || $with_devnet_mor == 1 ]]; then
+  command -v cargo >/dev/null 2>&1 || die "cargo is not installed (https://rustup.rs)"
+  cargo stylus --version >/dev/null 2>&1 ||
+    die "cargo stylus is not installed: cargo install --locked cargo-stylus"
+fi
+
+# The key: a keystore, a key file or the environment, never this script's command line.
+tmpdir=$(mktemp -d)
+trap 'rm -rf "$tmpdir"' EXIT
+stylus_auth=()
+cast_auth=()
+if [[ -n $keystore ]]; then
+  [[ -z $key_file && -z ${YELLOWSTONE_PRIVATE_KEY:-} ]] ||
+    die "give either a keystore or a raw key (--key-file / YELLOWSTONE_PRIVATE_KEY), not both"
+  [[ -r $keystore ]] || die "cannot read the keystore: $keystore"
+  [[ -n $keystore_password_file && -r $keystore_password_file ]] ||
+    die "--keystore needs a readable --keystore-password-file"
+  stylus_auth=(--keystore-path "$keystore" --keystore-password-path "$keystore_password_file")
+  export ETH_KEYSTORE=$keystore ETH_PASSWORD=$keystore_password_file
+else
+  if [[ -n $key_file ]]; then
+    [[ -r $key_file ]] || die "cannot read the key file: $key_file"
+    key=$(tr -d ' \t\r\n' <"$key_file")
+  elif [[ -n ${YELLOWSTONE_PRIVATE_KEY:-} ]]; then
+    key=$(printf '%s' "$YELLOWSTONE_PRIVATE_KEY" | tr -d ' \t\r\n')
+  else
+    die "no key: pass --keystore FILE --keystore-password-file FILE, or --key-file FILE, or set YELLOWSTONE_PRIVATE_KEY (keys are never taken on the command line)"
+  fi
+  key=${key#0x}
+  [[ $key =~ ^[0-9a-fA-F]{64}$ ]] || die "the private key must be 32 bytes of hex"
+  key=$(printf '%s' "$key" | tr 'A-F' 'a-f')
+  for anvil_key in "${ANVIL_KEYS[@]}"; do
+    if [[ $key == "$anvil_key" ]] && ! is_devnet_url "$rpc_url"; then
+      refuse_dev_key
+    fi
+  done
+  key_path=$tmpdir/key
+  (umask 077 && printf '0x%s\n' "$key" >"$key_path")
+  stylus_auth=(--private-key-path "$key_path")
+  cast_auth=(--private-key "0x$key")
+  unset key
+fi
+
+deployer=$(cast wallet address "${cast_auth[@]}") || die "cast could not derive the key's address"
+for anvil_address in "${ANVIL_ADDRESSES[@]}"; do
+  if [[ ${deployer,,} == "${anvil_address,,}" ]] && ! is_devnet_url "$rpc_url"; then
+    refuse_dev_key
+  fi
+done
+[[ -n $owner ]] || owner=$deployer
+
+chain_id=$(cast chain-id --rpc-url "$rpc_url") || die "cannot reach $rpc_url (cast chain-id failed)"
+say "chain $chain_id at $rpc_url; deployer $deployer; owner $owner"
+
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+# Runs cargo stylus deploy for a contract directory and prints the deployed address.
+stylus_deploy() {
+  local dir=$1 wasm=$2 signature=$3
+  shift 3
+  local args=()
+  local a
+  for a in "$@"; do args+=(--constructor-args "$a"); done
+  local log=$tmpdir/deploy.log
+  say "cargo stylus deploy ($dir)"
+  (cd "$root/$dir" && cargo stylus deploy \
+    --endpoint "$rpc_url" \
+    "${stylus_auth[@]}" \
+    --wasm-file "$wasm" \
+    --no-verify \
+    --constructor-signature "$signature" \
+    "${args[@]}") 2>&1 | tee "$log" >&2 || die "cargo stylus deploy failed for $dir (output above)"
+  # cargo stylus prints "deployed code at address: 0x..." (with colour codes).
+  local address
+  address=$(sed -e 's/\x1b\[[0-9;]*m//g' "$log" |
+    grep -oiE 'deployed code at address:? *0x[0-9a-f]{40}' | grep -oiE '0x[0-9a-f]{40}' | tail -n 1) || true
+  [[ -n $address ]] || die "could not find the deployed address in cargo stylus's output ($dir); rerun with --compute <address> to only authorise"
+  printf '%s\n' "$address"
+}
+
+# ---- 1. artifacts -------------------------------------------------------------------------
+
+if [[ -z $compute ]]; then
+  say "building the compute artifact (cargo run --bin yellowstone -- build-contract)"
+  cargo run --quiet --locked --bin yellowstone -- build-contract >&2 ||
+    die "build-contract failed"
+fi
+if [[ $with_devnet_mor == 1 ]]; then
+  say "building the devnet MOR fixture (test chains only; production uses the deployed MOR)"
+  cargo run --quiet --locked --bin yellowstone -- build-contract --package yellowstone-mor-token >&2 ||
+    die "build-contract --package yellowstone-mor-token failed"
+fi
+
+# ---- 2. deployment ------------------------------------------------------------------------
+
+if [[ $with_devnet_mor == 1 ]]; then
+  mor=$(stylus_deploy contracts/mor-token "$root/target/stylus/yellowstone_mor_token.wasm" \
+    "constructor(address[],uint256)" "[$owner]" "$devnet_mor_amount")
+  say "devnet MOR fixture at $mor ($devnet_mor_amount wei to $owner)"
+fi
+
+if [[ -z $compute ]]; then
+  say "constructor: mor $mor, owner $owner, emission start day $emission_start_day, first day $first_day_emission wei, daily decrease $daily_decrease wei, bootstrap start day $bootstrap_start_day"
+  compute=$(stylus_deploy contracts/compute "$root/target/stylus/yellowstone_compute.wasm" \
+    "constructor(address,address,uint64,uint256,uint256,uint64)" \
+    "$mor" "$owner" "$emission_start_day" "$first_day_emission" "$daily_decrease" "$bootstrap_start_day")
+  say "compute contract at $compute"
+  onchain_owner=$(cast call "$compute" "owner()(address)" --rpc-url "$rpc_url") ||
+    die "the compute contract at $compute does not answer owner()"
+  [[ ${onchain_owner,,} == "${owner,,}" ]] ||
+    die "owner() is $onchain_owner, expected $owner: was the constructor run?"
+fi
+
+# ---- 3. authorise the router --------------------------------------------------------------
+
+if [[ $authorize == 1 ]]; then
+  if [[ ${owner,,} != "${deployer,,}" ]]; then
+    say "the owner $owner is not this key ($deployer): have the owner send"
+    echo "  to:   $compute" >&2
+    echo "  data: $(cast calldata "authorizeRouter(address)" "$router")" >&2
+  else
+    say "authorizeRouter($router)"
+    cast send "$compute" "authorizeRouter(address)" "$router" --rpc-url "$rpc_url" "${cast_auth[@]}" >&2 ||
+      die "authorizeRouter failed"
+    is_router=$(cast call "$compute" "isRouter(address)(bool)" "$router" --rpc-url "$rpc_url")
+    [[ $is_router == true ]] || die "isRouter($router) is $is_router after authorizeRouter"
+  fi
+fi
+
+# One JSON object on stdout, like `yellowstone devnet`'s deployments file.
+printf '{"rpc_url":"%s","chain_id":%s,"mor":"%s","compute":"%s","owner":"%s","router":"%s"}\n' \
+  "$rpc_url" "$chain_id" "$mor" "$compute" "$owner" "$router"
