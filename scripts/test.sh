@@ -11,6 +11,11 @@ step "toolchain"
 rustup target add wasm32-unknown-unknown 2>&1 | grep -v "is up to date" || true
 cargo --version
 command -v python3 >/dev/null || { echo "python3 is required (stdlib only)" >&2; exit 1; }
+# foundry's cast, a client nobody here wrote, for the devnet test (npm ships its binary).
+if [[ ! -x target/npm/node_modules/.bin/cast ]]; then
+  npm install --prefix target/npm --no-audit --no-fund --silent @foundry-rs/cast
+fi
+target/npm/node_modules/.bin/cast --version | head -n 1
 
 step "contract artifacts (normalise, strip, brotli 11, EF F0 00 00; fail above 24,576 bytes or on any float)"
 cargo run --locked --quiet --bin yellowstone -- build-contract
