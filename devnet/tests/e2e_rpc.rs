@@ -1,6 +1,7 @@
 //! End to end through JSON-RPC with alloy: `deploy_yellowstone` (the real Wasm, deployed with
 //! signed raw transactions), then fund, stake, a signed epoch commit, claims with Merkle proofs,
-//! every cap refusal decoded as its typed error from the RPC error data, a revert that rolls
+//! every cap refusal (daily cap, funding, bootstrap limit and window) decoded as its typed error
+//! from the RPC error data, a revert that rolls
 //! back, and time travel across a UTC day boundary after which the daily cap resets.
 //!
 //! Run with `--nocapture` to see the gas of each transaction.
@@ -380,4 +381,34 @@ async fn fund_stake_commit_claim_caps_revert_and_time_travel() {
         U256::from(1)
     );
     assert_eq!(view(&owner, d.compute, I::latestEpochCall {}).await._0, 3);
+
+    // A year later the bootstrap window (365 days from deployment) has closed: any new
+    // bootstrap credit is refused, while plain credit still goes through.
+    let _: serde_json::Value = owner
+        .raw_request("evm_increaseTime".into(), (365 * DAY,))
+        .await
+        .unwrap();
+    let _: serde_json::Value = owner.raw_request("evm_mine".into(), ()).await.unwrap();
+    let late = commit(
+        &d,
+        &router,
+        4,
+        root,
+        full + U256::from(2),
+        mor(5) + U256::from(1),
+    );
+    match refusal(&anyone, d.compute, late.abi_encode()).await {
+        E::BootstrapWindowClosed(e) => assert!(e.day >= e.windowStartDay + 365),
+        other => panic!(
+            "expected BootstrapWindowClosed, got 0x{}",
+            alloy_primitives::hex::encode(other.abi_encode())
+        ),
+    }
+    let receipt = send(
+        &anyone,
+        d.compute,
+        commit(&d, &router, 4, root, full + U256::from(2), mor(5)),
+    )
+    .await;
+    assert!(receipt.status());
 }
