@@ -1,8 +1,8 @@
 //! End to end through JSON-RPC with alloy: `deploy_yellowstone` (the real Wasm, deployed with
 //! signed raw transactions), then fund, stake, a signed epoch commit, claims with Merkle proofs,
 //! every cap refusal (daily cap, funding, bootstrap limit and window) decoded as its typed error
-//! from the RPC error data, a revert that rolls
-//! back, and time travel across a UTC day boundary after which the daily cap resets.
+//! from the RPC error data, a revert that rolls back, and time travel across a UTC day boundary
+//! after which the daily cap resets.
 //!
 //! Run with `--nocapture` to see the gas of each transaction.
 
