@@ -61,7 +61,9 @@ fn amount(n: U256) -> B256 {
     B256::from(n)
 }
 
-/// `prefix ++ words`: the ABI encoding of an error or an event's data.
+/// `prefix ++ words`: the ABI encoding of an error or an event's data. The compute contract has
+/// the same helper; sharing one through `yellowstone-protocol` was measured to change LTO's
+/// inlining and push the compute contract past the 24,576-byte limit, so each keeps its own.
 pub(crate) fn abi_words(prefix: &[u8], words: &[B256]) -> Vec<u8> {
     let mut out = Vec::with_capacity(prefix.len() + 32 * words.len());
     out.extend_from_slice(prefix);
