@@ -14,6 +14,7 @@
 //! | [`eip712`] | the signing domain, the `EpochRoot` struct hash and signature checks |
 //! | [`math`] | a compact U256 division for the contract's Wasm |
 //! | [`access`] | the access rate: how many output tokens a MOR buys per day |
+//! | [`messages`] | the market's signed messages: attestation, bid, RFC, ticket, receipt, report (std only) |
 //! | [`abi`] | the contract's events and errors, shared so every side decodes them alike |
 #![cfg_attr(not(feature = "std"), no_std)]
 #![deny(missing_docs)]
@@ -26,6 +27,8 @@ pub mod eip712;
 pub mod emission;
 pub mod math;
 pub mod merkle;
+#[cfg(feature = "std")]
+pub mod messages;
 pub mod multiplier;
 pub mod time;
 

@@ -4,6 +4,7 @@ mod access_rate;
 mod build_contract;
 mod devnet;
 mod multiplier;
+mod router;
 
 use clap::{Parser, Subcommand};
 
@@ -28,6 +29,7 @@ pub enum Command {
     AccessRate(access_rate::Args),
     BuildContract(build_contract::Args),
     Devnet(devnet::Args),
+    Router(router::Args),
 }
 
 impl Command {
@@ -38,6 +40,7 @@ impl Command {
             Command::AccessRate(args) => args.run(),
             Command::BuildContract(args) => args.run(),
             Command::Devnet(args) => args.run(),
+            Command::Router(args) => args.run(),
         }
     }
 }

@@ -1,0 +1,33 @@
+//! # yellowstone-router
+//!
+//! The off-chain half of the Yellowstone compute market (SPEC sections 3 to 6), and the
+//! `yellowstone` command line. The router never sees a prompt or an answer and never holds
+//! funds: it admits signed requests by daily allowance, picks providers, judges signed reports,
+//! and settles provider earnings on-chain with one signed Merkle root per inference block.
+//!
+//! | module | what it does |
+//! |---|---|
+//! | [`cli`] | the subcommands of `yellowstone` |
+//! | [`config`] | TOML, environment and flags; the router key |
+//! | [`server`] | starting a router: chain, database, state, loops, API |
+//! | [`api`] | the HTTP API under `/v1`, `/health`, `/metrics` |
+//! | [`service`] | the running router: admission, reports, settlement loop |
+//! | [`state`] | the market state in memory and every rule that changes it |
+//! | [`market`] | the pure rules: allowance, admission queue, credit rule, selection, bootstrap, folding |
+//! | [`records`] | what is persisted, and the [`records::Change`] unit of persistence |
+//! | [`store`] | SQLite in WAL mode, with a group-commit writer |
+//! | [`chain`] | reading the contract and the MOR token; submitting epoch roots |
+//! | [`metrics`] | Prometheus counters |
+//! | [`error`] | refusals as `{code, message}` with HTTP statuses |
+pub mod api;
+pub mod chain;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod market;
+pub mod metrics;
+pub mod records;
+pub mod server;
+pub mod service;
+pub mod state;
+pub mod store;

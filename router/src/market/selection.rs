@@ -1,0 +1,584 @@
+//! Choosing a provider (SPEC section 5 "Selection"; section 4 steps 4-5).
+//!
+//! "Cheapest live bid first; among bids within a small price band, weight by stake x multiplier
+//! and by recent score; keep a small share of traffic for new providers so they can build a
+//! record." [`order`] turns the live bids for a model into the order in which the caller probes
+//! providers (step 5, a short health probe) and hands out the first live one; a provider that
+//! fails probes or reports is kept out for a while by its [`Backoff`].
+//!
+//! Bids with no stake (zero weight) are never selected (SPEC 5 "Bids"). Randomness comes from
+//! the caller, so an order can be replayed from its random sequence.
+
+use std::cmp::Ordering;
+
+use alloy_primitives::{Address, U256, U512};
+
+/// Selection parameters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SelectionPolicy {
+    /// Bids within `min price * (1 + band)` compete on weight, in basis points; default 500 = 5%.
+    pub band_bps: u64,
+    /// Share of requests offered first to a new provider, per mille; default 50 = 5%.
+    pub explore_permille: u64,
+    /// A provider with fewer judged reports than this is new; default 10.
+    pub new_provider_reports: u64,
+}
+
+impl Default for SelectionPolicy {
+    /// A 5% band, 5% of requests for exploration, new until 10 judged reports.
+    fn default() -> Self {
+        Self {
+            band_bps: 500,
+            explore_permille: 50,
+            new_provider_reports: 10,
+        }
+    }
+}
+
+/// A provider's recent record: passes and fails over its last judged reports (a sliding count
+/// is the caller's business; here just the numbers).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Score {
+    /// Reports judged pass.
+    pub passes: u64,
+    /// Reports judged fail.
+    pub fails: u64,
+}
+
+impl Score {
+    /// Laplace-smoothed pass rate in per-mille: `(passes + 1) * 1000 / (passes + fails + 2)`,
+    /// so a provider with no record scores 500 and a single report does not decide everything.
+    pub fn permille(&self) -> u64 {
+        let passes = u128::from(self.passes);
+        let judged = passes + u128::from(self.fails);
+        let permille = (passes + 1) * 1000 / (judged + 2);
+        u64::try_from(permille).unwrap_or(1000)
+    }
+
+    /// How many reports were judged (saturating).
+    pub fn judged(&self) -> u64 {
+        self.passes.saturating_add(self.fails)
+    }
+}
+
+/// One live bid for the requested model, with what selection weighs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Candidate {
+    /// The bidding provider.
+    pub provider: Address,
+    /// Its price in wei per output token.
+    pub price: U256,
+    /// Stake x power multiplier from the contract, 1e18-scaled; zero means no stake.
+    pub weight: U256,
+    /// Its recent record.
+    pub score: Score,
+}
+
+/// The order in which to try candidates (indices into `candidates`): the caller probes them in
+/// this order and hands out the first live one.
+///
+/// 1. With probability `explore_permille / 1000` (`rng() % 1000 < explore_permille`, drawn
+///    only when there is a new provider), a uniformly drawn new provider
+///    (`score.judged() < new_provider_reports`) goes first.
+/// 2. Then the band over the remaining candidates: those with
+///    `price <= min_price * (10_000 + band_bps) / 10_000`, in weighted-random order without
+///    replacement, weight = `candidate.weight * score.permille()` (a zero product ranks last
+///    within the band, in price order).
+/// 3. Then everyone else by price ascending, ties by weight descending, then address.
+///
+/// Candidates with zero weight (no stake) never appear at all. Deterministic for a given rng
+/// sequence. Weights are multiplied and summed in 512 bits, so nothing saturates; each weighted
+/// draw takes `r mod total weight` with `r` built from as many `rng()` words as keep at least
+/// 64 bits more than the total needs (two words, 128 bits, for totals below 2^64; more for
+/// 1e18-scaled stakes), so the modulo bias is below 2^-64 at any weight scale.
+pub fn order(
+    candidates: &[Candidate],
+    policy: &SelectionPolicy,
+    rng: &mut impl FnMut() -> u64,
+) -> Vec<usize> {
+    let mut remaining: Vec<usize> = (0..candidates.len())
+        .filter(|&i| !candidates[i].weight.is_zero())
+        .collect();
+    let mut result = Vec::with_capacity(remaining.len());
+
+    // 1. Exploration.
+    let new: Vec<usize> = remaining
+        .iter()
+        .copied()
+        .filter(|&i| candidates[i].score.judged() < policy.new_provider_reports)
+        .collect();
+    if !new.is_empty() && policy.explore_permille > 0 && rng() % 1000 < policy.explore_permille {
+        let pick = new[uniform(rng, new.len())];
+        result.push(pick);
+        remaining.retain(|&i| i != pick);
+    }
+
+    // 2. The band around the cheapest remaining bid.
+    let Some(min_price) = remaining.iter().map(|&i| candidates[i].price).min() else {
+        return result;
+    };
+    let limit = band_limit(min_price, policy.band_bps);
+    let (band, mut rest): (Vec<usize>, Vec<usize>) = remaining
+        .into_iter()
+        .partition(|&i| candidates[i].price <= limit);
+    let by_price = |a: &usize, b: &usize| price_order(&candidates[*a], &candidates[*b]);
+
+    // Weights times scores are drawn in 512 bits: `weight * permille` and their sum always
+    // fit, so proportions are exact at any stake scale.
+    let mut weighted: Vec<(usize, U512)> = Vec::new();
+    let mut unweighted: Vec<usize> = Vec::new();
+    for i in band {
+        let c = &candidates[i];
+        let w: U512 = c.weight.widening_mul(U256::from(c.score.permille()));
+        if w.is_zero() {
+            unweighted.push(i);
+        } else {
+            weighted.push((i, w));
+        }
+    }
+    let mut total = weighted
+        .iter()
+        .fold(U512::ZERO, |sum, (_, w)| sum.saturating_add(*w));
+    while !weighted.is_empty() && !total.is_zero() {
+        let r = draw_below(rng, total);
+        let mut cumulative = U512::ZERO;
+        let mut chosen = weighted.len() - 1;
+        for (k, (_, w)) in weighted.iter().enumerate() {
+            cumulative = cumulative.saturating_add(*w);
+            if r < cumulative {
+                chosen = k;
+                break;
+            }
+        }
+        let (i, w) = weighted.remove(chosen);
+        total = total.saturating_sub(w);
+        result.push(i);
+    }
+    unweighted.extend(weighted.into_iter().map(|(i, _)| i));
+    unweighted.sort_by(by_price);
+    result.extend(unweighted);
+
+    // 3. Everyone else.
+    rest.sort_by(by_price);
+    result.extend(rest);
+    result
+}
+
+/// Price ascending, then weight descending, then address ascending.
+fn price_order(a: &Candidate, b: &Candidate) -> Ordering {
+    a.price
+        .cmp(&b.price)
+        .then_with(|| b.weight.cmp(&a.weight))
+        .then_with(|| a.provider.cmp(&b.provider))
+}
+
+/// `floor(min_price * (10_000 + band_bps) / 10_000)` without overflow: split `min_price` into
+/// quotient and remainder by 10,000 (saturates to `U256::MAX` only when the true value exceeds
+/// it).
+fn band_limit(min_price: U256, band_bps: u64) -> U256 {
+    let ten_thousand = U256::from(10_000u64);
+    let factor = U256::from(band_bps).saturating_add(ten_thousand);
+    let q = min_price / ten_thousand;
+    let r = min_price % ten_thousand;
+    q.saturating_mul(factor)
+        .saturating_add(r.saturating_mul(factor) / ten_thousand)
+}
+
+/// A uniform index below `n` (> 0) from one `rng()` word (bias below n / 2^64).
+fn uniform(rng: &mut impl FnMut() -> u64, n: usize) -> usize {
+    let n64 = u64::try_from(n).unwrap_or(u64::MAX).max(1);
+    usize::try_from(rng() % n64).unwrap_or(0)
+}
+
+/// A number below `total` (> 0): `r mod total` with `r` made of enough 64-bit `rng()` words to
+/// exceed the total's bit length by at least 64 bits (at least two words, at most eight).
+fn draw_below(rng: &mut impl FnMut() -> u64, total: U512) -> U512 {
+    let words = (total.bit_len() + 64).div_ceil(64).clamp(2, 8);
+    let mut r = U512::ZERO;
+    for _ in 0..words {
+        r = (r << 64) | U512::from(rng());
+    }
+    r.checked_rem(total).unwrap_or_default()
+}
+
+/// Exponential back-off of a provider after failures (probe failures, failed reports):
+/// `base * 2^(n-1)` seconds after `n` consecutive failures, capped; one success clears it.
+///
+/// Why: a provider that is down should not cost every user a probe, yet one that recovers
+/// should come back soon.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Backoff {
+    /// Consecutive failures.
+    pub failures: u32,
+    /// Unix seconds before which the provider is not offered.
+    pub until: u64,
+}
+
+impl Backoff {
+    /// Records a failure at `now`: the provider is out until `now + min(base * 2^(n-1), max)`.
+    pub fn fail(&mut self, now: u64, base_secs: u64, max_secs: u64) {
+        self.failures = self.failures.saturating_add(1);
+        let doublings = self.failures - 1;
+        let delay = 1u64
+            .checked_shl(doublings)
+            .map(|factor| base_secs.saturating_mul(factor))
+            .unwrap_or(if base_secs == 0 { 0 } else { u64::MAX })
+            .min(max_secs);
+        self.until = now.saturating_add(delay);
+    }
+
+    /// Records a success: clears the back-off.
+    pub fn succeed(&mut self) {
+        *self = Self::default();
+    }
+
+    /// Whether the provider may be offered at `now`.
+    pub fn available(&self, now: u64) -> bool {
+        now >= self.until
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn xorshift(seed: u64) -> impl FnMut() -> u64 {
+        let mut x = seed.max(1);
+        move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        }
+    }
+
+    fn veteran() -> Score {
+        Score {
+            passes: 100,
+            fails: 0,
+        }
+    }
+
+    fn bid(n: u8, price: u64, weight: u64) -> Candidate {
+        Candidate {
+            provider: Address::with_last_byte(n),
+            price: U256::from(price),
+            weight: U256::from(weight),
+            score: veteran(),
+        }
+    }
+
+    fn no_explore() -> SelectionPolicy {
+        SelectionPolicy {
+            explore_permille: 0,
+            ..SelectionPolicy::default()
+        }
+    }
+
+    #[test]
+    fn the_defaults_are_a_five_percent_band_five_percent_exploration_and_ten_reports() {
+        let p = SelectionPolicy::default();
+        assert_eq!(
+            (p.band_bps, p.explore_permille, p.new_provider_reports),
+            (500, 50, 10)
+        );
+    }
+
+    #[test]
+    fn the_score_is_a_laplace_smoothed_pass_rate() {
+        assert_eq!(Score::default().permille(), 500);
+        assert_eq!(
+            Score {
+                passes: 8,
+                fails: 0
+            }
+            .permille(),
+            900
+        );
+        assert_eq!(
+            Score {
+                passes: 0,
+                fails: 8
+            }
+            .permille(),
+            100
+        );
+        assert_eq!(
+            Score {
+                passes: u64::MAX,
+                fails: u64::MAX
+            }
+            .permille(),
+            500
+        );
+        assert_eq!(
+            Score {
+                passes: u64::MAX,
+                fails: 1
+            }
+            .judged(),
+            u64::MAX
+        );
+    }
+
+    #[test]
+    fn the_cheapest_bid_goes_first_when_alone_in_the_band() {
+        let c = [
+            bid(1, 200, 1),
+            bid(2, 100, 1),
+            bid(3, 300, 1000),
+            bid(4, 106, 1000),
+        ];
+        let mut rng = xorshift(7);
+        for _ in 0..100 {
+            assert_eq!(order(&c, &no_explore(), &mut rng), vec![1, 3, 0, 2]);
+        }
+    }
+
+    #[test]
+    fn everyone_outside_the_band_is_ordered_by_price_then_weight_then_address() {
+        let c = [
+            bid(9, 500, 1),
+            bid(8, 500, 5),
+            bid(7, 500, 5),
+            bid(6, 100, 1),
+        ];
+        let got = order(&c, &no_explore(), &mut xorshift(3));
+        assert_eq!(got, vec![3, 2, 1, 0]);
+    }
+
+    #[test]
+    fn a_bid_outside_the_band_never_goes_before_one_inside() {
+        // Band limit is 105: bids 0, 1 and 2 compete, 3 and 4 follow however heavy.
+        let c = [
+            bid(1, 100, 1),
+            bid(2, 105, 1),
+            bid(3, 103, 2),
+            bid(4, 106, u64::MAX),
+            bid(5, 1_000, u64::MAX),
+        ];
+        let mut rng = xorshift(11);
+        for _ in 0..1_000 {
+            let got = order(&c, &no_explore(), &mut rng);
+            assert_eq!(got.len(), 5);
+            let mut head = got[..3].to_vec();
+            head.sort();
+            assert_eq!(head, vec![0, 1, 2]);
+            assert_eq!(&got[3..], &[3, 4]);
+        }
+    }
+
+    #[test]
+    fn within_the_band_three_times_the_weight_is_picked_first_about_three_times_as_often() {
+        let c = [bid(1, 100, 1_000), bid(2, 102, 3_000)];
+        let mut rng = xorshift(0x5EED);
+        let mut first = [0u32; 2];
+        for _ in 0..10_000 {
+            first[order(&c, &no_explore(), &mut rng)[0]] += 1;
+        }
+        // Expected 2,500 and 7,500; the standard deviation is about 43.
+        assert!((2_300..=2_700).contains(&first[0]), "{first:?}");
+        assert!((7_300..=7_700).contains(&first[1]), "{first:?}");
+    }
+
+    #[test]
+    fn within_the_band_a_better_score_weighs_more() {
+        let mut good = bid(1, 100, 1_000);
+        good.score = Score {
+            passes: 98,
+            fails: 0,
+        }; // 990
+        let mut poor = bid(2, 100, 1_000);
+        poor.score = Score {
+            passes: 32,
+            fails: 66,
+        }; // 330
+        let c = [good, poor];
+        let mut rng = xorshift(99);
+        let mut first = [0u32; 2];
+        for _ in 0..10_000 {
+            first[order(&c, &no_explore(), &mut rng)[0]] += 1;
+        }
+        // 990 : 330 = 3 : 1.
+        assert!((7_300..=7_700).contains(&first[0]), "{first:?}");
+    }
+
+    #[test]
+    fn huge_weights_are_drawn_fairly_and_never_overflow() {
+        let big = U256::MAX / U256::from(4);
+        let mut a = bid(1, 100, 0);
+        a.weight = big;
+        let mut b = bid(2, 100, 0);
+        b.weight = big;
+        let mut c = bid(3, 100, 0);
+        c.weight = big * U256::from(2);
+        let c = [a, b, c];
+        let mut rng = xorshift(5);
+        let mut first = [0u32; 3];
+        for _ in 0..8_000 {
+            let got = order(&c, &no_explore(), &mut rng);
+            assert_eq!(got.len(), 3);
+            first[got[0]] += 1;
+        }
+        assert!((1_800..=2_200).contains(&first[0]), "{first:?}");
+        assert!((1_800..=2_200).contains(&first[1]), "{first:?}");
+        assert!((3_800..=4_200).contains(&first[2]), "{first:?}");
+    }
+
+    #[test]
+    fn a_band_member_with_a_zero_score_weight_ranks_last_within_the_band() {
+        let mut hopeless = bid(1, 100, 1_000);
+        hopeless.score = Score {
+            passes: 0,
+            fails: 5_000,
+        }; // permille 0
+        let c = [hopeless, bid(2, 104, 1), bid(3, 500, 1)];
+        let mut rng = xorshift(1);
+        for _ in 0..100 {
+            assert_eq!(order(&c, &no_explore(), &mut rng), vec![1, 0, 2]);
+        }
+    }
+
+    #[test]
+    fn a_candidate_without_stake_never_appears() {
+        let c = [bid(1, 1, 0), bid(2, 100, 1), bid(3, 200, 0)];
+        let policy = SelectionPolicy {
+            explore_permille: 1_000,
+            new_provider_reports: u64::MAX,
+            ..SelectionPolicy::default()
+        };
+        let mut rng = xorshift(2);
+        for _ in 0..1_000 {
+            assert_eq!(order(&c, &policy, &mut rng), vec![1]);
+        }
+        assert!(order(&[bid(1, 1, 0)], &policy, &mut rng).is_empty());
+        assert!(order(&[], &policy, &mut rng).is_empty());
+    }
+
+    #[test]
+    fn exploration_puts_a_new_provider_first_at_about_the_configured_rate() {
+        let mut newcomer = bid(1, 1_000, 1);
+        newcomer.score = Score {
+            passes: 3,
+            fails: 0,
+        };
+        let c = [bid(2, 100, 1_000), newcomer];
+        let mut rng = xorshift(42);
+        let policy = SelectionPolicy::default(); // 50 per mille
+        let mut explored = 0u32;
+        for _ in 0..20_000 {
+            let got = order(&c, &policy, &mut rng);
+            assert_eq!(got.len(), 2);
+            if got[0] == 1 {
+                explored += 1;
+            }
+        }
+        // Expected 1,000; the standard deviation is about 31.
+        assert!((880..=1_120).contains(&explored), "{explored}");
+    }
+
+    #[test]
+    fn exploration_draws_uniformly_among_new_providers() {
+        let mut c: Vec<Candidate> = (0..4).map(|n| bid(n, 1_000, 1)).collect();
+        for x in &mut c {
+            x.score = Score::default();
+        }
+        c.push(bid(9, 1, 1_000)); // a veteran
+        let policy = SelectionPolicy {
+            explore_permille: 1_000,
+            ..SelectionPolicy::default()
+        };
+        let mut rng = xorshift(77);
+        let mut first = [0u32; 5];
+        for _ in 0..8_000 {
+            first[order(&c, &policy, &mut rng)[0]] += 1;
+        }
+        assert_eq!(first[4], 0);
+        for count in &first[..4] {
+            assert!((1_800..=2_200).contains(count), "{first:?}");
+        }
+    }
+
+    #[test]
+    fn every_eligible_candidate_appears_exactly_once_and_the_order_is_replayable() {
+        let mut rng = xorshift(1234);
+        for round in 0..300u64 {
+            let n = (rng() % 12) as usize;
+            let c: Vec<Candidate> = (0..n)
+                .map(|k| Candidate {
+                    provider: Address::with_last_byte(k as u8),
+                    price: U256::from(100 + rng() % 20),
+                    weight: U256::from(rng() % 4),
+                    score: Score {
+                        passes: rng() % 15,
+                        fails: rng() % 3,
+                    },
+                })
+                .collect();
+            let policy = SelectionPolicy {
+                explore_permille: round % 1001,
+                ..SelectionPolicy::default()
+            };
+            let seed = rng();
+            let got = order(&c, &policy, &mut xorshift(seed));
+            assert_eq!(got, order(&c, &policy, &mut xorshift(seed)));
+            let mut sorted = got.clone();
+            sorted.sort();
+            let eligible: Vec<usize> = (0..n).filter(|&i| !c[i].weight.is_zero()).collect();
+            assert_eq!(sorted, eligible);
+        }
+    }
+
+    #[test]
+    fn the_band_limit_is_exact_and_never_overflows() {
+        assert_eq!(band_limit(U256::from(100), 500), U256::from(105));
+        assert_eq!(band_limit(U256::from(19_999), 500), U256::from(20_998));
+        assert_eq!(band_limit(U256::from(3), 0), U256::from(3));
+        assert_eq!(band_limit(U256::MAX, 500), U256::MAX);
+        assert_eq!(band_limit(U256::MAX / U256::from(2), u64::MAX), U256::MAX);
+    }
+
+    #[test]
+    fn backoff_doubles_with_each_consecutive_failure_up_to_the_cap() {
+        let mut b = Backoff::default();
+        assert!(b.available(0));
+        let delays: Vec<u64> = (0..8)
+            .map(|_| {
+                b.fail(1_000, 5, 300);
+                b.until - 1_000
+            })
+            .collect();
+        assert_eq!(delays, vec![5, 10, 20, 40, 80, 160, 300, 300]);
+        assert!(!b.available(1_299));
+        assert!(b.available(1_300));
+    }
+
+    #[test]
+    fn one_success_clears_the_backoff() {
+        let mut b = Backoff::default();
+        b.fail(10, 5, 300);
+        b.fail(10, 5, 300);
+        b.succeed();
+        assert_eq!(b, Backoff::default());
+        assert!(b.available(10));
+        b.fail(20, 5, 300);
+        assert_eq!(b.until, 25);
+    }
+
+    #[test]
+    fn backoff_never_overflows() {
+        let mut b = Backoff {
+            failures: u32::MAX - 1,
+            until: 0,
+        };
+        b.fail(u64::MAX - 1, u64::MAX, u64::MAX);
+        b.fail(u64::MAX - 1, u64::MAX, u64::MAX);
+        assert_eq!(b.failures, u32::MAX);
+        assert_eq!(b.until, u64::MAX);
+        let mut zero = Backoff::default();
+        for _ in 0..100 {
+            zero.fail(7, 0, 100);
+        }
+        assert_eq!(zero.until, 7);
+    }
+}

@@ -1,0 +1,259 @@
+//! What the router persists: one record type per table, and [`Change`], the unit the state
+//! hands to the store. Every change of a request is committed before the request is answered,
+//! and the store applies changes in the order they were made, so a restart resumes from a
+//! consistent prefix of history.
+
+use alloy_primitives::{Address, Bytes, B256, U256};
+use serde::{Deserialize, Serialize};
+
+use crate::market::{allowance::Allowance, judge::Verdict, selection::Score};
+
+/// A provider's latest bid for one model, as signed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BidRecord {
+    /// The bidding provider.
+    pub provider: Address,
+    /// The model served.
+    pub model: String,
+    /// MOR wei per output token.
+    pub price: U256,
+    /// Where users send prompts (the provider gateway's base URL).
+    pub endpoint: String,
+    /// The bid's nonce: a later nonce replaces the bid.
+    pub nonce: u64,
+    /// Unix seconds after which the bid is dead.
+    pub expiry: u64,
+    /// The provider's signature over the bid.
+    pub signature: Bytes,
+}
+
+/// A provider's attestation that it holds a model's weights.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttestationRecord {
+    /// The attesting provider.
+    pub provider: Address,
+    /// The model.
+    pub model: String,
+    /// keccak-256 of the weights file.
+    pub weights_hash: B256,
+    /// Unix seconds the provider signed it.
+    pub issued_at: u64,
+    /// The provider's signature.
+    pub signature: Bytes,
+}
+
+/// One user's allowance on one day, with the snapshot balance it was computed from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AllowanceRecord {
+    /// UTC day index.
+    pub day: u64,
+    /// The user.
+    pub user: Address,
+    /// MOR balance at the day's snapshot block.
+    pub balance: U256,
+    /// Tokens allowed, used and held.
+    pub allowance: Allowance,
+}
+
+/// Where a ticket is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketStatus {
+    /// Handed out, not yet reported.
+    Open,
+    /// Reported and judged.
+    Reported,
+    /// Never reported in time: charged at TokenMax.
+    Expired,
+}
+
+/// A ticket the router signed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketRecord {
+    /// The request id (the RFC's EIP-712 digest).
+    pub request_id: B256,
+    /// The user.
+    pub user: Address,
+    /// The provider chosen.
+    pub provider: Address,
+    /// The model.
+    pub model: String,
+    /// Most output tokens.
+    pub token_max: u64,
+    /// MOR wei per output token, from the provider's bid.
+    pub price: U256,
+    /// Unix seconds after which the provider must refuse the ticket.
+    pub expiry: u64,
+    /// Unix seconds the ticket was issued.
+    pub issued_at: u64,
+    /// The allowance day the ticket is held on.
+    pub day: u64,
+    /// Open, reported or expired.
+    pub status: TicketStatus,
+    /// The router's signature over the ticket.
+    pub signature: Bytes,
+}
+
+/// A user's judged report, with the provider's receipt when there was one.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportRecord {
+    /// The request.
+    pub request_id: B256,
+    /// The model (for the speed history).
+    pub model: String,
+    /// The provider judged.
+    pub provider: Address,
+    /// Milliseconds from prompt to last token, as the user reported.
+    pub elapsed_ms: u64,
+    /// Tokens the user counted.
+    pub user_tokens: u64,
+    /// Tokens the provider's receipt states, if a receipt was known.
+    pub receipt_tokens: Option<u64>,
+    /// Whether the user was satisfied.
+    pub pass: bool,
+    /// The verdict of the credit rule.
+    pub verdict: Verdict,
+    /// Unix seconds the report was accepted.
+    pub accepted_at: u64,
+    /// The user's signature.
+    pub signature: Bytes,
+}
+
+/// A provider's receipt for a request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceiptRecord {
+    /// The request.
+    pub request_id: B256,
+    /// The provider.
+    pub provider: Address,
+    /// Tokens delivered.
+    pub tokens: u64,
+    /// The provider's signature.
+    pub signature: Bytes,
+}
+
+/// A credit not yet (or not wholly) committed on-chain.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreditRecord {
+    /// Acceptance order: credits are folded into epochs first come, first paid.
+    pub seq: u64,
+    /// The provider credited.
+    pub provider: Address,
+    /// Wei still to commit.
+    pub amount: U256,
+    /// A bootstrap share rather than payment for work.
+    pub bootstrap: bool,
+    /// The inference block the credit was accepted in.
+    pub block: u64,
+}
+
+/// How an epoch stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EpochStatus {
+    /// Built and signed, not yet known on-chain.
+    Built,
+    /// A transaction carrying it was sent.
+    Sent,
+    /// The contract holds it.
+    Committed,
+}
+
+/// A signed epoch root and its transaction.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EpochRecord {
+    /// Epoch number: consecutive from 1.
+    pub epoch: u64,
+    /// Merkle root of the table.
+    pub root: B256,
+    /// Sum of every provider's cumulative earnings.
+    pub cumulative_credited: U256,
+    /// Sum of every provider's cumulative bootstrap shares.
+    pub cumulative_bootstrap: U256,
+    /// The router's 65-byte signature over the EIP-712 `EpochRoot`.
+    pub signature: Bytes,
+    /// The inference blocks it covers: every credit accepted before this block.
+    pub up_to_block: u64,
+    /// Unix seconds it was built.
+    pub built_at: u64,
+    /// The credits it folds: (seq, wei taken).
+    pub fold: Vec<(u64, U256)>,
+    /// Built, sent or committed.
+    pub status: EpochStatus,
+    /// The last transaction sent for it: hash, nonce, max fee, priority fee.
+    pub tx: Option<(B256, u64, u128, u128)>,
+    /// Block and gas used once committed by our transaction.
+    pub mined: Option<(u64, u64)>,
+}
+
+/// One provider's cumulative figures as of an epoch (stored only when they change).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeafRecord {
+    /// The provider.
+    pub provider: Address,
+    /// The epoch these figures took effect.
+    pub epoch: u64,
+    /// Cumulative earnings for work.
+    pub earned: U256,
+    /// Cumulative bootstrap shares.
+    pub bootstrap: U256,
+}
+
+/// One unit of persisted change. The store applies a batch of these in one transaction.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Change {
+    /// Insert or replace a provider's bid for a model.
+    Bid(BidRecord),
+    /// Insert or replace a provider's attestation for a model.
+    Attestation(AttestationRecord),
+    /// Insert or replace a user's allowance for a day.
+    Allowance(AllowanceRecord),
+    /// An RFC nonce was used; refuse it again until its deadline.
+    Nonce {
+        /// The user.
+        user: Address,
+        /// The nonce.
+        nonce: u64,
+        /// The RFC's deadline (unix seconds), after which the record can be pruned.
+        deadline: u64,
+    },
+    /// Insert or replace a ticket.
+    Ticket(TicketRecord),
+    /// Insert a report (never replaced: one report per request).
+    Report(ReportRecord),
+    /// Insert a receipt (the first one stands).
+    Receipt(ReceiptRecord),
+    /// Insert or replace a pending credit; an amount of zero deletes it.
+    Credit(CreditRecord),
+    /// Add work to a provider's tally for a day (bootstrap ranking and the reference price).
+    Work {
+        /// UTC day.
+        day: u64,
+        /// The provider.
+        provider: Address,
+        /// Wei credited.
+        wei: U256,
+        /// Tokens credited.
+        tokens: u64,
+    },
+    /// A provider's recent pass/fail record.
+    Score {
+        /// The provider.
+        provider: Address,
+        /// Its score.
+        score: Score,
+    },
+    /// Insert or replace an epoch.
+    Epoch(EpochRecord),
+    /// Delete an epoch the contract refused for good, with its leaves (it will be rebuilt).
+    DropEpoch(u64),
+    /// Insert a provider's cumulative figures at an epoch.
+    Leaf(LeafRecord),
+    /// Set a named value (for example the last day whose bootstrap shares were issued).
+    Meta {
+        /// The key.
+        key: String,
+        /// The value.
+        value: String,
+    },
+}

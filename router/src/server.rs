@@ -1,0 +1,187 @@
+//! Starting a router: connect to the chain, open the database, restore the state, start the
+//! background loops and serve the API. Used by `yellowstone router` and by the tests, which run
+//! routers in-process against the devnet.
+
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+
+use alloy_signer_local::PrivateKeySigner;
+use anyhow::Context;
+use tokio::{net::TcpListener, task::JoinHandle};
+use yellowstone_protocol::eip712::types::domain;
+
+use crate::{
+    api,
+    chain::{
+        submit::{SubmitPolicy, Submitter},
+        ChainClient,
+    },
+    config::{refuse_dev_key, Config},
+    service::{clock::Clock, DayParams, Parts, Router, ServiceSettings},
+    state::State,
+    store::{writer::Writer, Store},
+};
+
+/// A router serving on a socket.
+pub struct Running {
+    /// The service.
+    pub router: Arc<Router>,
+    /// Where the API listens.
+    pub addr: SocketAddr,
+    server: JoinHandle<()>,
+}
+
+impl Running {
+    /// The API's base URL.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops serving and every background loop at once, as a killed process would (nothing
+    /// is flushed: whatever was acknowledged is already in the database).
+    pub fn kill(self) {
+        self.router.stop();
+        self.server.abort();
+    }
+
+    /// Serves until the task ends (Ctrl-C or SIGTERM in `yellowstone router`).
+    pub async fn wait(self) -> anyhow::Result<()> {
+        self.server.await.context("the API server failed")
+    }
+}
+
+/// Connects, restores and starts a router; the API listens on `config.listen`.
+pub async fn start(config: &Config, key: PrivateKeySigner) -> anyhow::Result<Running> {
+    config.validate()?;
+    let contract = config.contract.context("no compute contract configured")?;
+    let chain = connect(&config.rpc_url, contract).await;
+    refuse_dev_key(&key, chain.chain_id())?;
+    match chain.is_router(key.address()).await {
+        Ok(true) => {}
+        Ok(false) => {
+            tracing::warn!(router = %key.address(), "this key is not authorised by the compute contract: its epoch roots will be refused")
+        }
+        Err(err) => tracing::warn!(%err, "could not check the router's authorisation"),
+    }
+    let store = Arc::new(
+        Store::open(&config.database, config.durability)
+            .with_context(|| format!("opening the database {}", config.database.display()))?,
+    );
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default();
+    let loaded = store.load(now, config.rules.judge.window)?;
+    let committed_table = match &loaded.committed {
+        Some(e) => store.table_at(e.epoch)?,
+        None => Vec::new(),
+    };
+    let days: Vec<DayParams> = loaded
+        .meta
+        .iter()
+        .filter(|(k, _)| k.starts_with(crate::service::DAY_PARAMS))
+        .filter_map(|(_, v)| serde_json::from_str(v).ok())
+        .collect();
+    let resumed = (
+        loaded.committed.as_ref().map(|e| e.epoch),
+        loaded.credits.len(),
+        loaded.tickets.len(),
+    );
+    let domain = domain(chain.chain_id(), contract);
+    let state = State::restore(
+        config.rules.clone(),
+        domain,
+        key.clone(),
+        loaded,
+        committed_table,
+    );
+    let writer = Writer::spawn(store.clone(), 1_024);
+    let policy = SubmitPolicy {
+        gas_limit_margin_percent: config.service.gas_margin_percent,
+        max_fee_cap: config.service.max_fee_per_gas,
+        ..SubmitPolicy::default()
+    };
+    let submitter = Submitter::new(&chain, key, policy);
+    let clock = if config.chain_clock {
+        Clock::chain()
+    } else {
+        Clock::System
+    };
+    if let Ok((_, timestamp)) = chain.latest_block().await {
+        clock.observe(timestamp); // a chain clock is right from the first request
+    }
+    let settings = ServiceSettings {
+        admission_concurrency: config.service.admission_concurrency,
+        admission_queue: config.service.admission_queue,
+        probe_timeout: Duration::from_millis(config.service.probe_timeout_ms),
+        probe_cache: Duration::from_millis(config.service.probe_cache_ms),
+        ..ServiceSettings::default()
+    };
+    let router = Router::new(Parts {
+        state,
+        store,
+        writer,
+        chain,
+        submitter,
+        clock,
+        settings,
+        days,
+    });
+    router.spawn_loops();
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("listening on {}", config.listen))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(
+        %addr,
+        router = %router.state().router(),
+        chain_id = router.chain().chain_id(),
+        contract = %contract,
+        epoch = ?resumed.0,
+        pending_credits = resumed.1,
+        tickets = resumed.2,
+        "router serving"
+    );
+    let app = api::routes(router.clone());
+    let server = tokio::spawn(async move {
+        let shutdown = async {
+            let ctrl_c = tokio::signal::ctrl_c();
+            #[cfg(unix)]
+            {
+                let mut term =
+                    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                        .expect("a SIGTERM handler");
+                tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+            }
+            #[cfg(not(unix))]
+            let _ = ctrl_c.await;
+            tracing::info!("shutting down");
+        };
+        if let Err(err) = axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await
+        {
+            tracing::error!(%err, "the API server stopped");
+        }
+    });
+    Ok(Running {
+        router,
+        addr,
+        server,
+    })
+}
+
+/// Connects to the chain, retrying with back-off: the router needs the chain id once, to know
+/// its signing domain.
+async fn connect(rpc_url: &str, contract: alloy_primitives::Address) -> ChainClient {
+    let mut wait = Duration::from_millis(250);
+    loop {
+        match ChainClient::connect(rpc_url, contract, Duration::from_secs(5)).await {
+            Ok(chain) => return chain,
+            Err(err) => {
+                tracing::warn!(%err, rpc_url, "chain unreachable at start-up: retrying in {wait:?}");
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(Duration::from_secs(10));
+            }
+        }
+    }
+}

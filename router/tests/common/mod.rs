@@ -1,0 +1,351 @@
+//! A market on one machine for the router's tests: the devnet running the real contract Wasm,
+//! funded and staked through JSON-RPC, mock provider gateways that answer health probes, and
+//! routers started in-process on a database of their own.
+
+#![allow(dead_code)]
+
+use std::{
+    path::{Path, PathBuf},
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use alloy_primitives::{Address, Bytes, U256};
+use alloy_provider::{Provider, ProviderBuilder};
+use alloy_rpc_types_eth::{TransactionReceipt, TransactionRequest};
+use alloy_signer::SignerSync;
+use alloy_signer_local::PrivateKeySigner;
+use alloy_sol_types::{sol, Eip712Domain, SolCall};
+use serde_json::Value;
+use yellowstone_devnet::{
+    chain::{Chain, DEV_ACCOUNTS},
+    deploy::{deploy_yellowstone, DeployConfig, Deployment},
+    rpc::{serve, RpcHandle},
+};
+use yellowstone_protocol::{
+    eip712::types::domain,
+    messages::{signature_bytes, Party, Signed},
+    time::DAY,
+};
+use yellowstone_router::{
+    chain::IYellowstoneCompute as I,
+    config::Config,
+    server::{start, Running},
+};
+
+sol! {
+    interface IToken {
+        function approve(address spender, uint256 value) external returns (bool);
+        function balanceOf(address account) external view returns (uint256);
+    }
+}
+
+/// `n` MOR in wei.
+pub fn mor(n: u64) -> U256 {
+    U256::from(n) * U256::from(10u64).pow(U256::from(18))
+}
+
+/// A development account's key.
+pub fn key(account: usize) -> PrivateKeySigner {
+    PrivateKeySigner::from_bytes(&DEV_ACCOUNTS[account].private_key).unwrap()
+}
+
+/// The devnet with Yellowstone deployed.
+pub struct Net {
+    /// What was deployed.
+    pub d: Deployment,
+    /// The JSON-RPC server.
+    pub rpc: RpcHandle,
+}
+
+impl Net {
+    /// Deploys the real MOR fixture and compute Wasm and serves JSON-RPC.
+    pub fn start() -> Net {
+        let mut chain = Chain::new();
+        let artifacts = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/stylus");
+        let d = deploy_yellowstone(&mut chain, &artifacts, &DeployConfig::default())
+            .expect("deploy_yellowstone");
+        let rpc = serve(Arc::new(Mutex::new(chain)), "127.0.0.1:0".parse().unwrap()).unwrap();
+        Net { d, rpc }
+    }
+
+    /// The EIP-712 domain of the deployed contract.
+    pub fn domain(&self) -> Eip712Domain {
+        domain(self.d.chain_id, self.d.compute)
+    }
+
+    fn wallet(&self, account: usize) -> impl Provider {
+        ProviderBuilder::new()
+            .wallet(key(account))
+            .connect_http(self.rpc.url().parse().unwrap())
+    }
+
+    /// Sends `call` to `to` from `account`; asserts success.
+    pub async fn send(
+        &self,
+        account: usize,
+        to: Address,
+        call: impl SolCall,
+    ) -> TransactionReceipt {
+        let tx = TransactionRequest::default()
+            .to(to)
+            .gas_limit(5_000_000)
+            .input(Bytes::from(call.abi_encode()).into());
+        let receipt = self
+            .wallet(account)
+            .send_transaction(tx)
+            .await
+            .unwrap()
+            .get_receipt()
+            .await
+            .unwrap();
+        assert!(receipt.status(), "transaction failed: {receipt:?}");
+        receipt
+    }
+
+    /// `eth_call` of `call` on `to`.
+    pub async fn view<C: SolCall>(&self, to: Address, call: C) -> C::Return {
+        let out = self
+            .wallet(0)
+            .call(
+                TransactionRequest::default()
+                    .to(to)
+                    .input(Bytes::from(call.abi_encode()).into()),
+            )
+            .await
+            .unwrap();
+        C::abi_decode_returns(&out).unwrap()
+    }
+
+    /// A MOR balance.
+    pub async fn mor_of(&self, who: Address) -> U256 {
+        self.view(self.d.mor, IToken::balanceOfCall { account: who })
+            .await
+    }
+
+    /// Funds the compute contract from dev account 1.
+    pub async fn fund(&self, amount: U256) {
+        self.send(
+            1,
+            self.d.mor,
+            IToken::approveCall {
+                spender: self.d.compute,
+                value: amount,
+            },
+        )
+        .await;
+        self.send(1, self.d.compute, I::fundCall { amount }).await;
+    }
+
+    /// Stakes `amount` from `account`, locked for `days`.
+    pub async fn stake(&self, account: usize, amount: U256, days: u64) {
+        let now = self.now().await;
+        self.send(
+            account,
+            self.d.mor,
+            IToken::approveCall {
+                spender: self.d.compute,
+                value: amount,
+            },
+        )
+        .await;
+        self.send(
+            account,
+            self.d.compute,
+            I::stakeCall {
+                amount,
+                lock_end: now + days * DAY,
+            },
+        )
+        .await;
+    }
+
+    /// The latest block's timestamp.
+    pub async fn now(&self) -> u64 {
+        let p = self.wallet(0);
+        let block: Value = p
+            .raw_request("eth_getBlockByNumber".into(), ("latest", false))
+            .await
+            .unwrap();
+        u64::from_str_radix(
+            block["timestamp"]
+                .as_str()
+                .unwrap()
+                .trim_start_matches("0x"),
+            16,
+        )
+        .unwrap()
+    }
+
+    /// Moves the chain clock forward and mines a block.
+    pub async fn advance(&self, seconds: u64) {
+        let p = self.wallet(0);
+        let _: Value = p
+            .raw_request("evm_increaseTime".into(), (seconds,))
+            .await
+            .unwrap();
+        let _: Value = p.raw_request("evm_mine".into(), ()).await.unwrap();
+    }
+
+    /// Moves the chain clock to a minute past the next UTC midnight.
+    pub async fn next_day(&self) {
+        let now = self.now().await;
+        self.advance((now / DAY + 1) * DAY + 60 - now).await;
+    }
+
+    /// The contract's totals: funded, credited, bootstrap, claimed, staked.
+    pub async fn totals(&self) -> I::totalsReturn {
+        self.view(self.d.compute, I::totalsCall {}).await
+    }
+}
+
+/// A fresh database path under the system's temporary directory.
+pub fn temp_db(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "yellowstone-{name}-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join("router.db")
+}
+
+/// Starts a router on `rpc_url` with one-second inference blocks on the chain's clock.
+pub async fn router(net: &Net, rpc_url: &str, db: &Path, block_seconds: u64) -> Running {
+    let mut config = Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        rpc_url: rpc_url.to_string(),
+        contract: Some(net.d.compute),
+        database: db.to_path_buf(),
+        chain_clock: true,
+        ..Config::default()
+    };
+    config.rules.block_seconds = block_seconds;
+    config.service.probe_cache_ms = 200;
+    start(&config, key(9)).await.expect("router starts")
+}
+
+/// Mock provider gateways: `/<name>/health` answers 200 while the named gateway is healthy.
+pub struct Gateways {
+    /// Base URL; a gateway's endpoint is `{url}/{name}`.
+    pub url: String,
+    down: Arc<Mutex<Vec<String>>>,
+}
+
+impl Gateways {
+    /// Serves the health checks.
+    pub async fn start() -> Gateways {
+        use axum::{extract::Path as P, http::StatusCode, routing::get};
+        let down: Arc<Mutex<Vec<String>>> = Arc::default();
+        let d = down.clone();
+        let app = axum::Router::new().route(
+            "/{name}/health",
+            get(move |P(name): P<String>| {
+                let d = d.clone();
+                async move {
+                    if d.lock().unwrap().contains(&name) {
+                        StatusCode::SERVICE_UNAVAILABLE
+                    } else {
+                        StatusCode::OK
+                    }
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        Gateways { url, down }
+    }
+
+    /// The endpoint of the gateway `name`.
+    pub fn endpoint(&self, name: &str) -> String {
+        format!("{}/{name}", self.url)
+    }
+
+    /// Makes a gateway fail its health checks.
+    pub fn take_down(&self, name: &str) {
+        self.down.lock().unwrap().push(name.to_string());
+    }
+}
+
+/// Signs a message with `signer` under `domain`.
+pub fn sign<T: Party>(signer: &PrivateKeySigner, message: T, domain: &Eip712Domain) -> Signed<T> {
+    let sig = signer
+        .sign_hash_sync(&message.eip712_signing_hash(domain))
+        .unwrap();
+    Signed {
+        message,
+        signature: signature_bytes(&sig),
+    }
+}
+
+/// A JSON client of the router's API.
+pub struct Api {
+    http: reqwest::Client,
+    /// The router's base URL.
+    pub url: String,
+}
+
+impl Api {
+    /// A client of the router at `url`.
+    pub fn new(url: String) -> Api {
+        Api {
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .unwrap(),
+            url,
+        }
+    }
+
+    /// POSTs JSON; returns the status and the JSON answer.
+    pub async fn post(&self, path: &str, body: &impl serde::Serialize) -> (u16, Value) {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.url))
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// GETs JSON; returns the status and the JSON answer.
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.url))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+}
+
+/// Reads a U256 the API serialised (0x-hex).
+pub fn u256(v: &Value) -> U256 {
+    v.as_str()
+        .unwrap_or_else(|| panic!("not a string: {v}"))
+        .parse()
+        .unwrap()
+}
+
+/// Waits (up to a minute) until `check` passes.
+pub async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..600 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
