@@ -65,7 +65,7 @@ impl Default for ServiceConfig {
             probe_timeout_ms: 2_000,
             probe_cache_ms: 5_000,
             gas_margin_percent: 25,
-            max_fee_per_gas: 1_000_000_000_000, // 1,000 gwei
+            max_fee_per_gas: 100_000_000_000, // 100 gwei
         }
     }
 }

@@ -184,16 +184,17 @@ impl Metrics {
             c(&self.chain_errors),
         );
         let seen = self.chain_seen.load(Relaxed);
+        // NaN until the chain first answers (`/health` says null).
         let lag = if seen == 0 {
-            g.now
+            "NaN".to_string()
         } else {
-            g.now.saturating_sub(seen)
+            g.now.saturating_sub(seen).to_string()
         };
         metric(
             "yellowstone_chain_lag_seconds",
             "gauge",
             "Seconds since the chain last answered.",
-            lag.to_string(),
+            lag,
         );
         metric(
             "yellowstone_probe_failures_total",

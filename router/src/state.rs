@@ -839,6 +839,36 @@ impl State {
         changes
     }
 
+    /// Bootstrap shares issued and not yet in a committed root.
+    pub fn pending_bootstrap(&self) -> U256 {
+        self.credits
+            .values()
+            .filter(|c| c.bootstrap)
+            .fold(U256::ZERO, |acc, c| acc.saturating_add(c.amount))
+    }
+
+    /// Drops pending bootstrap shares: the contract refuses bootstrap credit once the window
+    /// has closed, so they can never be paid. Not while an epoch carrying some is in flight.
+    pub fn drop_bootstrap(&mut self) -> Vec<Change> {
+        if self.in_flight.is_some() {
+            return Vec::new();
+        }
+        let dropped: Vec<u64> = self
+            .credits
+            .values()
+            .filter(|c| c.bootstrap)
+            .map(|c| c.seq)
+            .collect();
+        dropped
+            .into_iter()
+            .filter_map(|seq| self.credits.remove(&seq))
+            .map(|mut c| {
+                c.amount = U256::ZERO;
+                Change::Credit(c)
+            })
+            .collect()
+    }
+
     /// The last day whose bootstrap shares were issued.
     pub fn bootstrap_day(&self) -> u64 {
         self.bootstrap_day

@@ -19,6 +19,7 @@ use alloy_primitives::U256;
 /// default 50), Z (window of recent credited requests per model, default 100), and the warm-up
 /// (first requests judged on pass alone, default 10).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct JudgePolicy {
     /// X: how many percent slower than the recent average a credited request may be.
     pub slower_percent: u64,

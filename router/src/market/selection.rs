@@ -15,6 +15,7 @@ use alloy_primitives::{Address, U256, U512};
 
 /// Selection parameters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct SelectionPolicy {
     /// Bids within `min price * (1 + band)` compete on weight, in basis points; default 500 = 5%.
     pub band_bps: u64,

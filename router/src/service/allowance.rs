@@ -3,8 +3,9 @@
 //! daily cap, reference price) are computed once, persisted, and reused by every user that day.
 //!
 //! When the chain is unreachable, admission goes on: a user seen before keeps the balance of
-//! their latest snapshot, priced with the latest day's figures (not persisted, so the real
-//! figures replace them once the chain answers).
+//! their latest snapshot, priced with the latest day's figures. That allowance stands for the
+//! rest of the day (it already holds tickets); the day's figures themselves are not persisted,
+//! so users first seen after the chain returns get the real ones.
 
 use std::{collections::BTreeMap, sync::Mutex};
 

@@ -226,6 +226,14 @@ impl Router {
             self.metrics.sheds.fetch_add(1, Relaxed);
             ApiError::busy(self.settings.retry_after_seconds)
         })?;
+        // The wait may have been long: judge the deadline and date the ticket from now.
+        let now = self.now();
+        if checked.rfc.message.deadline < now {
+            return Err(ApiError::expired(format!(
+                "RFC deadline {} passed while it waited for admission",
+                checked.rfc.message.deadline
+            )));
+        }
         let offers = self.state().offers(&model, now);
         if offers.is_empty() {
             return Err(ApiError::no_provider(format!(

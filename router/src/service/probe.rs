@@ -45,11 +45,6 @@ impl Prober {
         live
     }
 
-    /// Forgets a cached answer (a provider that just failed a request).
-    pub fn forget(&self, endpoint: &str) {
-        self.lock().remove(endpoint);
-    }
-
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (bool, Instant)>> {
         self.cache.lock().unwrap_or_else(|p| p.into_inner())
     }

@@ -17,8 +17,20 @@ use crate::{
 impl Router {
     pub(super) async fn settle_loop(self: std::sync::Arc<Self>) {
         let mut last_block = 0;
+        let mut last_prune = 0;
         loop {
             let now = self.now();
+            if now >= last_prune + 3_600 {
+                last_prune = now;
+                let store = self.store.clone();
+                match tokio::task::spawn_blocking(move || store.prune(now)).await {
+                    Ok(Ok(rows)) if rows > 0 => {
+                        tracing::info!(rows, "pruned expired nonces and old allowances")
+                    }
+                    Ok(Err(err)) => tracing::warn!(%err, "pruning the database failed"),
+                    _ => {}
+                }
+            }
             let changes = self.state().sweep(now);
             if !changes.is_empty() {
                 self.commit(changes).await;
@@ -68,10 +80,26 @@ impl Router {
         }
         let now = self.now();
         if in_bootstrap_window(view.bootstrap_start_day, view.day) {
-            let amount = view.bootstrap_limit.saturating_sub(view.bootstrap_today);
+            // Shares still pending from earlier days come out of today's limit too.
+            let pending = self.state().pending_bootstrap();
+            let amount = view
+                .bootstrap_limit
+                .saturating_sub(view.bootstrap_today)
+                .saturating_sub(pending);
             let changes = self.state().issue_bootstrap(view.day, amount, now);
             if !changes.is_empty() {
-                tracing::info!(day = view.day, %amount, "bootstrap shares of the previous day's top providers issued");
+                tracing::info!(
+                    day = view.day,
+                    %amount,
+                    providers = changes.len() - 1,
+                    "bootstrap shares of the previous day's work issued"
+                );
+                self.commit(changes).await;
+            }
+        } else {
+            let changes = self.state().drop_bootstrap();
+            if !changes.is_empty() {
+                tracing::warn!("the bootstrap window is closed: unpaid bootstrap shares dropped");
                 self.commit(changes).await;
             }
         }
@@ -136,6 +164,19 @@ impl Router {
                 Some(number)
             }
             Ok(Outcome::AlreadyCommitted { latest }) => {
+                // Ours only if the contract holds our root at that number (or has moved past it
+                // on top of ours, which only this key's roots can do).
+                let theirs = self.chain.settlement_view().await.ok();
+                if theirs.is_some_and(|v| v.latest_epoch == number && v.latest_root != epoch.root) {
+                    tracing::error!(
+                        epoch = number,
+                        "another root holds this epoch number on-chain: dropping ours"
+                    );
+                    self.metrics.epochs_rejected.fetch_add(1, Relaxed);
+                    let changes = self.state().epoch_rejected();
+                    self.commit(changes).await;
+                    return None;
+                }
                 tracing::info!(epoch = number, latest, "epoch already on-chain");
                 self.committed(None).await;
                 Some(number)
