@@ -199,6 +199,23 @@ impl<T: Party> Signed<T> {
     }
 }
 
+impl<T: serde::Serialize> Signed<T> {
+    /// The signed message as one opaque token (hex of its JSON): how a ticket travels as an
+    /// HTTP bearer token and a receipt as a response header.
+    pub fn to_token(&self) -> String {
+        alloy_primitives::hex::encode(serde_json::to_vec(self).unwrap_or_default())
+    }
+}
+
+impl<T: serde::de::DeserializeOwned> Signed<T> {
+    /// Reads a token made by [`Signed::to_token`], saying what was wrong with a bad one.
+    pub fn from_token(token: &str) -> Result<Self, String> {
+        let bytes = alloy_primitives::hex::decode(token.trim())
+            .map_err(|e| format!("token is not hex: {e}"))?;
+        serde_json::from_slice(&bytes).map_err(|e| format!("token is not a signed message: {e}"))
+    }
+}
+
 /// Recovers the signer of `digest` from a 65-byte signature, refusing high-s twins.
 pub fn recover(digest: B256, signature: &[u8]) -> Result<Address, VerifyError> {
     let parsed = Signature::parse(signature).map_err(VerifyError::Signature)?;
@@ -361,6 +378,16 @@ mod tests {
         assert_eq!(request_id(&signed.message, &d), signed.digest(&d));
         let json = serde_json::to_string(&signed).unwrap();
         assert_eq!(serde_json::from_str::<Signed<Rfc>>(&json).unwrap(), signed);
+    }
+
+    #[test]
+    fn a_signed_message_round_trips_through_a_token() {
+        let d = domain(412_346, CONTRACT);
+        let user = key(1);
+        let signed = sign(&user, rfc(user.address()), &d);
+        assert_eq!(Signed::<Rfc>::from_token(&signed.to_token()), Ok(signed));
+        assert!(Signed::<Rfc>::from_token("zz").unwrap_err().contains("not hex"));
+        assert!(Signed::<Rfc>::from_token("00").unwrap_err().contains("not a signed message"));
     }
 
     #[test]
