@@ -18,12 +18,18 @@
 //! | [`store`] | SQLite in WAL mode, with a group-commit writer |
 //! | [`chain`] | reading the contract and the MOR token; submitting epoch roots |
 //! | [`metrics`] | Prometheus counters |
+//! | [`client`] | a typed async client of the router's API |
+//! | [`user`] | the user's side: chat, allowance, the local OpenAI-compatible proxy |
 //! | [`error`] | refusals as `{code, message}` with HTTP statuses |
+//! | [`gateway`] | the provider gateway: OpenAI-compatible, ticket-checked, signs receipts |
+//! | [`textgen`] | a deterministic word generator for tests and demos (not a language model) |
 pub mod api;
 pub mod chain;
 pub mod cli;
+pub mod client;
 pub mod config;
 pub mod error;
+pub mod gateway;
 pub mod market;
 pub mod metrics;
 pub mod records;
@@ -31,3 +37,5 @@ pub mod server;
 pub mod service;
 pub mod state;
 pub mod store;
+pub mod textgen;
+pub mod user;

@@ -4,7 +4,9 @@ mod access_rate;
 mod build_contract;
 mod devnet;
 mod multiplier;
+mod provider;
 mod router;
+mod user;
 
 use clap::{Parser, Subcommand};
 
@@ -30,6 +32,8 @@ pub enum Command {
     BuildContract(build_contract::Args),
     Devnet(devnet::Args),
     Router(router::Args),
+    Provider(provider::Args),
+    User(user::Args),
 }
 
 impl Command {
@@ -41,6 +45,8 @@ impl Command {
             Command::BuildContract(args) => args.run(),
             Command::Devnet(args) => args.run(),
             Command::Router(args) => args.run(),
+            Command::Provider(args) => args.run(),
+            Command::User(args) => args.run(),
         }
     }
 }

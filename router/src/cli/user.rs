@@ -1,0 +1,219 @@
+//! `yellowstone user`: chat through the market, read today's allowance, run a local
+//! OpenAI-compatible proxy.
+
+use std::{io::Write, net::SocketAddr, path::PathBuf};
+
+use alloy_primitives::Address;
+use alloy_signer_local::PrivateKeySigner;
+use anyhow::{Context, Result};
+
+use crate::{
+    client::RouterClient,
+    user::{
+        chat::{chat_with, ChatRequest},
+        describe, format_mor, load_key,
+        proxy::{start_proxy, ProxyConfig},
+    },
+};
+
+/// Uses the market as a MOR holder: free inference in proportion to your balance.
+///
+/// Every request is an RFC signed with your key, a ticket from the router, the prompt sent
+/// straight to the provider (the router never sees it), and a signed report on the answer.
+/// The key comes from --key-file or YELLOWSTONE_USER_KEY (hex) and is never logged.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// Sends one prompt and streams the answer to stdout; a summary goes to stderr.
+    Chat(Chat),
+    /// Shows today's allowance: balance, tokens allowed, used, held and left.
+    Allowance(AllowanceArgs),
+    /// Serves a local OpenAI-compatible endpoint that routes every request through the market.
+    Proxy(Proxy),
+}
+
+/// Where the router is and who the user is.
+#[derive(Debug, clap::Args)]
+struct Common {
+    /// The router's base URL.
+    #[arg(
+        long,
+        env = "YELLOWSTONE_ROUTER_URL",
+        default_value = "http://127.0.0.1:8640"
+    )]
+    router: String,
+    /// File holding the user's private key (hex). Or set YELLOWSTONE_USER_KEY.
+    #[arg(long, value_name = "FILE")]
+    key_file: Option<PathBuf>,
+}
+
+impl Common {
+    fn key(&self) -> Result<PrivateKeySigner> {
+        load_key(
+            self.key_file.as_deref(),
+            std::env::var("YELLOWSTONE_USER_KEY").ok(),
+        )
+    }
+}
+
+#[derive(Debug, clap::Args)]
+struct Chat {
+    #[command(flatten)]
+    common: Common,
+    /// The model.
+    #[arg(long)]
+    model: String,
+    /// The most output tokens (the RFC's tokenMax).
+    #[arg(long, default_value_t = 512)]
+    max_tokens: u64,
+    /// Take the answer whole instead of streamed.
+    #[arg(long)]
+    no_stream: bool,
+    /// Report the answer as bad.
+    #[arg(long)]
+    fail: bool,
+    /// Print one JSON object instead of the answer and summary.
+    #[arg(long)]
+    json: bool,
+    /// The prompt.
+    prompt: String,
+}
+
+#[derive(Debug, clap::Args)]
+struct AllowanceArgs {
+    #[command(flatten)]
+    common: Common,
+    /// Whose allowance [default: the key's address].
+    #[arg(long)]
+    address: Option<Address>,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+struct Proxy {
+    #[command(flatten)]
+    common: Common,
+    /// Where applications connect (OpenAI base_url = http://<listen>/v1).
+    #[arg(long, default_value = "127.0.0.1:8680")]
+    listen: SocketAddr,
+    /// tokenMax when a request gives no max_tokens.
+    #[arg(long, default_value_t = 512)]
+    max_tokens: u64,
+}
+
+impl Args {
+    /// Runs the subcommand.
+    pub fn run(self) -> Result<()> {
+        super::router::init_tracing();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .context("starting the async runtime")?;
+        runtime.block_on(async {
+            match self.command {
+                Command::Chat(c) => c.run().await,
+                Command::Allowance(a) => a.run().await,
+                Command::Proxy(p) => p.run().await,
+            }
+        })
+    }
+}
+
+impl Chat {
+    async fn run(self) -> Result<()> {
+        let key = self.common.key()?;
+        let client = RouterClient::new(&self.common.router);
+        let request = ChatRequest {
+            model: self.model,
+            prompt: self.prompt,
+            max_tokens: self.max_tokens,
+            stream: !self.no_stream,
+            fail: self.fail,
+        };
+        let json = self.json;
+        let outcome = chat_with(&client, &key, &request, |text| {
+            if !json {
+                let mut out = std::io::stdout().lock();
+                let _ = out.write_all(text.as_bytes());
+                let _ = out.flush();
+            }
+        })
+        .await?;
+        if json {
+            println!("{}", serde_json::to_string_pretty(&outcome)?);
+        } else {
+            println!();
+            let per_token = match outcome.tokens {
+                0 => "-".to_string(),
+                n => format!("{:.1}", outcome.elapsed_ms as f64 / n as f64),
+            };
+            let verdict = match (&outcome.verdict, &outcome.report_error) {
+                (Some(v), _) => describe(v),
+                (None, Some(e)) => format!("report not accepted: {e}"),
+                (None, None) => "no verdict".into(),
+            };
+            eprintln!(
+                "provider {} · {} tokens · {} ms · {per_token} ms/token · {verdict}",
+                outcome.provider, outcome.tokens, outcome.elapsed_ms
+            );
+            if let Some(note) = &outcome.receipt_note {
+                eprintln!("receipt: {note}");
+            }
+        }
+        match outcome.error {
+            Some(e) => anyhow::bail!("{e} (reported as failed)"),
+            None => Ok(()),
+        }
+    }
+}
+
+impl AllowanceArgs {
+    async fn run(self) -> Result<()> {
+        let who = match self.address {
+            Some(a) => a,
+            None => self.common.key()?.address(),
+        };
+        let a = RouterClient::new(&self.common.router)
+            .allowance(who)
+            .await?;
+        if self.json {
+            println!("{}", serde_json::to_string_pretty(&a)?);
+        } else {
+            println!("user       {}", a.user);
+            println!("day        {}", a.day);
+            println!("balance    {} MOR", format_mor(a.balance));
+            println!("allowance  {} tokens", a.allowance);
+            println!("used       {}", a.used);
+            println!("held       {}", a.held);
+            println!("left       {}", a.left);
+        }
+        Ok(())
+    }
+}
+
+impl Proxy {
+    async fn run(self) -> Result<()> {
+        let key = self.common.key()?;
+        let config = ProxyConfig {
+            listen: self.listen,
+            router_url: self.common.router,
+            max_tokens: self.max_tokens,
+        };
+        let running = start_proxy(&config, key).await?;
+        eprintln!(
+            "proxy: OpenAI base_url {}/v1 (Ctrl-C to stop)",
+            running.url()
+        );
+        tokio::select! {
+            r = running.wait() => r,
+            _ = tokio::signal::ctrl_c() => Ok(()),
+        }
+    }
+}

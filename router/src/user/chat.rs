@@ -1,0 +1,145 @@
+//! One prompt through the market ([`chat`]): ticket, the prompt straight to the provider,
+//! the answer (streamed or whole), the signed report, the verdict.
+
+use alloy_primitives::{Address, B256};
+use alloy_signer_local::PrivateKeySigner;
+use futures_util::StreamExt;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use super::{
+    exchange::{admit, provider_http, Exchange, Step, RECEIPT_HEADER},
+    sse::SseParser,
+};
+use crate::{
+    client::{ClientError, RouterClient},
+    market::judge::Verdict,
+};
+
+/// One prompt to send.
+#[derive(Clone, Debug)]
+pub struct ChatRequest {
+    /// The model.
+    pub model: String,
+    /// The prompt, sent as one user message.
+    pub prompt: String,
+    /// `tokenMax`: the most output tokens asked for.
+    pub max_tokens: u64,
+    /// Stream the answer (SSE) or take it whole.
+    pub stream: bool,
+    /// Report the answer as bad even if it completed.
+    pub fail: bool,
+}
+
+/// What happened to one prompt.
+#[derive(Clone, Debug, Serialize)]
+pub struct ChatOutcome {
+    /// The request id.
+    pub request_id: B256,
+    /// The provider the router chose.
+    pub provider: Address,
+    /// The answer's text (what arrived, if it failed midway).
+    pub answer: String,
+    /// Tokens counted.
+    pub tokens: u64,
+    /// Milliseconds from sending the prompt to the last token.
+    pub elapsed_ms: u64,
+    /// Whether the report said pass.
+    pub pass: bool,
+    /// Why the answer failed, if it did.
+    pub error: Option<String>,
+    /// Why the provider's receipt was not forwarded, if it was not.
+    pub receipt_note: Option<String>,
+    /// The router's verdict, once the report was accepted.
+    pub verdict: Option<Verdict>,
+    /// Why the report was not accepted, if it was not.
+    pub report_error: Option<String>,
+}
+
+/// Sends one prompt through the market and reports on it. A router refusal before the ticket
+/// is an error; a provider failure is reported (pass = false) and described in the outcome.
+pub async fn chat(
+    client: &RouterClient,
+    key: &PrivateKeySigner,
+    request: &ChatRequest,
+) -> Result<ChatOutcome, ClientError> {
+    chat_with(client, key, request, |_| {}).await
+}
+
+/// [`chat`], handing each piece of the answer to `on_text` as it arrives.
+pub async fn chat_with(
+    client: &RouterClient,
+    key: &PrivateKeySigner,
+    request: &ChatRequest,
+    mut on_text: impl FnMut(&str),
+) -> Result<ChatOutcome, ClientError> {
+    let admitted = admit(client, key, &request.model, request.max_tokens).await?;
+    let (request_id, provider) = (
+        admitted.issued.request_id,
+        admitted.issued.ticket.message.provider,
+    );
+    let mut exchange = Exchange::new(admitted);
+    let body = json!({
+        "model": request.model,
+        "messages": [{"role": "user", "content": request.prompt}],
+        "stream": request.stream,
+    });
+    let mut answer = String::new();
+    if let Ok(response) = exchange.send(&provider_http(), body).await {
+        if request.stream {
+            let mut parser = SseParser::default();
+            let mut bytes = response.bytes_stream();
+            'read: while let Some(piece) = bytes.next().await {
+                let piece = match piece {
+                    Ok(p) => p,
+                    Err(e) => {
+                        exchange.fail(format!("the provider's stream broke: {e}"));
+                        break;
+                    }
+                };
+                for event in parser.push(&piece) {
+                    match exchange.event(&event) {
+                        Step::Chunk(Some(text)) => {
+                            on_text(&text);
+                            answer.push_str(&text);
+                        }
+                        Step::Done | Step::Error(_) => break 'read,
+                        Step::Chunk(None) | Step::Receipt => {}
+                    }
+                }
+            }
+            exchange.end_stream();
+        } else {
+            let receipt = response
+                .headers()
+                .get(RECEIPT_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
+            match response.json::<Value>().await {
+                Ok(whole) => {
+                    answer = exchange.whole(receipt.as_deref(), &whole);
+                    on_text(&answer);
+                }
+                Err(e) => exchange.fail(format!("the provider's answer is not JSON: {e}")),
+            }
+        }
+    }
+    let error = exchange.failure.clone();
+    let reported = exchange.report(client, key, request.fail).await;
+    let (verdict, report_error) = match reported.judged {
+        Ok(j) => (Some(j.verdict), None),
+        Err(e) => (None, Some(e.to_string())),
+    };
+    Ok(ChatOutcome {
+        request_id,
+        provider,
+        answer,
+        tokens: reported.tokens,
+        elapsed_ms: reported.elapsed_ms,
+        pass: reported.pass,
+        error,
+        receipt_note: reported.receipt_note,
+        verdict,
+        report_error,
+    })
+}
