@@ -16,6 +16,12 @@ if [[ ! -x target/npm/node_modules/.bin/cast ]]; then
   npm install --prefix target/npm --no-audit --no-fund --silent @foundry-rs/cast
 fi
 target/npm/node_modules/.bin/cast --version | head -n 1
+# The official `openai` Python client (from PyPI), for the test of `yellowstone user proxy`.
+if [[ ! -x target/pyenv/bin/python ]] || ! target/pyenv/bin/python -c "import openai" 2>/dev/null; then
+  python3 -m venv target/pyenv
+  target/pyenv/bin/pip install --quiet --disable-pip-version-check openai
+fi
+target/pyenv/bin/python -c "import openai; print('openai', openai.__version__)"
 
 step "contract artifacts (normalise, strip, brotli 11, EF F0 00 00; fail above 24,576 bytes or on any float)"
 cargo run --locked --quiet --bin yellowstone -- build-contract

@@ -5,16 +5,11 @@
 
 mod common;
 
-use std::time::Duration;
-
-use alloy_primitives::{keccak256, U256};
+use alloy_primitives::U256;
 use common::*;
-use yellowstone_protocol::messages::{Bid, ModelAttestation};
 use yellowstone_router::{
     client::RouterClient,
-    gateway::{self, GatewayConfig, Trust},
     market::judge::Verdict,
-    textgen::{start_textgen, TextgenConfig},
     user::chat::{chat, ChatRequest},
 };
 
@@ -28,62 +23,8 @@ async fn a_user_chats_through_the_real_gateway_and_the_provider_is_paid_to_the_w
     net.stake(PROVIDER, mor(1_000), 365).await;
     net.next_day().await;
     let running = router(&net, &net.rpc.url(), &temp_db("edges"), 1).await;
-
-    let textgen = start_textgen(TextgenConfig {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        token_delay: Duration::ZERO,
-        fail_after: None,
-    })
-    .await
-    .unwrap();
-    let mut config = GatewayConfig::new(
-        "127.0.0.1:0".parse().unwrap(),
-        textgen.url(),
-        Trust {
-            router: key(9).address(),
-            chain_id: net.d.chain_id,
-            contract: net.d.compute,
-        },
-    );
-    config.router = Some(running.url());
-    config.models = vec![MODEL.into()];
-    let gateway = gateway::start(config, key(PROVIDER)).await.unwrap();
-
-    // The provider attests and bids with its gateway as the endpoint.
-    let api = Api::new(running.url());
-    let now = net.now().await;
-    let domain = net.domain();
-    let attestation = ModelAttestation {
-        provider: key(PROVIDER).address(),
-        model: MODEL.into(),
-        weightsHash: keccak256("weights"),
-        issuedAt: now,
-    };
-    assert_eq!(
-        api.post(
-            "/v1/attestations",
-            &sign(&key(PROVIDER), attestation, &domain)
-        )
-        .await
-        .0,
-        200
-    );
-    let bid = Bid {
-        provider: key(PROVIDER).address(),
-        model: MODEL.into(),
-        pricePerToken: U256::from(10u64).pow(U256::from(15)),
-        endpoint: gateway.url(),
-        nonce: 1,
-        expiry: now + 86_400,
-    };
-    let (status, body) = api
-        .post("/v1/bids", &sign(&key(PROVIDER), bid, &domain))
-        .await;
-    assert_eq!(
-        (status, &body["selectable"]),
-        (200, &serde_json::json!(true)),
-        "{body}"
-    );
+    let price = U256::from(10u64).pow(U256::from(15));
+    let stack = provider_stack(&net, &running.url(), PROVIDER, MODEL, price).await;
 
     // Two users chat, one streamed and one whole; every answer is credited at the receipt.
     let client = RouterClient::new(&running.url());
@@ -113,35 +54,12 @@ async fn a_user_chats_through_the_real_gateway_and_the_provider_is_paid_to_the_w
             other => panic!("not credited: {other:?} {:?}", outcome.report_error),
         }
     }
-    assert_eq!(
-        credited,
-        U256::from(64u64) * U256::from(10u64).pow(U256::from(15))
-    );
+    assert_eq!(credited, U256::from(64u64) * price);
 
     // The epoch commits; the provider claims with the served proof.
-    eventually("the credits to commit", || async {
-        match api.get("/v1/epochs/latest").await {
-            (200, e) => u256(&e["cumulative_credited"]) == credited,
-            _ => false,
-        }
-    })
-    .await;
-    let who = key(PROVIDER).address();
-    let (_, p) = api.get(&format!("/v1/proofs/{who}")).await;
-    let before = net.mor_of(who).await;
-    net.send(
-        8,
-        net.d.compute,
-        yellowstone_router::chain::IYellowstoneCompute::claimCall {
-            provider: who,
-            cumulative_earned: u256(&p["cumulative_earned"]),
-            cumulative_bootstrap: u256(&p["cumulative_bootstrap"]),
-            proof: serde_json::from_value(p["proof"].clone()).unwrap(),
-        },
-    )
-    .await;
-    assert_eq!(net.mor_of(who).await - before, credited);
-    gateway.kill();
-    textgen.kill();
+    committed(&Api::new(running.url()), credited).await;
+    assert_eq!(claim(&net, &running.url(), PROVIDER).await, credited);
+    stack.gateway.kill();
+    stack.textgen.kill();
     running.kill();
 }

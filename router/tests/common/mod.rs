@@ -349,3 +349,113 @@ where
     }
     panic!("timed out waiting for {what}");
 }
+
+/// A provider's whole stack: textgen behind the real gateway, attested and bid on the router.
+pub struct ProviderStack {
+    /// The backend.
+    pub textgen: yellowstone_router::textgen::RunningTextgen,
+    /// The gateway, the bid's endpoint.
+    pub gateway: yellowstone_router::gateway::RunningGateway,
+}
+
+/// Starts textgen and a gateway for `account`, then attests and bids `price` wei per token
+/// for `model` on the router at `router_url`.
+pub async fn provider_stack(
+    net: &Net,
+    router_url: &str,
+    account: usize,
+    model: &str,
+    price: U256,
+) -> ProviderStack {
+    use yellowstone_protocol::messages::{Bid, ModelAttestation};
+    use yellowstone_router::{
+        gateway::{self, GatewayConfig, Trust},
+        textgen::{start_textgen, TextgenConfig},
+    };
+    let textgen = start_textgen(TextgenConfig {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        token_delay: Duration::ZERO,
+        fail_after: None,
+    })
+    .await
+    .unwrap();
+    let mut config = GatewayConfig::new(
+        "127.0.0.1:0".parse().unwrap(),
+        textgen.url(),
+        Trust {
+            router: key(9).address(),
+            chain_id: net.d.chain_id,
+            contract: net.d.compute,
+        },
+    );
+    config.router = Some(router_url.to_string());
+    config.models = vec![model.to_string()];
+    let gateway = gateway::start(config, key(account)).await.unwrap();
+    let api = Api::new(router_url.to_string());
+    let now = net.now().await;
+    let domain = net.domain();
+    let attestation = ModelAttestation {
+        provider: key(account).address(),
+        model: model.into(),
+        weightsHash: alloy_primitives::keccak256(model),
+        issuedAt: now,
+    };
+    let (status, body) = api
+        .post(
+            "/v1/attestations",
+            &sign(&key(account), attestation, &domain),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let bid = Bid {
+        provider: key(account).address(),
+        model: model.into(),
+        pricePerToken: price,
+        endpoint: gateway.url(),
+        nonce: 1,
+        expiry: now + 86_400,
+    };
+    let (status, body) = api
+        .post("/v1/bids", &sign(&key(account), bid, &domain))
+        .await;
+    assert_eq!(
+        (status, &body["selectable"]),
+        (200, &Value::Bool(true)),
+        "{body}"
+    );
+    ProviderStack { textgen, gateway }
+}
+
+/// Claims for `account` with the proof the router serves (sent by account 8: anyone may);
+/// returns the MOR paid to the provider.
+pub async fn claim(net: &Net, router_url: &str, account: usize) -> U256 {
+    let who = key(account).address();
+    let (status, p) = Api::new(router_url.to_string())
+        .get(&format!("/v1/proofs/{who}"))
+        .await;
+    assert_eq!(status, 200, "{p}");
+    let before = net.mor_of(who).await;
+    net.send(
+        8,
+        net.d.compute,
+        I::claimCall {
+            provider: who,
+            cumulative_earned: u256(&p["cumulative_earned"]),
+            cumulative_bootstrap: u256(&p["cumulative_bootstrap"]),
+            proof: serde_json::from_value(p["proof"].clone()).unwrap(),
+        },
+    )
+    .await;
+    net.mor_of(who).await - before
+}
+
+/// Waits until the latest committed epoch's cumulative credit is `total`.
+pub async fn committed(api: &Api, total: U256) {
+    eventually("the credits to commit", || async {
+        match api.get("/v1/epochs/latest").await {
+            (200, e) => u256(&e["cumulative_credited"]) == total,
+            _ => false,
+        }
+    })
+    .await;
+}
