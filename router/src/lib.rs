@@ -22,16 +22,20 @@
 //! | [`user`] | the user's side: chat, allowance, the local OpenAI-compatible proxy |
 //! | [`error`] | refusals as `{code, message}` with HTTP statuses |
 //! | [`gateway`] | the provider gateway: OpenAI-compatible, ticket-checked, signs receipts |
+//! | [`provider`] | the provider's management: attest, bid, stake, lock, claim, status |
 //! | [`textgen`] | a deterministic word generator for tests and demos (not a language model) |
+//! | [`demo`] | `yellowstone demo`: the whole market in one process, settled to the wei |
 pub mod api;
 pub mod chain;
 pub mod cli;
 pub mod client;
 pub mod config;
+pub mod demo;
 pub mod error;
 pub mod gateway;
 pub mod market;
 pub mod metrics;
+pub mod provider;
 pub mod records;
 pub mod server;
 pub mod service;

@@ -2,6 +2,7 @@
 
 mod access_rate;
 mod build_contract;
+mod demo;
 mod devnet;
 mod multiplier;
 mod provider;
@@ -31,6 +32,7 @@ pub enum Command {
     AccessRate(access_rate::Args),
     BuildContract(build_contract::Args),
     Devnet(devnet::Args),
+    Demo(demo::Args),
     Router(router::Args),
     Provider(provider::Args),
     User(user::Args),
@@ -44,6 +46,7 @@ impl Command {
             Command::AccessRate(args) => args.run(),
             Command::BuildContract(args) => args.run(),
             Command::Devnet(args) => args.run(),
+            Command::Demo(args) => args.run(),
             Command::Router(args) => args.run(),
             Command::Provider(args) => args.run(),
             Command::User(args) => args.run(),

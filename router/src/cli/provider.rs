@@ -1,23 +1,37 @@
-//! `yellowstone provider`: the provider's tools: the gateway in front of a model server, and
-//! textgen, the demo backend.
+//! `yellowstone provider`: the provider's tools: the gateway in front of a model server,
+//! textgen (the demo backend), and the management commands (attest, bid, stake, lock, claim,
+//! status) whose logic lives in [`crate::provider`].
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
-use alloy_primitives::{Address, B256};
+use alloy_primitives::{Address, B256, U256};
 use alloy_signer_local::PrivateKeySigner;
 use anyhow::{bail, Context, Result};
 use clap::Subcommand;
+use serde::Serialize;
+use yellowstone_protocol::time::DAY;
 
 use crate::{
     gateway::{self, GatewayConfig, Trust},
+    provider::{
+        market, onchain, status,
+        units::{format_mor, format_multiplier, parse_lock_end, parse_mor},
+        ChainCtx, Ctx,
+    },
     textgen::{self, TextgenConfig},
 };
 
-/// Provider tools: serve a model behind the market's gateway.
+/// Provider tools: serve a model behind the market's gateway, and manage stake, bids and
+/// earnings.
 ///
 /// A provider runs a model server (llama.cpp, vLLM, Ollama, any OpenAI-compatible server) and
 /// `yellowstone provider serve` in front of it: the gateway users reach with the router's
 /// tickets, which signs a receipt for every answer.
+///
+/// Getting paid, in order: `stake` (registers; stake caps yearly earnings and weighs
+/// selection), `attest` (prove you hold the model's weights), `bid` (price and endpoint),
+/// serve, then `claim` after each committed epoch; `status` shows where you stand, `lock`
+/// extends the lock for a higher multiplier.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(subcommand)]
@@ -29,6 +43,12 @@ pub struct Args {
 enum Command {
     Serve(ServeArgs),
     Textgen(TextgenArgs),
+    Attest(AttestArgs),
+    Bid(BidArgs),
+    Stake(StakeArgs),
+    Lock(LockArgs),
+    Claim(ClaimArgs),
+    Status(StatusArgs),
 }
 
 impl Args {
@@ -42,6 +62,12 @@ impl Args {
         match self.command {
             Command::Serve(args) => runtime.block_on(args.run()),
             Command::Textgen(args) => runtime.block_on(args.run()),
+            Command::Attest(args) => runtime.block_on(args.run()),
+            Command::Bid(args) => runtime.block_on(args.run()),
+            Command::Stake(args) => runtime.block_on(args.run()),
+            Command::Lock(args) => runtime.block_on(args.run()),
+            Command::Claim(args) => runtime.block_on(args.run()),
+            Command::Status(args) => runtime.block_on(args.run()),
         }
     }
 }
@@ -168,6 +194,371 @@ impl TextgenArgs {
             _ = tokio::signal::ctrl_c() => Ok(()),
         }
     }
+}
+
+/// Where the router and the chain are, who the provider is, how to print.
+#[derive(Debug, clap::Args)]
+struct Conn {
+    /// The router's base URL.
+    #[arg(
+        long,
+        env = "YELLOWSTONE_ROUTER_URL",
+        default_value = "http://127.0.0.1:8640",
+        value_name = "URL"
+    )]
+    router: String,
+    /// The chain's JSON-RPC URL [default: the --deployments file's, else http://127.0.0.1:8545].
+    #[arg(long, env = "YELLOWSTONE_RPC_URL", value_name = "URL")]
+    rpc_url: Option<String>,
+    /// The compute contract [default: the --deployments file's, else the router's /v1/market].
+    #[arg(long, env = "YELLOWSTONE_CONTRACT")]
+    contract: Option<Address>,
+    /// File holding the provider's private key (hex). Or set YELLOWSTONE_PROVIDER_KEY.
+    #[arg(long, value_name = "FILE")]
+    key_file: Option<PathBuf>,
+    /// A devnet deployments JSON (`yellowstone devnet --deployments`): its RPC URL and compute
+    /// contract are used; its keys are not.
+    #[arg(long, value_name = "FILE")]
+    deployments: Option<PathBuf>,
+    /// Print one JSON object (amounts in wei, 0x-hex) instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+impl Conn {
+    /// The router-only context.
+    async fn ctx(&self) -> Result<Ctx> {
+        let key = provider_key(self.key_file.as_deref())?;
+        Ok(Ctx::connect(key, &self.router).await?)
+    }
+
+    /// The router-and-chain context.
+    async fn chain_ctx(&self) -> Result<ChainCtx> {
+        let (mut rpc_url, mut contract) = (self.rpc_url.clone(), self.contract);
+        if let Some(path) = &self.deployments {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            let d: yellowstone_devnet::deploy::Deployment = serde_json::from_str(&text)
+                .with_context(|| format!("{} is not a devnet deployments file", path.display()))?;
+            rpc_url = rpc_url.or(d.rpc_url);
+            contract = contract.or(Some(d.compute));
+        }
+        let rpc_url = rpc_url.unwrap_or_else(|| "http://127.0.0.1:8545".into());
+        let key = provider_key(self.key_file.as_deref())?;
+        Ok(ChainCtx::connect(key, &self.router, &rpc_url, contract).await?)
+    }
+
+    /// Prints `value` as JSON with --json, else `text`.
+    fn print(&self, value: &impl Serialize, text: String) -> Result<()> {
+        if self.json {
+            println!("{}", serde_json::to_string_pretty(value)?);
+        } else {
+            println!("{text}");
+        }
+        Ok(())
+    }
+}
+
+/// Parses wei (decimal digits).
+fn parse_wei(text: &str) -> Result<U256, String> {
+    let text = text.trim();
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("{text:?} is not a wei amount (decimal digits)"));
+    }
+    U256::from_str_radix(text, 10).map_err(|_| format!("{text:?} wei is too large"))
+}
+
+/// A lock end from `--…-days` (after the chain's now) or `--lock-end`.
+async fn lock_end(ctx: &ChainCtx, days: Option<u64>, end: Option<u64>) -> Result<u64> {
+    match (days, end) {
+        (_, Some(end)) => Ok(end),
+        (Some(days), None) => Ok(ctx.chain_now().await? + days * DAY),
+        (None, None) => bail!("pass the lock's length in days or --lock-end"),
+    }
+}
+
+/// Proves to the router that you hold a model: signs the hash of its weights file.
+///
+/// The file is hashed (keccak-256, streamed, so any size works), and `ModelAttestation {
+/// provider, model, weightsHash, issuedAt }` is signed with the provider key under the
+/// market's EIP-712 domain (from the router's /v1/market, whose clock gives issuedAt) and
+/// posted to /v1/attestations. A bid is only selectable once its model is attested. Prints the
+/// hash.
+///
+/// Example: yellowstone provider attest --model llama-3-8b --model-file ./llama-3-8b.Q4_K_M.gguf
+#[derive(Debug, clap::Args)]
+struct AttestArgs {
+    #[command(flatten)]
+    conn: Conn,
+    /// The model's name, exactly as users ask for it.
+    #[arg(long)]
+    model: String,
+    /// The model's weights file.
+    #[arg(long, value_name = "PATH")]
+    model_file: PathBuf,
+}
+
+impl AttestArgs {
+    async fn run(self) -> Result<()> {
+        let ctx = self.conn.ctx().await?;
+        let done = market::attest(&ctx, &self.model, &self.model_file).await?;
+        let text = format!(
+            "attested {}: weights hash {} (issued at {})",
+            done.model, done.weights_hash, done.issued_at
+        );
+        self.conn.print(&done, text)
+    }
+}
+
+/// Offers a model at a price: signs a bid and posts it to the router.
+///
+/// `Bid { provider, model, pricePerToken, endpoint, nonce, expiry }`: the price is MOR per
+/// output token (--price 0.001, exact decimal) or wei (--price-wei); the endpoint is your
+/// gateway's public base URL (`yellowstone provider serve`); the bid expires --ttl-hours after
+/// the router's now. The nonce is the router's now, or one more than your current bid's, so a
+/// new bid always replaces the old one. Prints whether selection can pick it, and why not
+/// (no stake, model not attested, endpoint unhealthy, ...).
+///
+/// Example: yellowstone provider bid --model llama-3-8b --price 0.001 --endpoint https://gpu1.example.net
+#[derive(Debug, clap::Args)]
+struct BidArgs {
+    #[command(flatten)]
+    conn: Conn,
+    /// The model.
+    #[arg(long)]
+    model: String,
+    /// Price in MOR per output token, decimal (e.g. 0.001).
+    #[arg(long, value_parser = parse_mor, required_unless_present = "price_wei", conflicts_with = "price_wei")]
+    price: Option<U256>,
+    /// Price in wei per output token.
+    #[arg(long, value_parser = parse_wei)]
+    price_wei: Option<U256>,
+    /// Your gateway's public base URL.
+    #[arg(long, value_name = "URL")]
+    endpoint: String,
+    /// Hours until the bid expires.
+    #[arg(long, default_value_t = 24)]
+    ttl_hours: u64,
+}
+
+impl BidArgs {
+    async fn run(self) -> Result<()> {
+        let Some(price) = self.price.or(self.price_wei) else {
+            bail!("pass --price <MOR> or --price-wei <wei>");
+        };
+        let ctx = self.conn.ctx().await?;
+        let ttl = self.ttl_hours.saturating_mul(3600);
+        let done = market::bid(&ctx, &self.model, price, &self.endpoint, ttl).await?;
+        let state = match (&done.selectable, &done.reason) {
+            (true, _) => "selectable".to_string(),
+            (false, Some(why)) => format!("NOT selectable: {why}"),
+            (false, None) => "NOT selectable".to_string(),
+        };
+        let text = format!(
+            "bid {} at {} MOR/token ({price} wei), nonce {}, expires {}: {state}",
+            self.model,
+            format_mor(price),
+            done.nonce,
+            done.expiry
+        );
+        self.conn.print(&done, text)
+    }
+}
+
+/// Stakes MOR in the compute contract; the first stake registers you as a provider.
+///
+/// Stake caps what you can be paid per 365-day period and, times the power multiplier of your
+/// lock, weighs selection. The MOR is approved to the contract first when the allowance is
+/// short; a new stake restarts the lock at now. Prints the transactions, gas used, and the
+/// new stake, multiplier and weight. Stake can be withdrawn only after the lock end.
+///
+/// Example: yellowstone provider stake --amount 1000 --lock-days 365
+#[derive(Debug, clap::Args)]
+struct StakeArgs {
+    #[command(flatten)]
+    conn: Conn,
+    /// MOR to stake, decimal (e.g. 1000 or 12.5).
+    #[arg(long, value_parser = parse_mor)]
+    amount: U256,
+    /// Lock for this many days from the chain's now.
+    #[arg(
+        long,
+        required_unless_present = "lock_end",
+        conflicts_with = "lock_end"
+    )]
+    lock_days: Option<u64>,
+    /// Lock until this time: unix seconds or a UTC date YYYY-MM-DD.
+    #[arg(long, value_parser = parse_lock_end, value_name = "UNIX|YYYY-MM-DD")]
+    lock_end: Option<u64>,
+}
+
+impl StakeArgs {
+    async fn run(self) -> Result<()> {
+        let ctx = self.conn.chain_ctx().await?;
+        let end = lock_end(&ctx, self.lock_days, self.lock_end).await?;
+        let done = onchain::stake(&ctx, self.amount, end).await?;
+        let mut text = String::new();
+        if let Some(tx) = &done.approve {
+            text += &format!("approve {} (gas {})\n", tx.hash, tx.gas_used);
+        }
+        let r = &done.record;
+        text += &format!(
+            "stake   {} (gas {})\nstake {} MOR, locked {} to {}, multiplier {}, weight {}",
+            done.stake.hash,
+            done.stake.gas_used,
+            format_mor(r.stake),
+            r.lock_start,
+            r.lock_end,
+            format_multiplier(r.multiplier),
+            format_mor(r.weight)
+        );
+        self.conn.print(&done, text)
+    }
+}
+
+/// Extends your lock for a higher power multiplier (`lockClaim`).
+///
+/// The new end must be later than both now and the current end (a lock is never shortened:
+/// the contract refuses with LockEndTooEarly); the lock start is kept and the new multiplier
+/// applies at once. Prints the new multiplier.
+///
+/// Example: yellowstone provider lock --days 730
+#[derive(Debug, clap::Args)]
+struct LockArgs {
+    #[command(flatten)]
+    conn: Conn,
+    /// New lock end this many days after the chain's now.
+    #[arg(
+        long,
+        required_unless_present = "lock_end",
+        conflicts_with = "lock_end"
+    )]
+    days: Option<u64>,
+    /// New lock end: unix seconds or a UTC date YYYY-MM-DD.
+    #[arg(long, value_parser = parse_lock_end, value_name = "UNIX|YYYY-MM-DD")]
+    lock_end: Option<u64>,
+}
+
+impl LockArgs {
+    async fn run(self) -> Result<()> {
+        let ctx = self.conn.chain_ctx().await?;
+        let end = lock_end(&ctx, self.days, self.lock_end).await?;
+        let done = onchain::lock(&ctx, end).await?;
+        let text = format!(
+            "lockClaim {} (gas {})\nlocked {} to {}, multiplier {}",
+            done.tx.hash,
+            done.tx.gas_used,
+            done.record.lock_start,
+            done.record.lock_end,
+            format_multiplier(done.record.multiplier)
+        );
+        self.conn.print(&done, text)
+    }
+}
+
+/// Claims your earnings: the router's Merkle proof of your cumulative credit, sent to the
+/// contract's `claim`.
+///
+/// Prints the MOR paid, what remains claimable (payments beyond your stake per 365 days are
+/// deferred, not lost) and the stake-cap room. A refusal (NothingToClaim, InvalidProof,
+/// StakeCapReached, ...) is printed decoded and the command exits non-zero.
+///
+/// Example: yellowstone provider claim
+#[derive(Debug, clap::Args)]
+struct ClaimArgs {
+    #[command(flatten)]
+    conn: Conn,
+}
+
+impl ClaimArgs {
+    async fn run(self) -> Result<()> {
+        let ctx = self.conn.chain_ctx().await?;
+        let done = onchain::claim(&ctx).await?;
+        let text = format!(
+            "claim {} (gas {}), epoch {}\npaid {} MOR; claimable later {} MOR; stake-cap room {} MOR",
+            done.tx.hash,
+            done.tx.gas_used,
+            done.epoch,
+            format_mor(done.paid),
+            format_mor(done.remaining),
+            format_mor(done.stake_cap_remaining)
+        );
+        self.conn.print(&done, text)
+    }
+}
+
+/// Shows where you stand: the contract's record, the router's view and your MOR balance.
+///
+/// Contract: registered, stake, lock start/end, multiplier, weight, earned, claimed, stake-cap
+/// room. Router: live bids (and why one is not selectable), attestations, score, backoff,
+/// credit pending the next epoch, and your leaf in the latest committed root.
+///
+/// Example: yellowstone provider status --json
+#[derive(Debug, clap::Args)]
+struct StatusArgs {
+    #[command(flatten)]
+    conn: Conn,
+}
+
+impl StatusArgs {
+    async fn run(self) -> Result<()> {
+        let ctx = self.conn.chain_ctx().await?;
+        let s = status::status(&ctx).await?;
+        let text = status_text(&s);
+        self.conn.print(&s, text)
+    }
+}
+
+/// The status in lines.
+fn status_text(s: &status::Status) -> String {
+    let (r, v) = (&s.record, &s.router);
+    let mut out = format!(
+        "provider {}\nbalance {} MOR\ncontract: registered {}, stake {} MOR, lock {} to {}, \
+         multiplier {}, weight {}, earned {} MOR, claimed {} MOR, stake-cap room {} MOR\n",
+        s.provider,
+        format_mor(s.balance),
+        r.registered,
+        format_mor(r.stake),
+        r.lock_start,
+        r.lock_end,
+        format_multiplier(r.multiplier),
+        format_mor(r.weight),
+        format_mor(r.earned),
+        format_mor(r.claimed),
+        format_mor(s.stake_cap_remaining)
+    );
+    for b in &v.bids {
+        let state = b.unselectable.as_deref().unwrap_or("selectable");
+        out += &format!(
+            "bid {} at {} MOR/token, {}, expires {}: {state}\n",
+            b.model,
+            format_mor(b.price_per_token),
+            b.endpoint,
+            b.expiry
+        );
+    }
+    for a in &v.attestations {
+        out += &format!(
+            "attested {}: {} at {}\n",
+            a.model, a.weights_hash, a.issued_at
+        );
+    }
+    if let Some(score) = &v.score {
+        out += &format!("score {} passes, {} fails\n", score.passes, score.fails);
+    }
+    if let Some(b) = &v.backoff {
+        out += &format!("backoff {} failures, until {}\n", b.failures, b.until);
+    }
+    let pending = v.pending_wei.unwrap_or_default();
+    out += &format!("pending {} MOR", format_mor(pending));
+    if let Some(c) = &v.committed {
+        out += &format!(
+            "\ncommitted leaf: earned {} MOR, bootstrap {} MOR",
+            format_mor(c.earned),
+            format_mor(c.bootstrap)
+        );
+    }
+    out
 }
 
 /// The provider key: from `file`, or YELLOWSTONE_PROVIDER_KEY (hex). Never logged.

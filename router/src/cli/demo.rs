@@ -1,0 +1,148 @@
+//! `yellowstone demo`: the whole market on the embedded devnet in one process, settled and
+//! checked to the wei.
+
+use std::{
+    io::{IsTerminal, Write},
+    path::PathBuf,
+    time::{Duration, Instant},
+};
+
+use anyhow::{bail, Context, Result};
+
+use crate::demo::{report::mor, run, DemoOptions, Progress};
+
+const AFTER_LONG_HELP: &str = "\
+What it does, in one process, in about a minute:
+  1. Deploys MOR and the compute contract on the embedded devnet (the real Stylus Wasm) and
+     funds 20,000 MOR of emissions.
+  2. Three providers stake different amounts with different locks (so their multipliers
+     differ), start a word generator behind the real provider gateway (one of them slow),
+     attest and bid different prices.
+  3. Moves the chain to the next UTC midnight, starts the router on the chain's clock, and
+     runs the users concurrently through the real HTTP paths (one reports a failed answer).
+  4. Waits for the epochs to commit, crosses the next midnight (the bootstrap shares of the
+     day's providers), and lets every provider claim with the router's proof.
+  5. Prints a table per provider and the settlement figures.
+
+It exits non-zero unless the books balance to the wei: every provider claimed exactly what it
+was credited, and the contract holds funded + staked - claimed.";
+
+/// Runs the whole market on a local devnet and checks the books balance to the wei.
+///
+/// Deploys, funds, starts three providers, the router and the gateways, runs many users
+/// concurrently, settles across inference blocks and a day boundary, lets the providers claim,
+/// and prints what happened. Development keys only.
+#[derive(Debug, clap::Args)]
+#[command(after_long_help = AFTER_LONG_HELP)]
+pub struct Args {
+    /// Users chatting at once (the first five are development accounts; more are fresh keys
+    /// paid 50,000 MOR each).
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=100))]
+    users: u64,
+    /// Requests in all.
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..))]
+    requests: u64,
+    /// Seconds per inference block.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=60))]
+    block_seconds: u64,
+    /// Print the final report as one JSON object on stdout (wei as decimal strings).
+    #[arg(long)]
+    json: bool,
+    /// Keep the devnet, the router and the gateways serving after the report (Ctrl-C stops).
+    #[arg(long)]
+    keep_running: bool,
+    /// The router's database (default: a fresh one in the temporary directory).
+    #[arg(long, value_name = "FILE")]
+    database: Option<PathBuf>,
+    /// Directory of the contract artifacts (<lib>.br; missing ones are built).
+    #[arg(long, value_name = "DIR", default_value_os_t = default_artifacts_dir())]
+    artifacts_dir: PathBuf,
+}
+
+/// `<workspace>/target/stylus` of the workspace this binary was built from.
+fn default_artifacts_dir() -> PathBuf {
+    let router = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    router
+        .parent()
+        .unwrap_or(router)
+        .join("target")
+        .join("stylus")
+}
+
+/// Prints progress on stderr: one line rewritten in place on a terminal, else a plain line
+/// when the phase changes and every five seconds.
+fn printer() -> impl FnMut(&Progress) {
+    let terminal = std::io::stderr().is_terminal();
+    let mut last: Option<(&'static str, Instant)> = None;
+    move |p: &Progress| {
+        let line = format!(
+            "{:<52} requests {}/{}  credited {} MOR  epochs {}",
+            p.phase,
+            p.done,
+            p.requests,
+            mor(p.credited),
+            p.epochs
+        );
+        let mut err = std::io::stderr();
+        if terminal {
+            let newline = last.is_some_and(|(phase, _)| phase != p.phase);
+            let _ = write!(err, "{}\r\x1b[2K{line}", if newline { "\n" } else { "" });
+            let _ = err.flush();
+            last = Some((p.phase, Instant::now()));
+        } else if last
+            .is_none_or(|(phase, at)| phase != p.phase || at.elapsed() >= Duration::from_secs(5))
+        {
+            let _ = writeln!(err, "{line}");
+            last = Some((p.phase, Instant::now()));
+        }
+    }
+}
+
+impl Args {
+    /// Runs the demo and prints its report; an error unless the books balance.
+    pub fn run(self) -> Result<()> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .context("starting the async runtime")?;
+        runtime.block_on(self.demo())
+    }
+
+    async fn demo(self) -> Result<()> {
+        let options = DemoOptions {
+            users: self.users,
+            requests: self.requests,
+            block_seconds: self.block_seconds,
+            database: self.database,
+            artifacts_dir: self.artifacts_dir,
+        };
+        let demo = run(options, printer()).await?;
+        eprintln!();
+        if self.json {
+            println!("{}", serde_json::to_string(&demo.report)?);
+        } else {
+            println!("{}", demo.report);
+        }
+        let balanced = demo.report.balanced();
+        if self.keep_running {
+            let urls = &demo.report.urls;
+            eprintln!(
+                "devnet JSON-RPC  {}  (MOR {}, compute {})",
+                urls.rpc, urls.mor, urls.compute
+            );
+            eprintln!("router API       {}/v1/market", urls.router);
+            for (name, url) in demo.gateways() {
+                eprintln!("gateway {name:<8} {url}/v1/models");
+            }
+            eprintln!("serving until Ctrl-C");
+            tokio::signal::ctrl_c()
+                .await
+                .context("waiting for Ctrl-C")?;
+        }
+        demo.stop();
+        if !balanced {
+            bail!("the books do not balance to the wei");
+        }
+        Ok(())
+    }
+}
