@@ -202,7 +202,13 @@ async fn chat(State(shared): State<Shared>, Json(body): Json<Value>) -> Response
         "completion_tokens": max_tokens,
         "total_tokens": prompt_tokens + max_tokens,
     });
+    let delay = shared.config.token_delay;
     if body["stream"].as_bool() != Some(true) {
+        // A whole answer takes as long to generate as a streamed one.
+        let generation = delay.saturating_mul(u32::try_from(words.len()).unwrap_or(u32::MAX));
+        if !generation.is_zero() {
+            tokio::time::sleep(generation).await;
+        }
         return Json(json!({
             "id": id, "object": "chat.completion", "created": 0, "model": model,
             "choices": [{"index": 0, "message": {"role": "assistant", "content": words.join(" ")},
@@ -237,7 +243,6 @@ async fn chat(State(shared): State<Shared>, Json(body): Json<Value>) -> Response
         frames.push(chunk(json!([]), usage));
     }
     frames.push("data: [DONE]\n\n".into());
-    let delay = shared.config.token_delay;
     let stream = futures_util::stream::iter(frames.into_iter().enumerate()).then(
         move |(i, frame)| async move {
             if i > 0 && !delay.is_zero() {

@@ -133,13 +133,18 @@ pub fn workspace_root(cargo: impl AsRef<Path>, dir: impl AsRef<Path>) -> Result<
 /// Compiles the contract: `cargo build --lib --profile <profile> --target wasm32-unknown-unknown
 /// -p <package> --target-dir <target_dir>`, and returns where the `.wasm` is.
 ///
-/// Checks first that the toolchain has the `wasm32-unknown-unknown` standard library.
+/// Checks first that the toolchain has the `wasm32-unknown-unknown` standard library, and
+/// when it does not and `rustup` is there, adds it (so the first `yellowstone demo` on a fresh
+/// machine just works).
 ///
 /// # Errors
 ///
 /// [`Error::WasmTargetMissing`] (with the `rustup target add` command to run),
 /// [`Error::CargoFailed`], [`Error::WasmNotFound`], or [`Error::Io`].
 pub fn build(opts: &BuildOptions) -> Result<BuiltWasm> {
+    if check_wasm_target(&opts.dir).is_err() {
+        add_wasm_target(&opts.dir);
+    }
     check_wasm_target(&opts.dir)?;
     let target_dir = opts.resolved_target_dir()?;
 
@@ -303,6 +308,18 @@ fn check_wasm_target(dir: &Path) -> Result<()> {
             libdir: Some(libdir),
         })
     }
+}
+
+/// `rustup target add wasm32-unknown-unknown` for the toolchain `dir` uses; a failure is left
+/// to the check that follows, which names the fix.
+fn add_wasm_target(dir: &Path) {
+    eprintln!("adding the {WASM_TARGET} target with rustup (once)");
+    let _ = Command::new("rustup")
+        .args(["target", "add", WASM_TARGET])
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .status();
 }
 
 fn mentions_missing_target(stderr: &str) -> bool {

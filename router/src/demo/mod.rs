@@ -369,7 +369,7 @@ async fn claim(
         stake: record.stake,
         lock_days: provider.spec.lock_days,
         multiplier: record.multiplier,
-        slow: provider.spec.token_delay_ms > 0,
+        slow: provider.spec.token_delay_ms >= providers::SLOW_TOKEN_DELAY_MS,
         requests: served.requests,
         refused: served.refused,
         too_slow: served.too_slow,

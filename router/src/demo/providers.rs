@@ -33,8 +33,13 @@ pub struct Spec {
     pub token_delay_ms: u64,
 }
 
+/// What the slow provider's generator waits per token.
+pub const SLOW_TOKEN_DELAY_MS: u64 = 40;
+
 /// The three providers: different prices, stakes and locks (so different multipliers), and
-/// one slow generator.
+/// one slow generator. The others take a steady 10 ms per token: instant answers of a few
+/// milliseconds would make the credit rule's speed comparison (SPEC 4 step 10) measure the
+/// machine's scheduling noise instead of the providers.
 pub const SPECS: [Spec; 3] = [
     Spec {
         name: "atlas",
@@ -42,7 +47,7 @@ pub const SPECS: [Spec; 3] = [
         price: 1_000_000_000_000_000,
         stake: 20_000,
         lock_days: 1_500,
-        token_delay_ms: 0,
+        token_delay_ms: 10,
     },
     Spec {
         name: "borealis",
@@ -50,7 +55,7 @@ pub const SPECS: [Spec; 3] = [
         price: 2_000_000_000_000_000,
         stake: 5_000,
         lock_days: 30,
-        token_delay_ms: 0,
+        token_delay_ms: 10,
     },
     Spec {
         name: "cirrus",
@@ -58,7 +63,7 @@ pub const SPECS: [Spec; 3] = [
         price: 3_000_000_000_000_000,
         stake: 10_000,
         lock_days: 365,
-        token_delay_ms: 20,
+        token_delay_ms: SLOW_TOKEN_DELAY_MS,
     },
 ];
 
