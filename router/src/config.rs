@@ -118,26 +118,28 @@ impl Config {
     }
 }
 
-/// Reads the router key: `file` (hex, whitespace ignored) or the value of the environment
-/// variable `YELLOWSTONE_ROUTER_KEY`. Never logged.
+/// Reads the key of `role` ("router", "provider" or "user"): `file` (hex, whitespace ignored)
+/// or `env`, the value of `YELLOWSTONE_<ROLE>_KEY`. Never logged, never echoed in an error.
 pub fn load_key(
+    role: &str,
     file: Option<&std::path::Path>,
     env: Option<String>,
 ) -> anyhow::Result<PrivateKeySigner> {
     let text = match (file, env) {
         (Some(path), _) => std::fs::read_to_string(path)
-            .with_context(|| format!("reading the router key file {}", path.display()))?,
+            .with_context(|| format!("reading the {role} key file {}", path.display()))?,
         (None, Some(value)) => value,
         (None, None) => bail!(
-            "no router key: pass --key-file <path> or set YELLOWSTONE_ROUTER_KEY (hex private key)"
+            "no {role} key: pass --key-file <path> or set YELLOWSTONE_{}_KEY (hex private key)",
+            role.to_uppercase()
         ),
     };
-    let hex = text.trim();
-    let bytes: B256 = hex
+    let bytes: B256 = text
+        .trim()
         .parse()
-        .map_err(|_| anyhow::anyhow!("the router key is not 32 bytes of hex"))?;
+        .map_err(|_| anyhow::anyhow!("the {role} key is not 32 bytes of hex"))?;
     PrivateKeySigner::from_bytes(&bytes)
-        .map_err(|_| anyhow::anyhow!("the router key is not a valid secp256k1 secret"))
+        .map_err(|_| anyhow::anyhow!("the {role} key is not a valid secp256k1 secret"))
 }
 
 /// Refuses a well-known development key on any chain but the devnet.
@@ -242,11 +244,11 @@ mod tests {
         let path = dir.join("key");
         std::fs::write(&path, format!("  {}\n", DEV_ACCOUNTS[9].private_key)).unwrap();
         assert_eq!(
-            load_key(Some(&path), None).unwrap().address(),
+            load_key("router", Some(&path), None).unwrap().address(),
             DEV_ACCOUNTS[9].address
         );
-        assert!(load_key(None, Some("zz".into())).is_err());
-        assert!(load_key(None, None)
+        assert!(load_key("router", None, Some("zz".into())).is_err());
+        assert!(load_key("router", None, None)
             .unwrap_err()
             .to_string()
             .contains("--key-file"));

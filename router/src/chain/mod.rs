@@ -77,7 +77,7 @@ fn rpc_error(error: TransportError) -> ChainError {
 }
 
 /// On-chain record of one provider, from `provider(address)`.
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, serde::Serialize)]
 pub struct ProviderRecord {
     /// Has staked at least once (registration is never undone).
     pub registered: bool,

@@ -55,18 +55,8 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     database: Option<PathBuf>,
     /// Directory of the contract artifacts (<lib>.br; missing ones are built).
-    #[arg(long, value_name = "DIR", default_value_os_t = default_artifacts_dir())]
+    #[arg(long, value_name = "DIR", default_value_os_t = super::devnet::default_artifacts_dir())]
     artifacts_dir: PathBuf,
-}
-
-/// `<workspace>/target/stylus` of the workspace this binary was built from.
-fn default_artifacts_dir() -> PathBuf {
-    let router = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    router
-        .parent()
-        .unwrap_or(router)
-        .join("target")
-        .join("stylus")
 }
 
 /// Prints progress on stderr: one line rewritten in place on a terminal, else a plain line

@@ -71,7 +71,7 @@ pub struct Args {
     artifacts_dir: PathBuf,
 }
 
-fn default_artifacts_dir() -> PathBuf {
+pub(super) fn default_artifacts_dir() -> PathBuf {
     // The workspace this binary was built from (the router crate's parent directory).
     let router = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     router

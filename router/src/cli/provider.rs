@@ -4,7 +4,7 @@
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
-use alloy_primitives::{Address, B256, U256};
+use alloy_primitives::{Address, U256};
 use alloy_signer_local::PrivateKeySigner;
 use anyhow::{bail, Context, Result};
 use clap::Subcommand;
@@ -563,17 +563,9 @@ fn status_text(s: &status::Status) -> String {
 
 /// The provider key: from `file`, or YELLOWSTONE_PROVIDER_KEY (hex). Never logged.
 fn provider_key(file: Option<&std::path::Path>) -> Result<PrivateKeySigner> {
-    let text = match file {
-        Some(path) => std::fs::read_to_string(path)
-            .with_context(|| format!("reading the provider key file {}", path.display()))?,
-        None => std::env::var("YELLOWSTONE_PROVIDER_KEY").map_err(|_| {
-            anyhow::anyhow!("no provider key: pass --key-file <path> or set YELLOWSTONE_PROVIDER_KEY (hex private key)")
-        })?,
-    };
-    let bytes: B256 = text
-        .trim()
-        .parse()
-        .map_err(|_| anyhow::anyhow!("the provider key is not 32 bytes of hex"))?;
-    PrivateKeySigner::from_bytes(&bytes)
-        .map_err(|_| anyhow::anyhow!("the provider key is not a valid secp256k1 secret"))
+    crate::config::load_key(
+        "provider",
+        file,
+        std::env::var("YELLOWSTONE_PROVIDER_KEY").ok(),
+    )
 }

@@ -121,7 +121,7 @@ impl Args {
             }
         }
         let config = merge(file, overrides);
-        let key = load_key(self.key_file.as_deref(), env_key)?;
+        let key = load_key("router", self.key_file.as_deref(), env_key)?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()

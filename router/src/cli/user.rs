@@ -11,7 +11,7 @@ use crate::{
     client::RouterClient,
     user::{
         chat::{chat_with, ChatRequest},
-        describe, format_mor, load_key,
+        describe, format_mor,
         proxy::{start_proxy, ProxyConfig},
     },
 };
@@ -54,7 +54,8 @@ struct Common {
 
 impl Common {
     fn key(&self) -> Result<PrivateKeySigner> {
-        load_key(
+        crate::config::load_key(
+            "user",
             self.key_file.as_deref(),
             std::env::var("YELLOWSTONE_USER_KEY").ok(),
         )

@@ -87,7 +87,7 @@ pub async fn stake(
     Ok(StakeOutcome {
         approve,
         stake,
-        record: ctx.chain.provider_record(me).await?.into(),
+        record: ctx.chain.provider_record(me).await?,
     })
 }
 
@@ -98,7 +98,7 @@ pub async fn lock(ctx: &ChainCtx, new_end: u64) -> Result<LockOutcome, ProviderE
     let tx = ctx.send("lockClaim", ctx.chain.compute(), call).await?;
     Ok(LockOutcome {
         tx,
-        record: ctx.chain.provider_record(ctx.address()).await?.into(),
+        record: ctx.chain.provider_record(ctx.address()).await?,
     })
 }
 

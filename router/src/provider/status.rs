@@ -8,43 +8,10 @@ use super::{
     onchain::{balance, stake_cap_remaining},
     ChainCtx, ProviderError,
 };
-use crate::{chain::ProviderRecord, client::ClientError};
+use crate::client::ClientError;
 
 /// The contract's `provider(address)` record.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Record {
-    /// Has staked at least once.
-    pub registered: bool,
-    /// Staked MOR wei.
-    pub stake: U256,
-    /// Start of the current lock (unix seconds).
-    pub lock_start: u64,
-    /// End of the current lock (unix seconds).
-    pub lock_end: u64,
-    /// Power multiplier, 1e18 fixed point.
-    pub multiplier: U256,
-    /// Selection weight: stake × multiplier / 1e18.
-    pub weight: U256,
-    /// Cumulative earned + bootstrap as last proven by a claim.
-    pub earned: U256,
-    /// Wei paid out so far.
-    pub claimed: U256,
-}
-
-impl From<ProviderRecord> for Record {
-    fn from(r: ProviderRecord) -> Record {
-        Record {
-            registered: r.registered,
-            stake: r.stake,
-            lock_start: r.lock_start,
-            lock_end: r.lock_end,
-            multiplier: r.multiplier,
-            weight: r.weight,
-            earned: r.earned,
-            claimed: r.claimed,
-        }
-    }
-}
+pub use crate::chain::ProviderRecord as Record;
 
 /// Passes and fails of recent judged reports.
 #[derive(Clone, Debug, Serialize, Deserialize)]

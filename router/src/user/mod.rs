@@ -14,33 +14,9 @@ pub mod exchange;
 pub mod proxy;
 pub mod sse;
 
-use alloy_primitives::{B256, U256};
-use alloy_signer_local::PrivateKeySigner;
-use anyhow::Context;
+use alloy_primitives::U256;
 
 use crate::market::judge::Verdict;
-
-/// Reads the user key: `file` (hex, whitespace ignored) or `env` (the value of
-/// `YELLOWSTONE_USER_KEY`). Never logged.
-pub fn load_key(
-    file: Option<&std::path::Path>,
-    env: Option<String>,
-) -> anyhow::Result<PrivateKeySigner> {
-    let text = match (file, env) {
-        (Some(path), _) => std::fs::read_to_string(path)
-            .with_context(|| format!("reading the user key file {}", path.display()))?,
-        (None, Some(value)) => value,
-        (None, None) => anyhow::bail!(
-            "no user key: pass --key-file <path> or set YELLOWSTONE_USER_KEY (hex private key)"
-        ),
-    };
-    let bytes: B256 = text
-        .trim()
-        .parse()
-        .map_err(|_| anyhow::anyhow!("the user key is not 32 bytes of hex"))?;
-    PrivateKeySigner::from_bytes(&bytes)
-        .map_err(|_| anyhow::anyhow!("the user key is not a valid secp256k1 secret"))
-}
 
 /// MOR wei as MOR with all 18 decimals, exactly: `1500000000000000000` → `1.500000000000000000`.
 pub fn format_mor(wei: U256) -> String {
