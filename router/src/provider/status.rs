@@ -105,7 +105,7 @@ pub async fn status(ctx: &ChainCtx) -> Result<Status, ProviderError> {
     let me = ctx.address();
     Ok(Status {
         provider: me,
-        record: ctx.chain.provider_record(me).await?.into(),
+        record: ctx.chain.provider_record(me).await?,
         stake_cap_remaining: stake_cap_remaining(ctx).await?,
         balance: balance(ctx).await?,
         router: router_view(ctx).await?,
