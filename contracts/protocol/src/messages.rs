@@ -386,8 +386,12 @@ mod tests {
         let user = key(1);
         let signed = sign(&user, rfc(user.address()), &d);
         assert_eq!(Signed::<Rfc>::from_token(&signed.to_token()), Ok(signed));
-        assert!(Signed::<Rfc>::from_token("zz").unwrap_err().contains("not hex"));
-        assert!(Signed::<Rfc>::from_token("00").unwrap_err().contains("not a signed message"));
+        assert!(Signed::<Rfc>::from_token("zz")
+            .unwrap_err()
+            .contains("not hex"));
+        assert!(Signed::<Rfc>::from_token("00")
+            .unwrap_err()
+            .contains("not a signed message"));
     }
 
     #[test]
