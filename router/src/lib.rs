@@ -23,6 +23,7 @@
 //! | [`error`] | refusals as `{code, message}` with HTTP statuses |
 //! | [`gateway`] | the provider gateway: OpenAI-compatible, ticket-checked, signs receipts |
 //! | [`provider`] | the provider's management: attest, bid, stake, lock, claim, status |
+//! | [`units`] | exact MOR amounts, fixed-point values and dates as people type and read them |
 //! | [`textgen`] | a deterministic word generator for tests and demos (not a language model) |
 //! | [`demo`] | `yellowstone demo`: the whole market in one process, settled to the wei |
 pub mod api;
@@ -42,4 +43,5 @@ pub mod service;
 pub mod state;
 pub mod store;
 pub mod textgen;
+pub mod units;
 pub mod user;

@@ -6,23 +6,21 @@
 
 mod common;
 
-use std::{process::Command, time::Duration};
+use std::process::Command;
 
 use alloy_primitives::U256;
 use common::*;
 use yellowstone_protocol::{messages::weights_hash, time::DAY};
 use yellowstone_router::{
     client::RouterClient,
-    gateway::{self, GatewayConfig, Trust},
     market::judge::Verdict,
     provider::{
         market::{attest, bid},
         onchain::{claim, lock, stake},
         status::status,
-        units::{format_mor, format_multiplier, parse_lock_end, parse_mor},
         ChainCtx, ProviderError,
     },
-    textgen::{start_textgen, TextgenConfig},
+    units::{format_mor, format_multiplier, parse_lock_end, parse_mor},
     user::chat::{chat, ChatRequest},
 };
 
@@ -181,32 +179,14 @@ async fn a_fresh_provider_stakes_attests_bids_serves_and_claims_to_the_wei() {
     std::fs::remove_file(&weights).unwrap();
 
     // The gateway in front of textgen, then two bids: the second replaces the first.
-    let textgen = start_textgen(TextgenConfig {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        token_delay: Duration::ZERO,
-        fail_after: None,
-    })
-    .await
-    .unwrap();
-    let mut config = GatewayConfig::new(
-        "127.0.0.1:0".parse().unwrap(),
-        textgen.url(),
-        Trust {
-            router: key(9).address(),
-            chain_id: net.d.chain_id,
-            contract: net.d.compute,
-        },
-    );
-    config.router = Some(running.url());
-    config.models = vec![MODEL.into()];
-    let gateway = gateway::start(config, key(PROVIDER)).await.unwrap();
+    let stack = serve_provider(&net, &running.url(), PROVIDER, MODEL).await;
     let price = parse_mor("0.002").unwrap();
-    let first = bid(ctx.ctx(), MODEL, price, &gateway.url(), 24 * 3600)
+    let first = bid(ctx.ctx(), MODEL, price, &stack.gateway.url(), 24 * 3600)
         .await
         .unwrap();
     assert!(first.selectable, "{first:?}");
     let price = parse_mor("0.001").unwrap();
-    let second = bid(ctx.ctx(), MODEL, price, &gateway.url(), 24 * 3600)
+    let second = bid(ctx.ctx(), MODEL, price, &stack.gateway.url(), 24 * 3600)
         .await
         .unwrap();
     assert!(second.selectable, "{second:?}");
@@ -283,7 +263,7 @@ async fn a_fresh_provider_stakes_attests_bids_serves_and_claims_to_the_wei() {
     assert_eq!(s.router.pending_wei.unwrap_or_default(), U256::ZERO);
     let committed = s.router.committed.expect("a committed leaf");
     assert_eq!(committed.earned + committed.bootstrap, credited);
-    gateway.kill();
-    textgen.kill();
+    stack.gateway.kill();
+    stack.textgen.kill();
     running.kill();
 }

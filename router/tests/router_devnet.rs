@@ -155,28 +155,6 @@ async fn committed_total(api: &Api) -> U256 {
     }
 }
 
-/// Claims for `provider` with the proof the router serves; returns the MOR paid.
-async fn claim(net: &Net, api: &Api, account: usize) -> U256 {
-    let who = key(account).address();
-    let (status, p) = api.get(&format!("/v1/proofs/{who}")).await;
-    assert_eq!(status, 200, "{p}");
-    let proof: Vec<B256> = serde_json::from_value(p["proof"].clone()).unwrap();
-    let before = net.mor_of(who).await;
-    // Anyone may claim on a provider's behalf; payment always goes to the provider.
-    net.send(
-        8,
-        net.d.compute,
-        I::claimCall {
-            provider: who,
-            cumulative_earned: u256(&p["cumulative_earned"]),
-            cumulative_bootstrap: u256(&p["cumulative_bootstrap"]),
-            proof,
-        },
-    )
-    .await;
-    net.mor_of(who).await - before
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_day_of_the_market_settles_within_the_cap_and_pays_to_the_wei() {
     let net = market().await;
@@ -257,7 +235,7 @@ async fn a_day_of_the_market_settles_within_the_cap_and_pays_to_the_wei() {
     );
 
     // The provider claims with the router's proof: paid exactly what it was credited.
-    let paid = claim(&net, &api, STAKED).await;
+    let paid = claim(&net, &api.url, STAKED).await;
     assert_eq!(paid, total + limit);
     let t = net.totals().await;
     assert_eq!(t._3, paid, "total claimed");
@@ -338,7 +316,7 @@ async fn a_router_killed_mid_epoch_resumes_losing_and_duplicating_nothing() {
         committed_total(&api).await == total
     })
     .await;
-    assert_eq!(claim(&net, &api, STAKED).await, total);
+    assert_eq!(claim(&net, &api.url, STAKED).await, total);
     second.kill();
 }
 
@@ -452,6 +430,6 @@ async fn with_the_chain_down_admission_goes_on_and_the_backlog_settles_when_it_r
         epoch_before + 1,
         "the whole backlog in one root"
     );
-    assert_eq!(claim(&net, &api, STAKED).await, total);
+    assert_eq!(claim(&net, &api.url, STAKED).await, total);
     running.kill();
 }

@@ -22,9 +22,9 @@ use yellowstone_protocol::messages::{Bid, ModelAttestation, Receipt, Signed, Tic
 use yellowstone_router::{
     client::RouterClient,
     market::judge::{Refusal, Verdict},
+    units::format_wad_exact,
     user::{
         chat::{chat, ChatRequest},
-        format_mor,
         proxy::{start_proxy, ProxyConfig},
         sse::{SseEvent, SseParser},
     },
@@ -313,11 +313,11 @@ async fn users_chat_and_proxy_through_the_market() {
 
 #[test]
 fn mor_is_formatted_exactly_from_wei() {
-    assert_eq!(format_mor(U256::ZERO), "0.000000000000000000");
-    assert_eq!(format_mor(U256::from(1u64)), "0.000000000000000001");
-    assert_eq!(format_mor(mor(5)), "5.000000000000000000");
+    assert_eq!(format_wad_exact(U256::ZERO), "0.000000000000000000");
+    assert_eq!(format_wad_exact(U256::from(1u64)), "0.000000000000000001");
+    assert_eq!(format_wad_exact(mor(5)), "5.000000000000000000");
     assert_eq!(
-        format_mor(mor(1_234) + U256::from(500_000_000_000_000_000u64)),
+        format_wad_exact(mor(1_234) + U256::from(500_000_000_000_000_000u64)),
         "1234.500000000000000000"
     );
 }

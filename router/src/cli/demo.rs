@@ -9,7 +9,10 @@ use std::{
 
 use anyhow::{bail, Context, Result};
 
-use crate::demo::{report::mor, run, DemoOptions, Progress};
+use crate::{
+    demo::{run, DemoOptions, Progress},
+    units::format_mor as mor,
+};
 
 const AFTER_LONG_HELP: &str = "\
 What it does, in one process, in about a minute:

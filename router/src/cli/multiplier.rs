@@ -7,8 +7,7 @@ use alloy_primitives::U256;
 use anyhow::Context;
 use yellowstone_protocol::multiplier::power_multiplier;
 
-/// Seconds in a UTC day.
-const DAY: u64 = 86_400;
+use crate::units::{format_wad_exact, parse_seconds_or_date};
 
 /// What `--start` and `--end` accept, for help and error messages.
 const TIME_FORMS: &str = concat!(
@@ -73,7 +72,7 @@ impl Args {
     /// The output line: the multiplier, or the JSON object with `--json`.
     fn render(&self) -> String {
         let wad = power_multiplier(U256::from(self.start), U256::from(self.end));
-        let multiplier = decimal18(wad);
+        let multiplier = format_wad_exact(wad);
         if self.json {
             // Written by hand to keep the documented key order; every value is digits and '.'.
             format!(
@@ -86,78 +85,13 @@ impl Args {
     }
 }
 
-/// A 1e18 fixed-point value with exactly 18 decimals:
-/// `1744946883956739643` -> `1.744946883956739643`.
-fn decimal18(wad: U256) -> String {
-    let digits = format!("{wad:0>19}");
-    let (whole, fraction) = digits.split_at(digits.len() - 18);
-    format!("{whole}.{fraction}")
-}
-
 /// Parses a time argument: unix seconds, `YYYY-MM-DD` (00:00:00 UTC) or `now`.
 fn parse_time(value: &str) -> Result<u64, String> {
     let text = value.trim();
-    let bad = |why: &str| format!("{why}; expected {TIME_FORMS}");
     if text.eq_ignore_ascii_case("now") {
         return now().map_err(|err| format!("{err:#}"));
     }
-    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
-        return text
-            .parse::<u64>()
-            .map_err(|_| bad("too many seconds for 64 bits"));
-    }
-    let date = parse_date(text).ok_or_else(|| bad("not a time"))?;
-    let (year, month, day) = date;
-    if !(1970..=9999).contains(&year) {
-        return Err(bad("the year must be between 1970 and 9999"));
-    }
-    if !(1..=12).contains(&month) {
-        return Err(bad("the month must be between 01 and 12"));
-    }
-    if day == 0 || day > days_in_month(year, month) {
-        return Err(bad(&format!("{year:04}-{month:02} has no day {day:02}")));
-    }
-    Ok(days_from_civil(year, month, day) * DAY)
-}
-
-/// Splits `YYYY-MM-DD` (exactly four, two and two digits) into numbers, unchecked.
-fn parse_date(text: &str) -> Option<(u64, u64, u64)> {
-    let bytes = text.as_bytes();
-    let shape = bytes.len() == 10 && bytes[4] == b'-' && bytes[7] == b'-';
-    let digits = |range: std::ops::Range<usize>| -> Option<u64> {
-        let part = text.get(range)?;
-        if part.bytes().all(|b| b.is_ascii_digit()) {
-            part.parse().ok()
-        } else {
-            None
-        }
-    };
-    if !shape {
-        return None;
-    }
-    Some((digits(0..4)?, digits(5..7)?, digits(8..10)?))
-}
-
-/// Days in `month` (1..=12) of `year` in the Gregorian calendar: the gap to the next month's
-/// first day, so the leap-year rules live in [`days_from_civil`] alone.
-fn days_in_month(year: u64, month: u64) -> u64 {
-    let (next_year, next_month) = if month == 12 {
-        (year + 1, 1)
-    } else {
-        (year, month + 1)
-    };
-    days_from_civil(next_year, next_month, 1) - days_from_civil(year, month, 1)
-}
-
-/// Days from 1970-01-01 to a date on or after it (Howard Hinnant's `days_from_civil`); the day
-/// may run past the month's end, which counts on into the next month.
-fn days_from_civil(year: u64, month: u64, day: u64) -> u64 {
-    // Count years from March, so the leap day ends the year.
-    let year = if month <= 2 { year - 1 } else { year };
-    let (era, year_of_era) = (year / 400, year % 400);
-    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
+    parse_seconds_or_date(text).map_err(|why| format!("{why}; expected {TIME_FORMS}"))
 }
 
 /// The current unix time in whole seconds.
@@ -173,6 +107,7 @@ mod tests {
     use clap::Parser;
 
     use super::*;
+    use yellowstone_protocol::time::DAY;
 
     /// The subcommand's arguments as a stand-alone parser.
     #[derive(Debug, Parser)]
@@ -269,7 +204,7 @@ mod tests {
         assert_eq!(out.as_deref(), Ok("10.700000000000000000"));
         let out = run(&["--start", "2030-01-01", "--end", "2025-01-01"]);
         assert_eq!(out.as_deref(), Ok("1.000000000000000000"));
-        assert_eq!(decimal18(U256::from(5)), "0.000000000000000005");
+        assert_eq!(format_wad_exact(U256::from(5)), "0.000000000000000005");
     }
 
     #[test]

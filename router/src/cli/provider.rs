@@ -13,12 +13,9 @@ use yellowstone_protocol::time::DAY;
 
 use crate::{
     gateway::{self, GatewayConfig, Trust},
-    provider::{
-        market, onchain, status,
-        units::{format_mor, format_multiplier, parse_lock_end, parse_mor},
-        ChainCtx, Ctx,
-    },
+    provider::{market, onchain, status, ChainCtx, Ctx},
     textgen::{self, TextgenConfig},
+    units::{format_mor, format_multiplier, parse_lock_end, parse_mor},
 };
 
 /// Provider tools: serve a model behind the market's gateway, and manage stake, bids and

@@ -9,9 +9,10 @@ use anyhow::{Context, Result};
 
 use crate::{
     client::RouterClient,
+    units::format_wad_exact,
     user::{
         chat::{chat_with, ChatRequest},
-        describe, format_mor,
+        describe,
         proxy::{start_proxy, ProxyConfig},
     },
 };
@@ -189,7 +190,7 @@ impl AllowanceArgs {
         } else {
             println!("user       {}", a.user);
             println!("day        {}", a.day);
-            println!("balance    {} MOR", format_mor(a.balance));
+            println!("balance    {} MOR", format_wad_exact(a.balance));
             println!("allowance  {} tokens", a.allowance);
             println!("used       {}", a.used);
             println!("held       {}", a.held);

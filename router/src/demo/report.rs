@@ -6,20 +6,11 @@ use std::fmt;
 use alloy_primitives::{Address, U256};
 use serde::{Serialize, Serializer};
 
+use crate::units::format_mor as mor;
+
 /// Serialises wei as an exact decimal string.
 fn decimal<S: Serializer>(wei: &U256, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&wei.to_string())
-}
-
-/// `wei` as MOR, exact: the integer part, then the 18 decimals without trailing zeros.
-pub fn mor(wei: U256) -> String {
-    let unit = U256::from(10u64).pow(U256::from(18));
-    let (whole, fraction) = (wei / unit, wei % unit);
-    if fraction.is_zero() {
-        return whole.to_string();
-    }
-    let digits = format!("{fraction:0>18}");
-    format!("{whole}.{}", digits.trim_end_matches('0'))
 }
 
 /// A 1e18 fixed-point multiplier with four decimals, truncated.

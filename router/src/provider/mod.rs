@@ -4,7 +4,6 @@
 //!
 //! | module | what it does |
 //! |---|---|
-//! | [`units`] | exact MOR amounts (decimal ↔ wei), multipliers, lock ends |
 //! | [`market`] | signed messages to the router: [`market::attest`], [`market::bid`] |
 //! | [`onchain`] | transactions: [`onchain::stake`], [`onchain::lock`], [`onchain::claim`] |
 //! | [`status`] | the contract's record and the router's view: [`status::status`] |
@@ -15,7 +14,6 @@ pub mod market;
 pub mod onchain;
 pub mod status;
 mod tx;
-pub mod units;
 
 use std::time::Duration;
 

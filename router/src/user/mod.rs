@@ -14,15 +14,7 @@ pub mod exchange;
 pub mod proxy;
 pub mod sse;
 
-use alloy_primitives::U256;
-
 use crate::market::judge::Verdict;
-
-/// MOR wei as MOR with all 18 decimals, exactly: `1500000000000000000` → `1.500000000000000000`.
-pub fn format_mor(wei: U256) -> String {
-    let unit = U256::from(10u64).pow(U256::from(18));
-    format!("{}.{:0>18}", wei / unit, (wei % unit).to_string())
-}
 
 /// A verdict in words: `credited 12 tokens (120 wei)` or `refused: failed`.
 pub fn describe(verdict: &Verdict) -> String {

@@ -358,16 +358,14 @@ pub struct ProviderStack {
     pub gateway: yellowstone_router::gateway::RunningGateway,
 }
 
-/// Starts textgen and a gateway for `account`, then attests and bids `price` wei per token
-/// for `model` on the router at `router_url`.
-pub async fn provider_stack(
+/// Starts textgen and, in front of it, the gateway of `account` serving `model`, posting
+/// receipts to the router at `router_url`.
+pub async fn serve_provider(
     net: &Net,
     router_url: &str,
     account: usize,
     model: &str,
-    price: U256,
 ) -> ProviderStack {
-    use yellowstone_protocol::messages::{Bid, ModelAttestation};
     use yellowstone_router::{
         gateway::{self, GatewayConfig, Trust},
         textgen::{start_textgen, TextgenConfig},
@@ -391,6 +389,20 @@ pub async fn provider_stack(
     config.router = Some(router_url.to_string());
     config.models = vec![model.to_string()];
     let gateway = gateway::start(config, key(account)).await.unwrap();
+    ProviderStack { textgen, gateway }
+}
+
+/// Starts textgen and a gateway for `account`, then attests and bids `price` wei per token
+/// for `model` on the router at `router_url`.
+pub async fn provider_stack(
+    net: &Net,
+    router_url: &str,
+    account: usize,
+    model: &str,
+    price: U256,
+) -> ProviderStack {
+    use yellowstone_protocol::messages::{Bid, ModelAttestation};
+    let stack = serve_provider(net, router_url, account, model).await;
     let api = Api::new(router_url.to_string());
     let now = net.now().await;
     let domain = net.domain();
@@ -411,7 +423,7 @@ pub async fn provider_stack(
         provider: key(account).address(),
         model: model.into(),
         pricePerToken: price,
-        endpoint: gateway.url(),
+        endpoint: stack.gateway.url(),
         nonce: 1,
         expiry: now + 86_400,
     };
@@ -423,7 +435,7 @@ pub async fn provider_stack(
         (200, &Value::Bool(true)),
         "{body}"
     );
-    ProviderStack { textgen, gateway }
+    stack
 }
 
 /// Claims for `account` with the proof the router serves (sent by account 8: anyone may);

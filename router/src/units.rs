@@ -1,4 +1,4 @@
-//! Exact MOR amounts and lock times as people type them: decimal MOR to wei and back (no
+//! Exact MOR amounts and times as people type and read them: decimal MOR to wei and back (no
 //! floats anywhere), 1e18 fixed-point multipliers as decimals, and lock ends as unix seconds
 //! or UTC dates.
 
@@ -60,6 +60,13 @@ pub fn format_multiplier(fixed: U256) -> String {
     decimal(fixed)
 }
 
+/// A 1e18 fixed-point value (wei as MOR, a multiplier) with all 18 decimals, exactly:
+/// `1500000000000000000` → `"1.500000000000000000"`.
+pub fn format_wad_exact(value: U256) -> String {
+    let (whole, fraction) = (value / unit(), value % unit());
+    format!("{whole}.{:0>DECIMALS$}", fraction.to_string())
+}
+
 /// `value / 1e18` in decimal, trailing zeros (and a bare point) trimmed.
 fn decimal(value: U256) -> String {
     let (whole, fraction) = (value / unit(), value % unit());
@@ -74,42 +81,64 @@ fn decimal(value: U256) -> String {
 /// UTC).
 pub fn parse_lock_end(text: &str) -> Result<u64, String> {
     let text = text.trim();
-    let bad = || format!("{text:?} is not a lock end: expected unix seconds or YYYY-MM-DD (UTC)");
+    parse_seconds_or_date(text).map_err(|why| {
+        format!("{text:?} is not a lock end: {why}; expected unix seconds or YYYY-MM-DD (UTC)")
+    })
+}
+
+/// Parses unix seconds or a UTC date `YYYY-MM-DD` (its 00:00:00 UTC), saying what is wrong
+/// with anything else.
+pub fn parse_seconds_or_date(text: &str) -> Result<u64, String> {
+    let text = text.trim();
     if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
-        return text.parse().map_err(|_| bad());
+        return text
+            .parse::<u64>()
+            .map_err(|_| "too many seconds for 64 bits".to_string());
     }
-    let part = |range: std::ops::Range<usize>| -> Result<u64, String> {
-        let s = text.get(range).ok_or_else(bad)?;
-        if s.bytes().all(|b| b.is_ascii_digit()) {
-            s.parse().map_err(|_| bad())
+    let (year, month, day) = split_date(text).ok_or_else(|| "not a time".to_string())?;
+    if !(1970..=9999).contains(&year) {
+        return Err("the year must be between 1970 and 9999".into());
+    }
+    if !(1..=12).contains(&month) {
+        return Err("the month must be between 01 and 12".into());
+    }
+    if day == 0 || day > days_in_month(year, month) {
+        return Err(format!("{year:04}-{month:02} has no day {day:02}"));
+    }
+    Ok(days_from_civil(year, month, day) * DAY)
+}
+
+/// Splits `YYYY-MM-DD` (exactly four, two and two digits) into numbers, unchecked.
+fn split_date(text: &str) -> Option<(u64, u64, u64)> {
+    let bytes = text.as_bytes();
+    if !(bytes.len() == 10 && bytes[4] == b'-' && bytes[7] == b'-') {
+        return None;
+    }
+    let digits = |range: std::ops::Range<usize>| -> Option<u64> {
+        let part = text.get(range)?;
+        if part.bytes().all(|b| b.is_ascii_digit()) {
+            part.parse().ok()
         } else {
-            Err(bad())
+            None
         }
     };
-    let shape = text.len() == 10 && text.as_bytes()[4] == b'-' && text.as_bytes()[7] == b'-';
-    if !shape {
-        return Err(bad());
-    }
-    let (year, month, day) = (part(0..4)?, part(5..7)?, part(8..10)?);
-    if !(1970..=9999).contains(&year) || !(1..=12).contains(&month) || day == 0 {
-        return Err(bad());
-    }
-    let days = days_from_civil(year, month, day);
-    let next_month = if month == 12 {
-        days_from_civil(year + 1, 1, 1)
+    Some((digits(0..4)?, digits(5..7)?, digits(8..10)?))
+}
+
+/// Days in `month` (1..=12) of `year` in the Gregorian calendar: the gap to the next month's
+/// first day, so the leap-year rules live in [`days_from_civil`] alone.
+fn days_in_month(year: u64, month: u64) -> u64 {
+    let (next_year, next_month) = if month == 12 {
+        (year + 1, 1)
     } else {
-        days_from_civil(year, month + 1, 1)
+        (year, month + 1)
     };
-    if days >= next_month {
-        return Err(format!(
-            "{text:?}: {year:04}-{month:02} has no day {day:02}"
-        ));
-    }
-    Ok(days * DAY)
+    days_from_civil(next_year, next_month, 1) - days_from_civil(year, month, 1)
 }
 
 /// Days from 1970-01-01 to a date on or after it (Howard Hinnant's `days_from_civil`).
 fn days_from_civil(year: u64, month: u64, day: u64) -> u64 {
+    // Count years from March, so the leap day ends the year.
     let year = if month <= 2 { year - 1 } else { year };
     let (era, year_of_era) = (year / 400, year % 400);
     let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
