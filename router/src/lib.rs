@@ -25,8 +25,10 @@
 //! | [`provider`] | the provider's management: attest, bid, stake, lock, claim, status |
 //! | [`units`] | exact MOR amounts, fixed-point values and dates as people type and read them |
 //! | [`textgen`] | a deterministic word generator for tests and demos (not a language model) |
+//! | [`bench`] | `yellowstone bench`: throughput, gas, size and scale against the goals |
 //! | [`demo`] | `yellowstone demo`: the whole market in one process, settled to the wei |
 pub mod api;
+pub mod bench;
 pub mod chain;
 pub mod cli;
 pub mod client;

@@ -1,6 +1,7 @@
 //! Command-line interface: the subcommands of `yellowstone`.
 
 mod access_rate;
+mod bench;
 mod build_contract;
 mod demo;
 mod devnet;
@@ -36,6 +37,7 @@ pub enum Command {
     Router(router::Args),
     Provider(provider::Args),
     User(user::Args),
+    Bench(bench::Args),
 }
 
 impl Command {
@@ -50,6 +52,7 @@ impl Command {
             Command::Router(args) => args.run(),
             Command::Provider(args) => args.run(),
             Command::User(args) => args.run(),
+            Command::Bench(args) => args.run(),
         }
     }
 }
