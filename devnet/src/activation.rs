@@ -272,6 +272,41 @@ pub struct ModuleInfo {
     pub unmeterable_float_ops: u32,
     /// The module name from the `name` section, if any.
     pub module_name: Option<String>,
+    /// Nitro's predicted cost of loading the program when it is not cached, in gas before
+    /// `InitCostScalar` (see [`entry_costs`]).
+    pub init_cost: u16,
+    /// Nitro's predicted cost of entering a cached program, in gas before `CachedCostScalar`.
+    pub cached_init_cost: u16,
+}
+
+/// What Nitro predicts the program costs to enter, from its shape, at activation
+/// (`WasmBinary::parse_user` in `crates/prover/src/binary.rs`, program version 2, where the
+/// cached cost is no longer part of the init cost). Returns `(init_cost, cached_init_cost)`.
+///
+/// `globals` counts the module's own; Nitro's instrumentation adds three (ink left, ink
+/// status, depth left) before counting. `data_len` is the bytes of data segments plus the
+/// entries of element segments.
+pub fn entry_costs(
+    funcs: u64,
+    type_len: u64,
+    wasm_len: u64,
+    globals: u64,
+    data_len: u64,
+    footprint: u16,
+) -> (u64, u64) {
+    let globals = globals.saturating_add(3);
+    let mut cached: u64 = 0;
+    cached = cached.saturating_add(funcs.saturating_mul(13_420) / 100_000);
+    cached = cached.saturating_add(type_len.saturating_mul(89) / 100_000);
+    cached = cached.saturating_add(wasm_len.saturating_mul(122) / 100_000);
+    cached = cached.saturating_add(globals.saturating_mul(1_628) / 1_000);
+    cached = cached.saturating_add(data_len.saturating_mul(75_244) / 100_000);
+    cached = cached.saturating_add(u64::from(footprint) * 5);
+    let mut init: u64 = 0;
+    init = init.saturating_add(funcs.saturating_mul(8_252) / 1_000);
+    init = init.saturating_add(type_len.saturating_mul(1_059) / 1_000);
+    init = init.saturating_add(wasm_len.saturating_mul(1_286) / 10_000);
+    (init, cached)
 }
 
 /// A Wasm proposal Nitro's validator leaves off for user programs.
@@ -593,6 +628,13 @@ pub enum ActivationError {
         /// What is wrong.
         reason: String,
     },
+    /// Nitro's predicted entry cost does not fit its 16-bit field (`init cost too high`).
+    CostTooHigh {
+        /// Which cost: `init` or `cached`.
+        what: &'static str,
+        /// The predicted cost.
+        cost: u64,
+    },
 }
 
 impl fmt::Display for ActivationError {
@@ -625,6 +667,11 @@ impl fmt::Display for ActivationError {
                 "Wasm feature not allowed in Stylus programs: {feature} ({message})"
             ),
             E::InvalidWasm(msg) => write!(f, "invalid Wasm: {msg}"),
+            E::CostTooHigh { what, cost } => write!(
+                f,
+                "{what} cost too high: the program's predicted {what} cost {cost} does not fit \
+                 in 16 bits (at most 65535)"
+            ),
             E::ImportNotFunction { module, name, kind } => write!(
                 f,
                 "only function imports are allowed: {module}.{name} imports a {kind}"
@@ -1471,7 +1518,41 @@ pub fn check_module(wasm: &[u8]) -> Result<ModuleInfo, ActivationError> {
         }
     }
 
+    let type_len: u64 = p
+        .functions
+        .iter()
+        .filter_map(|&ty| p.types.get(ty as usize))
+        .map(|ty| (ty.params().len() + ty.results().len()) as u64)
+        .sum();
+    let data_len: u64 = p.datas.iter().map(|d| d.data.len() as u64).sum::<u64>()
+        + p.elements
+            .iter()
+            .map(|e| match &e.items {
+                ElementItems::Functions(items) => u64::from(items.count()),
+                ElementItems::Expressions(_, items) => u64::from(items.count()),
+            })
+            .sum::<u64>();
+    let (init_cost, cached_init_cost) = entry_costs(
+        p.bodies.len() as u64,
+        type_len,
+        wasm.len() as u64,
+        p.globals,
+        data_len,
+        memory.initial as u16,
+    );
+    let init_cost = u16::try_from(init_cost).map_err(|_| ActivationError::CostTooHigh {
+        what: "init",
+        cost: init_cost,
+    })?;
+    let cached_init_cost =
+        u16::try_from(cached_init_cost).map_err(|_| ActivationError::CostTooHigh {
+            what: "cached",
+            cost: cached_init_cost,
+        })?;
+
     Ok(ModuleInfo {
+        init_cost,
+        cached_init_cost,
         memory_initial_pages: memory.initial as u16,
         memory_max_pages: memory.maximum,
         entrypoint: entry.index,

@@ -5,7 +5,8 @@ use std::path::PathBuf;
 
 use yellowstone_artifact::{compress, MAX_DECOMPRESSED_SIZE, MAX_DEPLOYABLE_SIZE};
 use yellowstone_devnet::activation::{
-    activate, check_module, hostio_by_name, ActivationError as E, Count, Feature, HostType, HOSTIOS,
+    activate, check_module, entry_costs, hostio_by_name, ActivationError as E, Count, Feature,
+    HostType, HOSTIOS,
 };
 
 const ENTRY: &str = r#"(func (export "user_entrypoint") (param i32) (result i32) i32.const 0)"#;
@@ -825,4 +826,37 @@ fn real_compute_contract_imports_are_all_known() {
     for required in ["read_args", "write_result"] {
         assert!(names.contains(&required), "compute imports {names:?}");
     }
+}
+
+#[test]
+fn entry_costs_follow_nitros_prediction() {
+    // Worked by hand from binary.rs's integer formulas (each term floored on its own):
+    // cached = 300*13420/1e5 (40) + 750*89/1e5 (0) + 76578*122/1e5 (93) + (1+3)*1628/1e3 (6)
+    //          + 6029*75244/1e5 (4536) + 17*5 (85) = 4760
+    // init   = 300*8252/1e3 (2475) + 750*1059/1e3 (794) + 76578*1286/1e4 (9847) = 13116
+    assert_eq!(entry_costs(300, 750, 76_578, 1, 6_029, 17), (13_116, 4_760));
+    assert_eq!(
+        yellowstone_devnet::stylus::ink::init_gas(13_116),
+        8_832 + 13_116
+    );
+    assert_eq!(
+        yellowstone_devnet::stylus::ink::cached_gas(4_760),
+        352 + 4_760
+    );
+}
+
+#[test]
+fn a_module_knows_its_entry_costs() {
+    // One function of type (i32) -> i32: type_len 2. Memory 1 page; one global (none here).
+    let wasm = module(
+        r#"(import "vm_hooks" "read_args" (func (param i32)))
+           (import "vm_hooks" "write_result" (func (param i32 i32)))"#,
+        "",
+    );
+    let info = check_module(&wasm).expect("valid");
+    let (init, cached) = entry_costs(1, 2, wasm.len() as u64, 0, 0, 1);
+    assert_eq!(u64::from(info.init_cost), init);
+    assert_eq!(u64::from(info.cached_init_cost), cached);
+    // 3 instrumentation globals (4 gas) and 5 gas for the page, at least.
+    assert!(cached >= 9, "{cached}");
 }

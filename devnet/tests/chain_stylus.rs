@@ -11,8 +11,9 @@ use alloy_sol_types::{sol, SolCall, SolError, SolEvent, SolValue};
 use yellowstone_devnet::chain::{
     stylus::{activate_program_selector, program_not_activated_error},
     stylus_constructor_selector, stylus_deploy_init_code, BlockTag, CallRequest, Chain, ChainError,
-    Receipt, ARB_WASM, DEFAULT_CHAIN_ID, DEV_ACCOUNTS,
+    Receipt, ARB_WASM, ARB_WASM_CACHE, DEFAULT_CHAIN_ID, DEV_ACCOUNTS,
 };
+use yellowstone_devnet::{activation, stylus::ink};
 
 sol!("../abi/IYellowstoneCompute.sol");
 
@@ -22,6 +23,11 @@ sol! {
         function approve(address spender, uint256 value) external returns (bool);
         function allowance(address owner, address spender) external view returns (uint256);
         event Transfer(address indexed from, address indexed to, uint256 value);
+    }
+    interface IArbWasmCache {
+        function cacheProgram(address addr) external;
+        function evictCodehash(bytes32 codehash) external;
+        function codehashIsCached(bytes32 codehash) external view returns (bool);
     }
     interface IArbWasm {
         function activateProgram(address program) external payable returns (uint16 version, uint256 dataFee);
@@ -559,4 +565,42 @@ fn commit_epoch_with_a_real_signature() {
 fn the_chain_stays_send_and_sync() {
     fn check<T: Send + Sync>() {}
     check::<Chain>();
+}
+
+#[test]
+fn a_cached_program_pays_only_the_cached_entry_cost() {
+    let mut w = world();
+    let info = activation::activate(&compute_code()).unwrap().info;
+    let code_hash = keccak256(compute_code());
+    let owner = || I::ownerCall {}.abi_encode();
+    let is_cached = |w: &World| {
+        let out = call(
+            &w.chain,
+            ARB_WASM_CACHE,
+            IArbWasmCache::codehashIsCachedCall {
+                codehash: code_hash,
+            }
+            .abi_encode(),
+        )
+        .unwrap();
+        bool::abi_decode(&out).unwrap()
+    };
+    let uncached = ok(&mut w.chain, 1, w.compute, owner()).gas_used;
+    assert!(!is_cached(&w));
+
+    // only the cache manager (dev account 0) may cache
+    let cache = IArbWasmCache::cacheProgramCall { addr: w.compute }.abi_encode();
+    assert!(!send(&mut w.chain, 1, TxKind::Call(ARB_WASM_CACHE), cache.clone()).status);
+    ok(&mut w.chain, 0, ARB_WASM_CACHE, cache);
+    assert!(is_cached(&w));
+    let cached = ok(&mut w.chain, 1, w.compute, owner()).gas_used;
+    assert_eq!(uncached - cached, ink::init_gas(info.init_cost));
+
+    let evict = IArbWasmCache::evictCodehashCall {
+        codehash: code_hash,
+    }
+    .abi_encode();
+    ok(&mut w.chain, 0, ARB_WASM_CACHE, evict);
+    assert!(!is_cached(&w));
+    assert_eq!(ok(&mut w.chain, 1, w.compute, owner()).gas_used, uncached);
 }

@@ -428,15 +428,24 @@ fn running_out_of_ink_fails_and_consumes_all_gas() {
         start: U256::from(1),
         end: U256::from(400 * DAY),
     };
-    // enough for the entry cost (24,192 gas with the 17-page footprint), not for the run
-    let out = execute(&w.program, &mut w.api, &data, &call.abi_encode(), 27_000);
+    // enough for the entry cost, not for the run
+    let info = &w.program.info;
+    let entry = yellowstone_devnet::stylus::ink::cached_gas(info.cached_init_cost)
+        + yellowstone_devnet::stylus::ink::init_gas(info.init_cost);
+    let out = execute(
+        &w.program,
+        &mut w.api,
+        &data,
+        &call.abi_encode(),
+        entry + 500,
+    );
     assert!(
         matches!(out.status, Status::Failure(ref r) if r.contains("out of ink")),
         "{out:?}"
     );
     assert_eq!(out.gas_left, 0);
     // not even enough for the entry cost
-    let out = execute(&w.program, &mut w.api, &data, &call.abi_encode(), 20_000);
+    let out = execute(&w.program, &mut w.api, &data, &call.abi_encode(), entry - 1);
     assert!(matches!(out.status, Status::Failure(_)));
     assert_eq!(out.gas_left, 0);
 }
@@ -453,10 +462,13 @@ fn entry_cost_is_reported() {
     let w = World::new();
     let pages = w.program.info.memory_initial_pages;
     let memory = yellowstone_devnet::stylus::ink::MemoryModel::default().gas_cost(pages, 0, 0);
-    println!(
-        "footprint {pages} pages: memory {memory} gas, entry {} gas",
-        memory + 9_184
-    );
+    let info = &w.program.info;
+    let entry = memory
+        + yellowstone_devnet::stylus::ink::cached_gas(info.cached_init_cost)
+        + yellowstone_devnet::stylus::ink::init_gas(info.init_cost);
+    // 64 KiB of stack and the data fit in Nitro's two free pages.
+    assert_eq!(memory, 0, "footprint {pages} pages");
+    println!("footprint {pages} pages: memory {memory} gas, entry {entry} gas");
 }
 
 #[test]

@@ -482,11 +482,15 @@ fn entry_cost_follows_cache_and_pages() {
     let fresh = execute(&p, &mut Api::default(), &data(), &[], GAS);
     assert_eq!(fresh.gas_left - nested.gas_left, 1_000);
     assert_eq!(api.pages, (2, 3));
-    // a cached program pays 352 gas to enter instead of 9,184
+    // a cached program pays only the cached entry cost: 8,832 gas plus its init cost less
     api.cached = true;
     api.pages = (0, 0);
     let cached = execute(&p, &mut api, &data(), &[], GAS);
-    assert_eq!(cached.gas_left - fresh.gas_left, 8_832);
+    assert_eq!(
+        cached.gas_left - fresh.gas_left,
+        8_832 + u64::from(p.info.init_cost)
+    );
+    assert!(p.info.init_cost > 0);
 }
 
 /// An api whose calls run another program, re-entering the executor.

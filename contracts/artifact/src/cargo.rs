@@ -231,11 +231,19 @@ pub fn build(opts: &BuildOptions) -> Result<BuiltWasm> {
     })
 }
 
+/// Bytes of Wasm stack each contract gets (see [`wasm_rustflags`]).
+pub const STACK_SIZE: u32 = 65_536;
+
 /// The compiler flags of every contract build, the same on every machine:
 ///
 /// - `-C llvm-args=-inline-threshold=25`: LLVM's inliner at `opt-level = "z"` still copies
 ///   stylus-sdk's generic encoders into every entry point; a lower threshold keeps one copy
 ///   and takes about 1,000 bytes off the compressed contract (measured in docs/BENCHMARKS.md).
+/// - `-z stack-size=65536`: Rust's default Wasm stack is 1 MiB, placed first in memory, so every
+///   program would declare 17 pages; Nitro charges each call for its declared pages beyond the
+///   two free ones (1,000 gas a page and more), so 64 KiB of stack plus the data fit in the
+///   free two. The contracts' deepest call uses far less (docs/BENCHMARKS.md); an overflow
+///   runs below address 0 and traps, reverting the call, and never corrupts memory.
 /// - `--remap-path-prefix`: panic locations embed source paths; mapping the workspace and the
 ///   cargo registry to fixed names makes the artifact independent of where they live (and
 ///   shorter).
@@ -243,6 +251,8 @@ pub fn wasm_rustflags(workspace: &Path) -> Vec<String> {
     let mut flags = vec![
         "-C".to_string(),
         "llvm-args=-inline-threshold=25".to_string(),
+        "-C".to_string(),
+        format!("link-arg=-zstack-size={STACK_SIZE}"),
     ];
     let cargo_home = std::env::var_os("CARGO_HOME")
         .map(PathBuf::from)

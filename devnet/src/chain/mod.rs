@@ -20,7 +20,10 @@ mod types;
 pub use accounts::{DevAccount, DEV_ACCOUNTS, DEV_BALANCE, DEV_MNEMONIC};
 pub use error::ChainError;
 pub use evm::{BASE_FEE, BENEFICIARY, BLOCK_GAS_LIMIT, SPEC};
-pub use stylus::{stylus_constructor_selector, stylus_deploy_init_code, ARB_WASM, STYLUS_VERSION};
+pub use stylus::{
+    stylus_constructor_selector, stylus_deploy_init_code, ARB_WASM, ARB_WASM_CACHE, CACHE_MANAGER,
+    STYLUS_VERSION,
+};
 pub use types::{Block, BlockTag, CallRequest, LogEntry, LogFilter, Receipt, TransactionRecord};
 
 use std::{collections::HashMap, sync::Arc};

@@ -7,6 +7,10 @@
 //! revm calls [`PrecompileProvider::run`] for every call frame after the frame's journal
 //! checkpoint is taken and value moved. [`StylusPrecompiles`] answers, in order:
 //! * [`ARB_WASM`] (`0x71`): `activateProgram(address)`;
+//! * [`ARB_WASM_CACHE`] (`0x72`): `cacheProgram(address)`, `evictCodehash(bytes32)` (the
+//!   devnet's chain owner, dev account 0, stands in for Nitro's cache managers) and
+//!   `codehashIsCached(bytes32)`. A cached program pays only the cached entry cost, as one
+//!   kept in Nitro's program cache by the CacheManager auction does;
 //! * Ethereum's precompiles (ecrecover at `0x01`, ...), unchanged;
 //! * a callee whose code starts with `EF F0 00`: the program, if its code hash is activated,
 //!   run through the chain's [`ProgramCache`] with an [`EvmApi`] over revm's context; a
@@ -79,6 +83,13 @@ use crate::stylus::{
 /// ArbWasm, the Stylus precompile, at `0x71`.
 pub const ARB_WASM: Address = address!("0000000000000000000000000000000000000071");
 
+/// ArbWasmCache, the Stylus program cache's precompile, at `0x72`.
+pub const ARB_WASM_CACHE: Address = address!("0000000000000000000000000000000000000072");
+
+/// Who may cache and evict programs on the devnet: dev account 0 (on Arbitrum, the cache
+/// managers the chain owner appoints).
+pub const CACHE_MANAGER: Address = address!("f39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
+
 /// The Stylus version `activateProgram` reports.
 pub const STYLUS_VERSION: u16 = 1;
 
@@ -117,6 +128,83 @@ pub fn stylus_deploy_init_code(deployable: &[u8]) -> Vec<u8> {
     debug_assert_eq!(code.len(), header_len as usize);
     code.extend_from_slice(deployable);
     code
+}
+
+/// Whether `code_hash` is in the program cache (ArbWasmCache's storage, slot `code_hash`).
+fn is_cached(ctx: &mut ChainContext<'_>, code_hash: B256) -> bool {
+    let journal = ctx.journal_mut();
+    let _ = journal.load_account(ARB_WASM_CACHE);
+    match journal.sload(ARB_WASM_CACHE, code_hash.into()) {
+        Ok(v) => !v.data.is_zero(),
+        Err(e) => match e {},
+    }
+}
+
+/// ArbWasmCache at [`ARB_WASM_CACHE`]: caching, eviction and the query; see the module docs.
+fn arb_wasm_cache(ctx: &mut ChainContext<'_>, inputs: &CallInputs) -> InterpreterResult {
+    let gas = Gas::new(inputs.gas_limit);
+    let done = |output: Vec<u8>| InterpreterResult {
+        result: InstructionResult::Return,
+        output: output.into(),
+        gas,
+    };
+    let revert = |message: &str| InterpreterResult {
+        result: InstructionResult::Revert,
+        output: error_string(message),
+        gas,
+    };
+    let input = inputs.input.as_bytes(&*ctx).to_vec();
+    if input.len() < 36 {
+        return revert("ArbWasmCache: calldata too short");
+    }
+    let word = B256::from_slice(&input[4..36]);
+    let selector = [input[0], input[1], input[2], input[3]];
+    if selector == self::selector("codehashIsCached(bytes32)") {
+        return done(
+            U256::from(is_cached(ctx, word))
+                .to_be_bytes::<32>()
+                .to_vec(),
+        );
+    }
+    let caching = selector == self::selector("cacheProgram(address)");
+    if !caching && selector != self::selector("evictCodehash(bytes32)") {
+        return revert(
+            "ArbWasmCache: only cacheProgram(address), evictCodehash(bytes32) and \
+             codehashIsCached(bytes32) are implemented on this devnet",
+        );
+    }
+    if inputs.is_static {
+        return revert("ArbWasmCache: called in a static context");
+    }
+    if inputs.caller != CACHE_MANAGER {
+        return revert("ArbWasmCache: caller is not a cache manager (dev account 0 on the devnet)");
+    }
+    let code_hash = if caching {
+        let program = Address::from_slice(&word[12..]);
+        match ctx.journal_mut().load_account_with_code(program) {
+            Ok(account) => account.data.info.code_hash,
+            Err(e) => match e {},
+        }
+    } else {
+        word
+    };
+    let journal = ctx.journal_mut();
+    let _ = journal.load_account(ARB_WASM);
+    let version = match journal.sload(ARB_WASM, code_hash.into()) {
+        Ok(v) => v.data,
+        Err(e) => match e {},
+    };
+    if caching && version.is_zero() {
+        return InterpreterResult {
+            result: InstructionResult::Revert,
+            output: program_not_activated_error().to_vec().into(),
+            gas,
+        };
+    }
+    let _ = journal.load_account(ARB_WASM_CACHE);
+    let _ = journal.sstore(ARB_WASM_CACHE, code_hash.into(), U256::from(caching));
+    journal.touch_account(ARB_WASM_CACHE);
+    done(Vec::new())
 }
 
 /// ABI-encodes `Error(string)`.
@@ -195,6 +283,7 @@ impl<'r> StylusPrecompiles<'r> {
         let eth = EthPrecompiles::new(SPEC);
         let mut warm = eth.warm_addresses().clone();
         warm.insert(ARB_WASM);
+        warm.insert(ARB_WASM_CACHE);
         StylusPrecompiles {
             eth,
             warm,
@@ -219,6 +308,9 @@ impl<'r> StylusPrecompiles<'r> {
     ) -> Result<Option<InterpreterResult>, String> {
         if inputs.bytecode_address == ARB_WASM {
             return Ok(Some(self.arb_wasm(ctx, inputs)));
+        }
+        if inputs.bytecode_address == ARB_WASM_CACHE {
+            return Ok(Some(arb_wasm_cache(ctx, inputs)));
         }
         if let Some(result) = <EthPrecompiles as PrecompileProvider<ChainContext<'_>>>::run(
             &mut self.eth,
@@ -791,5 +883,6 @@ impl EvmApi for ChainApi<'_, '_, '_> {
 
     fn program_cached(&mut self, code_hash: B256) -> bool {
         self.provider.tx.borrow().entered.contains(&code_hash)
+            || is_cached(&mut *self.ctx, code_hash)
     }
 }

@@ -126,9 +126,9 @@ impl ProgramCache {
         let (open, ever) = api.stylus_pages();
         let footprint = program.info.memory_initial_pages;
         let mut entry = ink::MemoryModel::default().gas_cost(footprint, open, ever);
-        entry = entry.saturating_add(ink::MIN_CACHED_GAS);
+        entry = entry.saturating_add(ink::cached_gas(program.info.cached_init_cost));
         if !api.program_cached(code_hash) {
-            entry = entry.saturating_add(ink::MIN_INIT_GAS);
+            entry = entry.saturating_add(ink::init_gas(program.info.init_cost));
         }
         if gas < entry {
             return Outcome::failure("out of gas paying the program's entry cost");
@@ -152,6 +152,8 @@ impl ProgramCache {
             ink_price,
             pages_open,
             pages_ever: ever.max(pages_open),
+            host_ink: 0,
+            storage_gas: 0,
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(host::limiter);
@@ -175,6 +177,16 @@ impl ProgramCache {
         let gas_left = fuel_left.saturating_mul(INK_PER_FUEL) / ink_price;
         let state = store.into_data();
         state.api.set_stylus_pages(open, state.pages_ever);
+        if std::env::var_os(GAS_TRACE_ENV).is_some() {
+            let used = gas.saturating_sub(gas_left);
+            let host = state.host_ink / ink_price;
+            eprintln!(
+                "stylus {code_hash:.8}: {used} gas = entry {entry} + host calls {host} \
+                 (storage {}) + wasm {}",
+                state.storage_gas,
+                used.saturating_sub(entry).saturating_sub(host),
+            );
+        }
         let outs = state.outs;
 
         let status = match result {
@@ -208,6 +220,10 @@ impl ProgramCache {
         }
     }
 }
+
+/// Set this environment variable to print, for every Stylus call, where its gas went: entry
+/// cost, host calls (storage separately) and Wasm operators.
+pub const GAS_TRACE_ENV: &str = "YELLOWSTONE_DEVNET_GAS_TRACE";
 
 /// Runs `program` with the process-wide [`ProgramCache`], keyed by
 /// [`ProgramCache::content_key`]: `user_entrypoint(calldata.len())` with `gas`, against `api` in

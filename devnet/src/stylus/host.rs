@@ -64,6 +64,10 @@ pub struct HostState<'a> {
     pub pages_open: u16,
     /// Most Wasm pages ever open in the transaction.
     pub pages_ever: u16,
+    /// Ink bought by host calls, the EVM gas they pass on included (for the gas trace).
+    pub host_ink: u64,
+    /// EVM gas of storage reads and writes alone (for the gas trace).
+    pub storage_gas: u64,
 }
 
 /// The store's resource limiter: the call's [`StoreLimits`].
@@ -76,6 +80,8 @@ type C<'c, 'a> = Caller<'c, HostState<'a>>;
 fn buy_ink(c: &mut C<'_, '_>, ink: u64) -> Result<(), Error> {
     let fuel = c.get_fuel()?;
     let need = ink.div_ceil(INK_PER_FUEL);
+    let state = c.data_mut();
+    state.host_ink = state.host_ink.saturating_add(ink);
     if fuel < need {
         c.set_fuel(0)?;
         return Err(Error::host(Stop::OutOfInk));
@@ -189,6 +195,7 @@ fn storage_load_bytes32(mut c: C<'_, '_>, key: u32, dest: u32) -> Result<(), Err
             value
         }
     };
+    state.storage_gas = state.storage_gas.saturating_add(gas);
     buy_gas(&mut c, gas)?;
     write(&mut c, dest, value.as_slice())
 }
@@ -201,7 +208,9 @@ fn storage_cache_bytes32(mut c: C<'_, '_>, key: u32, value: u32) -> Result<(), E
     )?;
     let key = U256::from_be_bytes(read_fixed::<32>(&c, key)?);
     let value = read_b256(&c, value)?;
-    let gas = c.data_mut().storage.write(key, value);
+    let state = c.data_mut();
+    let gas = state.storage.write(key, value);
+    state.storage_gas = state.storage_gas.saturating_add(gas);
     buy_gas(&mut c, gas)
 }
 
@@ -214,6 +223,7 @@ fn storage_flush_cache(mut c: C<'_, '_>, clear: u32) -> Result<(), Error> {
     for (key, value) in dirty {
         gas = gas.saturating_add(state.api.sstore(key, value).map_err(api_error)?);
     }
+    state.storage_gas = state.storage_gas.saturating_add(gas);
     buy_gas(&mut c, gas)
 }
 

@@ -13,7 +13,9 @@
 //! * `crates/prover/src/programs/meter.rs` (`pricing_v1`) and `programs/config.rs`
 //!   (`ink_header_cost = 2450`): the per-operator ink ([`operator_costs`]);
 //! * `arbos/programs/memory.go` and `params.go`: the memory model ([`MemoryModel`]) and the
-//!   entry cost ([`MIN_INIT_GAS`], [`MIN_CACHED_GAS`]).
+//!   entry cost ([`init_gas`], [`cached_gas`]);
+//! * `crates/prover/src/binary.rs` (`parse_user`): the costs predicted at activation
+//!   ([`crate::activation::entry_costs`]).
 
 use wasmi::OperatorCost;
 
@@ -52,13 +54,27 @@ pub const LOG_DATA_GAS: u64 = 8;
 /// (`StorageCache::REQUIRED_ACCESS_GAS`).
 pub const CACHE_REQUIRED_ACCESS_GAS: u64 = 10;
 
-/// Entry cost of a program that is not cached, in gas: `MinInitGas` 69 units of 128 gas
-/// (ArbOS 2+ parameters; the program-specific `initCost` measured at activation is not
-/// computed by this crate and counted as zero).
+/// Base entry cost of a program that is not cached, in gas: `MinInitGas` 69 units of 128 gas
+/// (Stylus version 2 parameters).
 pub const MIN_INIT_GAS: u64 = 69 * 128;
-/// Entry cost charged on every call (cached or not, program version 2+): `MinCachedInitGas`
-/// 11 units of 32 gas (the program-specific `cachedCost` counted as zero).
+/// Base entry cost charged on every call (cached or not, program version 2+):
+/// `MinCachedInitGas` 11 units of 32 gas.
 pub const MIN_CACHED_GAS: u64 = 11 * 32;
+/// `InitCostScalar` and `CachedCostScalar`: 50 units of 2%, i.e. the predicted costs count
+/// 1:1.
+const COST_SCALAR_PERCENT: u64 = 50 * 2;
+
+/// Gas to enter a program that is not cached (`Program.initGas` in arbos/programs):
+/// [`MIN_INIT_GAS`] plus the init cost predicted at activation, scaled and rounded up.
+pub fn init_gas(init_cost: u16) -> u64 {
+    MIN_INIT_GAS + (u64::from(init_cost) * COST_SCALAR_PERCENT).div_ceil(100)
+}
+
+/// Gas to enter any program, cached or not (`Program.cachedGas`): [`MIN_CACHED_GAS`] plus the
+/// cached cost predicted at activation, scaled and rounded up.
+pub fn cached_gas(cached_init_cost: u16) -> u64 {
+    MIN_CACHED_GAS + (u64::from(cached_init_cost) * COST_SCALAR_PERCENT).div_ceil(100)
+}
 
 /// Ink of the host calls, by name (`pricing::hostio` in Nitro).
 pub mod hostio {

@@ -30,11 +30,12 @@
 //!
 //! Ink is wasmi fuel, [`ink::INK_PER_FUEL`] (35) ink per unit; 10,000 ink per gas (or
 //! [`EvmData::tx_ink_price`] when set). The charges, with their sources listed in [`ink`]:
-//! * **entry**: [`ink::MIN_CACHED_GAS`] (352 gas) on every call, plus [`ink::MIN_INIT_GAS`]
-//!   (8,832 gas) unless [`EvmApi::program_cached`]; plus the memory model's price of the
-//!   module's initial pages on top of the pages already open in the transaction
-//!   ([`EvmApi::stylus_pages`]). The program-specific init and cached costs Nitro measures at
-//!   activation are not computed (counted as zero).
+//! * **entry**: [`ink::cached_gas`] (352 gas plus the program's cached cost) on every call,
+//!   plus [`ink::init_gas`] (8,832 gas plus the program's init cost) unless
+//!   [`EvmApi::program_cached`]; plus the memory model's price of the module's initial pages
+//!   on top of the pages already open in the transaction ([`EvmApi::stylus_pages`]). Both
+//!   program costs are predicted at activation from the module's shape, as Nitro does
+//!   ([`crate::activation::entry_costs`]).
 //! * **operators**: Nitro's `pricing_v1` per-operator ink, with its basic-block header (2,450
 //!   ink) charged once per basic block executed by adding it to the operators that end or
 //!   open one, installed as wasmi's per-operator fuel table
