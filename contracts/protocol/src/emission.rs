@@ -7,7 +7,7 @@
 
 use alloy_primitives::{uint, U256};
 
-use crate::{math::div, time::PERIOD_DAYS};
+use crate::{math::div_u32, time::PERIOD_DAYS};
 
 /// Morpheus's compute bucket as deployed today: 3456 MOR on the first day (2024-02-08, UTC
 /// day 19761), falling by 0.59255872824 MOR a day.
@@ -45,12 +45,12 @@ impl EmissionSchedule {
 
 /// The most the router may credit on a day: `scheduled + unused_pool_at_day_start / 100`.
 pub fn daily_cap(scheduled: U256, unused_pool_at_day_start: U256) -> U256 {
-    scheduled.saturating_add(div(unused_pool_at_day_start, U256::from(100)).unwrap_or_default())
+    scheduled.saturating_add(div_u32(unused_pool_at_day_start, 100).unwrap_or_default())
 }
 
 /// The most bootstrap credit a day may carry: 10% of the day's scheduled compute emission.
 pub fn bootstrap_limit(scheduled: U256) -> U256 {
-    div(scheduled, U256::from(10)).unwrap_or_default()
+    div_u32(scheduled, 10).unwrap_or_default()
 }
 
 /// Whether `day` lies in the 365-day bootstrap window that opens on `bootstrap_start_day`.

@@ -1,9 +1,11 @@
 //! Integer helpers for the contract's hot paths.
 //!
 //! [`div`] is a binary long division. ruint's general division is fast but adds about 10 KB
-//! of Wasm, and Stylus charges and caps programs by their compressed size; the few hundred
-//! cheap operations a long division costs are a rounding error in ink. Every U256 division
-//! the contract performs goes through it.
+//! of Wasm, and Stylus charges and caps programs by their compressed size. A bit at a time
+//! through ruint's generic shifts is not cheap in ink, though (about 80 gas a bit at
+//! `opt-level = "z"`), so the daily cap's divisions by 100 and 10, on every commit, go
+//! through [`div_u32`]: eight native 64-bit divisions. Every other U256 division the
+//! contract performs goes through [`div`].
 
 use alloy_primitives::U256;
 
@@ -27,6 +29,25 @@ pub fn div(a: U256, b: U256) -> Option<U256> {
     Some(quotient)
 }
 
+/// `a / d` rounded down, or `None` when `d` is zero: schoolbook division by 32-bit digits, so
+/// every step is one native 64-bit division (the remainder stays below `d < 2^32`).
+pub fn div_u32(a: U256, d: u32) -> Option<U256> {
+    if d == 0 {
+        return None;
+    }
+    let d = u64::from(d);
+    let mut limbs = a.into_limbs();
+    let mut rem = 0u64;
+    for limb in limbs.iter_mut().rev() {
+        let high = (rem << 32) | (*limb >> 32);
+        rem = high % d;
+        let low = (rem << 32) | (*limb & 0xffff_ffff);
+        rem = low % d;
+        *limb = ((high / d) << 32) | (low / d);
+    }
+    Some(U256::from_limbs(limbs))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -47,6 +68,11 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn division_by_32_bit_digits_agrees_with_ruint(a in any_u256(), d in any::<u32>()) {
+            prop_assert_eq!(div_u32(a, d), a.checked_div(U256::from(d)));
+        }
+
         #[test]
         fn long_division_agrees_with_ruint(a in any_u256(), b in any_u256()) {
             prop_assert_eq!(div(a, b), a.checked_div(b));

@@ -175,6 +175,12 @@ impl ProgramCache {
 
         let fuel_left = store.get_fuel().unwrap_or(0);
         let gas_left = fuel_left.saturating_mul(INK_PER_FUEL) / ink_price;
+        // Memory starts zeroed and a Rust program's stack comes first, growing down from its
+        // top: the lowest byte written bounds the stack the call used.
+        let lowest_written = store.data().memory.and_then(|m| {
+            let data = m.data(&store);
+            data.iter().position(|&b| b != 0)
+        });
         let state = store.into_data();
         state.api.set_stylus_pages(open, state.pages_ever);
         if std::env::var_os(GAS_TRACE_ENV).is_some() {
@@ -182,7 +188,7 @@ impl ProgramCache {
             let host = state.host_ink / ink_price;
             eprintln!(
                 "stylus {code_hash:.8}: {used} gas = entry {entry} + host calls {host} \
-                 (storage {}) + wasm {}",
+                 (storage {}) + wasm {}; lowest address written {lowest_written:?}",
                 state.storage_gas,
                 used.saturating_sub(entry).saturating_sub(host),
             );
