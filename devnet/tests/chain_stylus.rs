@@ -559,6 +559,46 @@ fn commit_epoch_with_a_real_signature() {
     let latest = I::latestEpochCall::abi_decode_returns(&out).unwrap();
     assert_eq!(latest._0, 1);
     assert_eq!(latest._1, root);
+
+    // The storage layout of docs/CONTRACT.md section 3, as `cast storage` reads it.
+    let slot = |n: u64| {
+        w.chain
+            .storage_at(w.compute, U256::from(n), BlockTag::Latest)
+            .unwrap()
+    };
+    let low = |word: U256| word & U256::from(u128::MAX);
+    let high = |word: U256| word >> 128;
+    assert_eq!(
+        slot(1) >> 168,
+        U256::from(1),
+        "epoch at bytes 3-10 of slot 1"
+    );
+    assert_eq!(
+        low(slot(6)),
+        mor(100),
+        "total_funded at bytes 16-31 of slot 6"
+    );
+    assert_eq!(slot(8), U256::from_be_bytes(root.0), "root in slot 8");
+    assert_eq!(
+        low(slot(9)),
+        mor(1),
+        "cumulative_credited at bytes 16-31 of slot 9"
+    );
+    assert_eq!(
+        high(slot(9)),
+        U256::ZERO,
+        "cumulative_bootstrap at bytes 0-15 of slot 9"
+    );
+    assert_eq!(
+        low(slot(10)),
+        mor(1),
+        "credited_today at bytes 16-31 of slot 10"
+    );
+    assert_eq!(
+        (slot(4) >> 128) & U256::from(u64::MAX),
+        U256::from(today(&w.chain)),
+        "day at bytes 8-15 of slot 4"
+    );
 }
 
 #[test]

@@ -236,7 +236,7 @@ pub const STACK_SIZE: u32 = 65_536;
 
 /// The compiler flags of every contract build, the same on every machine:
 ///
-/// - `-C llvm-args=-inline-threshold=25`: LLVM's inliner at `opt-level = "z"` still copies
+/// - `-C llvm-args=-inline-threshold=20`: LLVM's inliner at `opt-level = "z"` still copies
 ///   stylus-sdk's generic encoders into every entry point; a lower threshold keeps one copy
 ///   and takes about 1,000 bytes off the compressed contract (measured in docs/BENCHMARKS.md).
 /// - `-z stack-size=65536`: Rust's default Wasm stack is 1 MiB, placed first in memory, so every
@@ -250,7 +250,7 @@ pub const STACK_SIZE: u32 = 65_536;
 pub fn wasm_rustflags(workspace: &Path) -> Vec<String> {
     let mut flags = vec![
         "-C".to_string(),
-        "llvm-args=-inline-threshold=25".to_string(),
+        "llvm-args=-inline-threshold=20".to_string(),
         "-C".to_string(),
         format!("link-arg=-zstack-size={STACK_SIZE}"),
     ];
@@ -258,10 +258,16 @@ pub fn wasm_rustflags(workspace: &Path) -> Vec<String> {
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")));
     if let Some(cargo_home) = cargo_home {
-        flags.push(format!(
-            "--remap-path-prefix={}=/cargo",
-            cargo_home.join("registry").join("src").display()
-        ));
+        // Each registry's source directory (`index.crates.io-<hash>`) becomes `/c`: shorter
+        // panic locations, and the same bytes whatever the registry's directory is called.
+        let sources = cargo_home.join("registry").join("src");
+        let mut registries: Vec<PathBuf> = fs::read_dir(&sources)
+            .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default();
+        registries.sort();
+        for registry in registries {
+            flags.push(format!("--remap-path-prefix={}=/c", registry.display()));
+        }
     }
     flags.push(format!(
         "--remap-path-prefix={}=/yellowstone",

@@ -8,6 +8,7 @@ use stylus_sdk::prelude::*;
 use yellowstone_protocol::{abi::*, merkle, time::period_index};
 
 use crate::{
+    amount::Amount,
     errors::{add, ComputeError, Word},
     events::emit,
     YellowstoneCompute,
@@ -35,7 +36,7 @@ impl YellowstoneCompute {
             return Err(NotRegistered { provider }.into());
         }
         let cumulative = add(cumulative_earned, cumulative_bootstrap)?;
-        let claimed = self.providers.get(provider).claimed.get();
+        let claimed = self.providers.get(provider).claimed.amount();
         if cumulative <= claimed {
             return Err(NothingToClaim {
                 provider,
@@ -50,15 +51,15 @@ impl YellowstoneCompute {
             return Err(StakeCapReached {
                 provider,
                 paidThisPeriod: self.paid_this_period(provider),
-                stake: self.providers.get(provider).stake.get(),
+                stake: self.providers.get(provider).stake.amount(),
             }
             .into());
         }
         let amount = owed.min(remaining);
-        let total_claimed = add(self.total_claimed.get(), amount)?;
+        let total_claimed = add(self.total_claimed.amount(), amount)?;
         let total_credited = add(
-            self.cumulative_credited.get(),
-            self.cumulative_bootstrap.get(),
+            self.cumulative_credited.amount(),
+            self.cumulative_bootstrap.amount(),
         )?;
         if total_claimed > total_credited {
             return Err(ClaimExceedsCredit {
@@ -71,11 +72,11 @@ impl YellowstoneCompute {
         let period = self.current_period(provider);
         let paid_before = self.paid_this_period(provider);
         let mut record = self.providers.setter(provider);
-        record.claimed.set(claimed + amount);
-        record.earned.set(cumulative);
+        record.claimed.set_amount(claimed + amount)?;
+        record.earned.set_amount(cumulative)?;
         record.cap_period.set(U64::from(period));
-        record.paid_in_period.set(paid_before + amount);
-        self.total_claimed.set(total_claimed);
+        record.paid_in_period.set_amount(paid_before + amount)?;
+        self.total_claimed.set_amount(total_claimed)?;
         self.send_mor(provider, amount)?;
         let caller = self.vm().msg_sender();
         emit(
@@ -92,7 +93,7 @@ impl YellowstoneCompute {
 
     /// What `provider` may still be paid in the current 365-day period.
     pub(crate) fn cap_remaining(&self, provider: Address) -> U256 {
-        let stake = self.providers.get(provider).stake.get();
+        let stake = self.providers.get(provider).stake.amount();
         stake.saturating_sub(self.paid_this_period(provider))
     }
 
@@ -112,7 +113,7 @@ impl YellowstoneCompute {
     pub(crate) fn paid_this_period(&self, provider: Address) -> U256 {
         let record = self.providers.get(provider);
         if record.cap_period.get().saturating_to::<u64>() == self.current_period(provider) {
-            record.paid_in_period.get()
+            record.paid_in_period.amount()
         } else {
             U256::ZERO
         }

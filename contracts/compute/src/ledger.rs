@@ -14,6 +14,7 @@ use yellowstone_protocol::{
 };
 
 use crate::{
+    amount::Amount,
     errors::{add, ComputeError, Word},
     events::emit,
     YellowstoneCompute,
@@ -38,9 +39,9 @@ impl YellowstoneCompute {
     pub(crate) fn unused(&self) -> U256 {
         let credited = self
             .cumulative_credited
-            .get()
-            .saturating_add(self.cumulative_bootstrap.get());
-        self.total_funded.get().saturating_sub(credited)
+            .amount()
+            .saturating_add(self.cumulative_bootstrap.amount());
+        self.total_funded.amount().saturating_sub(credited)
     }
 
     /// Today's figures, whether or not the day has been rolled yet.
@@ -49,9 +50,9 @@ impl YellowstoneCompute {
         let rolled = self.day.get().saturating_to::<u64>() == day;
         let (pool, credited, bootstrap) = if rolled {
             (
-                self.day_start_pool.get(),
-                self.credited_today.get(),
-                self.bootstrap_today.get(),
+                self.day_start_pool.amount(),
+                self.credited_today.amount(),
+                self.bootstrap_today.amount(),
             )
         } else {
             (self.unused(), U256::ZERO, U256::ZERO)
@@ -72,15 +73,16 @@ impl YellowstoneCompute {
     }
 
     /// Starts a new day's accounting if the UTC day changed since the last state change.
-    pub(crate) fn roll_day(&mut self) {
+    pub(crate) fn roll_day(&mut self) -> Result<(), ComputeError> {
         let day = day_of(self.now());
         if self.day.get().saturating_to::<u64>() != day {
             let pool = self.unused();
             self.day.set(U64::from(day));
-            self.day_start_pool.set(pool);
-            self.credited_today.set(U256::ZERO);
-            self.bootstrap_today.set(U256::ZERO);
+            self.day_start_pool.set_amount(pool)?;
+            self.credited_today.set_amount(U256::ZERO)?;
+            self.bootstrap_today.set_amount(U256::ZERO)?;
         }
+        Ok(())
     }
 
     /// Pulls `amount` MOR from the caller into the pool.
@@ -88,9 +90,9 @@ impl YellowstoneCompute {
         if amount.is_zero() {
             return Err(ZeroAmount {}.into());
         }
-        self.roll_day();
-        let total = add(self.total_funded.get(), amount)?;
-        self.total_funded.set(total);
+        self.roll_day()?;
+        let total = add(self.total_funded.amount(), amount)?;
+        self.total_funded.set_amount(total)?;
         let from = self.vm().msg_sender();
         self.pull_mor(from, amount)?;
         emit(

@@ -19,6 +19,7 @@
 
 extern crate alloc;
 
+mod amount;
 mod claims;
 pub mod errors;
 mod events;
@@ -35,21 +36,23 @@ use alloy_sol_types::SolEvent;
 use stylus_sdk::{prelude::*, storage::*};
 use yellowstone_protocol::{abi::Initialized, eip712, emission::EmissionSchedule, multiplier};
 
+use amount::Amount;
 pub use errors::ComputeError;
 
-/// One provider's stake, lock and payout record.
+/// One provider's stake, lock and payout record. Amounts are 128-bit, two to a slot, paired
+/// by what a claim reads and writes together.
 #[storage]
 pub struct Provider {
     /// Staked MOR wei.
-    stake: StorageU256,
+    stake: StorageU128,
+    /// Wei paid in the current 365-day stake-cap period.
+    paid_in_period: StorageU128,
+    /// Cumulative wei earned (work + bootstrap) as last proven by a claim.
+    earned: StorageU128,
+    /// Wei paid out so far.
+    claimed: StorageU128,
     /// Power multiplier of the current lock, 1e18-scaled.
     multiplier: StorageU256,
-    /// Cumulative wei earned (work + bootstrap) as last proven by a claim.
-    earned: StorageU256,
-    /// Wei paid out so far.
-    claimed: StorageU256,
-    /// Wei paid in the current 365-day stake-cap period.
-    paid_in_period: StorageU256,
     /// When the provider first staked: the origin of its stake-cap periods; zero if never.
     registered_at: StorageU64,
     /// Start of the current lock (the latest stake).
@@ -77,6 +80,9 @@ pub struct YellowstoneCompute {
     pending_owner: StorageAddress,
     /// Whether epoch commits and claims are paused.
     paused: StorageBool,
+    /// Number of the latest committed epoch; zero before the first (epochs start at 1). It
+    /// shares `paused`'s slot: commits and claims read both, and a commit writes it.
+    epoch: StorageU64,
     /// The MOR token.
     mor: StorageAddress,
     /// Router keys allowed to sign epoch roots.
@@ -85,32 +91,33 @@ pub struct YellowstoneCompute {
     emission_start_day: StorageU64,
     /// UTC day the 365-day bootstrap window opens.
     bootstrap_start_day: StorageU64,
+    /// The UTC day the day-accounting fields (`day_start_pool`, `credited_today`,
+    /// `bootstrap_today`) describe; beside the schedule, which a commit reads anyway.
+    day: StorageU64,
+    // Amounts are 128-bit (MOR's whole supply is below 2^86 wei), two to a slot, paired by
+    // what one call reads or writes together: Stylus charges per slot touched.
     /// Wei scheduled on the first emission day.
-    first_day_emission: StorageU256,
+    first_day_emission: StorageU128,
     /// Wei by which each day's scheduled emission falls.
-    daily_decrease: StorageU256,
+    daily_decrease: StorageU128,
     /// Wei ever funded.
-    total_funded: StorageU256,
+    total_funded: StorageU128,
+    /// Unused pool (funded minus credited) at the start of `day`.
+    day_start_pool: StorageU128,
     /// Wei ever paid to providers.
-    total_claimed: StorageU256,
+    total_claimed: StorageU128,
     /// Wei currently staked by all providers.
-    total_staked: StorageU256,
-    /// Number of the latest committed epoch; zero before the first (epochs start at 1).
-    epoch: StorageU64,
+    total_staked: StorageU128,
     /// Merkle root of the latest committed epoch.
     root: StorageB256,
     /// Cumulative work credit of the latest epoch.
-    cumulative_credited: StorageU256,
+    cumulative_credited: StorageU128,
     /// Cumulative bootstrap credit of the latest epoch.
-    cumulative_bootstrap: StorageU256,
-    /// The UTC day the day-accounting fields below describe.
-    day: StorageU64,
-    /// Unused pool (funded minus credited) at the start of `day`.
-    day_start_pool: StorageU256,
+    cumulative_bootstrap: StorageU128,
     /// Credit (work + bootstrap) committed during `day`.
-    credited_today: StorageU256,
+    credited_today: StorageU128,
     /// Bootstrap credit committed during `day`.
-    bootstrap_today: StorageU256,
+    bootstrap_today: StorageU128,
     /// Every provider that ever staked.
     providers: StorageMap<Address, Provider>,
 }
@@ -187,11 +194,11 @@ impl YellowstoneCompute {
     /// (funded, credited, bootstrap credited, claimed, staked), all in wei.
     pub fn totals(&self) -> (U256, U256, U256, U256, U256) {
         (
-            self.total_funded.get(),
-            self.cumulative_credited.get(),
-            self.cumulative_bootstrap.get(),
-            self.total_claimed.get(),
-            self.total_staked.get(),
+            self.total_funded.amount(),
+            self.cumulative_credited.amount(),
+            self.cumulative_bootstrap.amount(),
+            self.total_claimed.amount(),
+            self.total_staked.amount(),
         )
     }
 
@@ -223,8 +230,8 @@ impl YellowstoneCompute {
         (
             self.epoch.get().saturating_to(),
             self.root.get(),
-            self.cumulative_credited.get(),
-            self.cumulative_bootstrap.get(),
+            self.cumulative_credited.amount(),
+            self.cumulative_bootstrap.amount(),
         )
     }
 
@@ -360,8 +367,8 @@ impl YellowstoneCompute {
         self.mor.set(mor);
         self.owner.set(owner);
         self.emission_start_day.set(U64::from(schedule.start_day));
-        self.first_day_emission.set(schedule.first_day);
-        self.daily_decrease.set(schedule.daily_decrease);
+        self.first_day_emission.set_amount(schedule.first_day)?;
+        self.daily_decrease.set_amount(schedule.daily_decrease)?;
         self.bootstrap_start_day.set(U64::from(bootstrap_start_day));
         self.day.set(U64::from(yellowstone_protocol::time::day_of(
             self.vm().block_timestamp(),
@@ -392,8 +399,8 @@ impl YellowstoneCompute {
     fn schedule(&self) -> EmissionSchedule {
         EmissionSchedule {
             start_day: self.emission_start_day.get().saturating_to(),
-            first_day: self.first_day_emission.get(),
-            daily_decrease: self.daily_decrease.get(),
+            first_day: self.first_day_emission.amount(),
+            daily_decrease: self.daily_decrease.amount(),
         }
     }
 

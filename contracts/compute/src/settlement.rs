@@ -15,6 +15,7 @@ use yellowstone_protocol::{
 };
 
 use crate::{
+    amount::Amount,
     errors::{add, ComputeError, Word},
     events::emit,
     YellowstoneCompute,
@@ -50,14 +51,14 @@ impl YellowstoneCompute {
         if epoch != expected {
             return Err(UnexpectedEpoch { epoch, expected }.into());
         }
-        let previous = self.cumulative_credited.get();
+        let previous = self.cumulative_credited.amount();
         let credit = cumulative_credited
             .checked_sub(previous)
             .ok_or(CreditedDecreased {
                 given: cumulative_credited,
                 previous,
             })?;
-        let previous = self.cumulative_bootstrap.get();
+        let previous = self.cumulative_bootstrap.amount();
         let bootstrap = cumulative_bootstrap
             .checked_sub(previous)
             .ok_or(BootstrapDecreased {
@@ -65,7 +66,7 @@ impl YellowstoneCompute {
                 previous,
             })?;
 
-        self.roll_day();
+        self.roll_day()?;
         let today = self.today();
         let credited_today = add(today.credited, add(credit, bootstrap)?)?;
         if credited_today > today.cap {
@@ -96,7 +97,7 @@ impl YellowstoneCompute {
             }
         }
         let total_credited = add(cumulative_credited, cumulative_bootstrap)?;
-        let funded = self.total_funded.get();
+        let funded = self.total_funded.amount();
         if total_credited > funded {
             return Err(FundingExceeded {
                 totalCredited: total_credited,
@@ -107,10 +108,10 @@ impl YellowstoneCompute {
 
         self.epoch.set(alloy_primitives::aliases::U64::from(epoch));
         self.root.set(root);
-        self.cumulative_credited.set(cumulative_credited);
-        self.cumulative_bootstrap.set(cumulative_bootstrap);
-        self.credited_today.set(credited_today);
-        self.bootstrap_today.set(bootstrap_today);
+        self.cumulative_credited.set_amount(cumulative_credited)?;
+        self.cumulative_bootstrap.set_amount(cumulative_bootstrap)?;
+        self.credited_today.set_amount(credited_today)?;
+        self.bootstrap_today.set_amount(bootstrap_today)?;
         emit(
             self.vm(),
             &[EpochCommitted::SIGNATURE_HASH, epoch.word(), router.word()],

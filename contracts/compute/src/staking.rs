@@ -7,6 +7,7 @@ use stylus_sdk::prelude::*;
 use yellowstone_protocol::{abi::*, math::div, multiplier::power_multiplier, time::PERIOD, WAD};
 
 use crate::{
+    amount::Amount,
     errors::{add, ComputeError, Word},
     events::emit,
     YellowstoneCompute,
@@ -33,8 +34,8 @@ impl YellowstoneCompute {
             }
             .into());
         }
-        let total_staked = add(self.total_staked.get(), amount)?;
-        let stake = add(self.providers.get(provider).stake.get(), amount)?;
+        let total_staked = add(self.total_staked.amount(), amount)?;
+        let stake = add(self.providers.get(provider).stake.amount(), amount)?;
         let multiplier = power_multiplier(U256::from(now), U256::from(lock_end));
 
         let mut record = self.providers.setter(provider);
@@ -42,11 +43,11 @@ impl YellowstoneCompute {
         if first {
             record.registered_at.set(U64::from(now));
         }
-        record.stake.set(stake);
+        record.stake.set_amount(stake)?;
         record.lock_start.set(U64::from(now));
         record.lock_end.set(U64::from(lock_end));
         record.multiplier.set(multiplier);
-        self.total_staked.set(total_staked);
+        self.total_staked.set_amount(total_staked)?;
         self.pull_mor(provider, amount)?;
         if first {
             emit(
@@ -114,7 +115,7 @@ impl YellowstoneCompute {
             }
             .into());
         }
-        let staked = record.stake.get();
+        let staked = record.stake.amount();
         if amount > staked {
             return Err(InsufficientStake {
                 requested: amount,
@@ -136,9 +137,9 @@ impl YellowstoneCompute {
             .into());
         }
         let stake = staked - amount;
-        self.providers.setter(provider).stake.set(stake);
+        self.providers.setter(provider).stake.set_amount(stake)?;
         self.total_staked
-            .set(self.total_staked.get().saturating_sub(amount));
+            .set_amount(self.total_staked.amount().saturating_sub(amount))?;
         self.send_mor(provider, amount)?;
         emit(
             self.vm(),
@@ -153,7 +154,7 @@ impl YellowstoneCompute {
         provider: Address,
     ) -> (bool, U256, u64, u64, U256, U256, U256, U256) {
         let r = self.providers.get(provider);
-        let stake = r.stake.get();
+        let stake = r.stake.amount();
         let multiplier = r.multiplier.get();
         // stake <= total MOR supply (< 2^100) and multiplier <= 10.7e18, so this cannot overflow.
         let weight = div(stake.saturating_mul(multiplier), WAD).unwrap_or_default();
@@ -164,8 +165,8 @@ impl YellowstoneCompute {
             r.lock_end.get().saturating_to(),
             multiplier,
             weight,
-            r.earned.get(),
-            r.claimed.get(),
+            r.earned.amount(),
+            r.claimed.amount(),
         )
     }
 }

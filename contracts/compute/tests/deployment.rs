@@ -143,3 +143,19 @@ fn the_selectors_the_contract_uses_are_erc20s() {
         &[0x23, 0xb8, 0x72, 0xdd]
     );
 }
+
+#[test]
+fn a_schedule_beyond_128_bits_is_refused() {
+    let mut w = World::undeployed(Config::default());
+    let result = w.tx(OWNER, |c| {
+        c.constructor(
+            MOR,
+            OWNER,
+            EMISSION_START_DAY,
+            U256::from(1) << 128,
+            DAILY_DECREASE,
+            BOOTSTRAP_START_DAY,
+        )
+    });
+    expect_err!(result, ArithmeticOverflow);
+}

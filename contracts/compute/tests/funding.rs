@@ -240,3 +240,26 @@ fn outside_the_bootstrap_window_the_bootstrap_limit_is_zero() {
     w.advance_days(365);
     assert_eq!(w.c().bootstrap_today().0, U256::ZERO);
 }
+
+// ---- amounts are stored in 128 bits ----------------------------------------------------------
+
+#[test]
+fn funding_up_to_the_largest_stored_amount_is_kept_exactly() {
+    let mut w = World::deploy();
+    let largest = U256::from(u128::MAX);
+    w.fund(FUNDER, largest - U256::from(1)).unwrap();
+    w.fund(FUNDER, U256::from(1)).unwrap();
+    assert_eq!(w.totals().funded, largest);
+    assert_eq!(w.c().unused_pool(), largest);
+}
+
+#[test]
+fn funding_beyond_128_bits_is_refused_not_truncated() {
+    let mut w = World::deploy();
+    w.fund(FUNDER, U256::from(u128::MAX)).unwrap();
+    expect_err!(w.fund(FUNDER, U256::from(1)), ArithmeticOverflow);
+    assert_eq!(w.totals().funded, U256::from(u128::MAX));
+    let mut w = World::deploy();
+    expect_err!(w.fund(FUNDER, U256::from(1) << 128), ArithmeticOverflow);
+    assert_eq!(w.totals().funded, U256::ZERO);
+}
