@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 
 use crate::error::percent;
 use crate::{
-    check_no_floats, compress, normalize, strip_custom_sections, validate, Error, Result, SizeKind,
-    MAX_DECOMPRESSED_SIZE, MAX_DEPLOYABLE_SIZE, STYLUS_PREFIX,
+    check_no_floats, compress, normalize, pack_data_segments, strip_custom_sections, validate,
+    Error, Result, SizeKind, MAX_DECOMPRESSED_SIZE, MAX_DEPLOYABLE_SIZE, STYLUS_PREFIX,
 };
 
 /// A contract ready to deploy: the Wasm the chain will run and the bytes that go into the
@@ -42,7 +42,7 @@ pub struct Artifact {
 /// [`Error::InvalidWasm`], [`Error::Normalize`], [`Error::NotStylusCompatible`] or
 /// [`Error::Float`].
 pub fn process(raw_wasm: &[u8]) -> Result<Artifact> {
-    let normalized = normalize(raw_wasm)?;
+    let normalized = pack_data_segments(&normalize(raw_wasm)?)?;
     // Custom sections do not take part in validation, so validating before stripping checks
     // exactly the code that ships.
     validate(&normalized)?;

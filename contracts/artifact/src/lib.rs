@@ -19,6 +19,9 @@
 //!      reference types are enabled, and Arbitrum's validator disables them. Re-encoding from
 //!      text writes the canonical one-byte form (and minimal LEB128s everywhere else, which also
 //!      shrinks the module);
+//!    * **pack** its data segments ([`pack_data_segments`]): runs of zeros, which a fresh
+//!      memory already holds, are left out. Nitro charges every call about 0.75 gas per byte
+//!      of data segments, and the linker writes zero-initialised statics out in full;
 //!    * **validate** it with the feature set Nitro uses for user programs ([`validate`]): no
 //!      reference types, no SIMD, no threads, no tail calls, no multi-value (ArbOS 60+), ...;
 //!    * reject **floats** ([`check_no_floats`]): no `f32`/`f64` type or instruction may appear;
@@ -58,12 +61,14 @@
 
 mod artifact;
 mod cargo;
+mod data;
 mod error;
 mod floats;
 mod wasm;
 
 pub use artifact::{process, Artifact, Limits, OutputPaths};
 pub use cargo::{build, build_artifact, wasm_rustflags, workspace_root, BuildOptions, BuiltWasm};
+pub use data::{pack_data_segments, MIN_ZERO_RUN};
 pub use error::{Error, FloatSite, FloatUse, Result, SizeKind};
 pub use floats::check_no_floats;
 pub use wasm::{
