@@ -154,6 +154,20 @@ impl Devnet {
         u64::from_str_radix(hex.trim_start_matches("0x"), 16).context("a block's timestamp")
     }
 
+    /// Moves the chain's clock forward by `seconds` and mines a block.
+    pub async fn advance(&self, seconds: u64) -> Result<()> {
+        let wallet = self.wallet(&dev_key(0)?)?;
+        let _: Value = wallet
+            .raw_request("evm_increaseTime".into(), (seconds,))
+            .await
+            .context("evm_increaseTime")?;
+        let _: Value = wallet
+            .raw_request("evm_mine".into(), ())
+            .await
+            .context("evm_mine")?;
+        Ok(())
+    }
+
     /// Moves the chain's clock to a minute past the next UTC midnight and mines a block.
     pub async fn next_day(&self) -> Result<()> {
         let now = self.now().await?;

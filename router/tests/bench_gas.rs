@@ -1,0 +1,106 @@
+//! `yellowstone bench gas` reduced to two small inference blocks: every external function of
+//! the contract gets a gas figure, the settlement figures exist, and the commit's gas does not
+//! depend on how many inferences the root settles (a property of the contract, not a timing).
+
+use yellowstone_router::bench::{
+    gas::{default_artifacts_dir, run, Options, INDEPENDENCE_PERCENT},
+    Figure,
+};
+
+fn figure<'a>(figures: &'a [Figure], key: &str) -> &'a Figure {
+    figures
+        .iter()
+        .find(|f| f.key == key)
+        .unwrap_or_else(|| panic!("no figure {key}"))
+}
+
+/// The function names of the exported ABI.
+fn abi_functions() -> Vec<String> {
+    let abi: serde_json::Value =
+        serde_json::from_str(include_str!("../../abi/IYellowstoneCompute.json")).unwrap();
+    abi.as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "function")
+        .map(|e| e["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn every_function_and_the_settlement_have_gas_figures() {
+    let options = Options {
+        inferences: vec![1, 10],
+        providers: 3,
+        artifacts_dir: default_artifacts_dir(),
+    };
+    let figures = run(&options).expect("the gas bench runs");
+    for f in &figures {
+        assert_eq!(f.area, "gas");
+        assert_eq!(f.unit, "gas");
+        assert_eq!(
+            f.command,
+            "yellowstone bench gas --inferences 1,10 --providers 3"
+        );
+    }
+
+    let functions = abi_functions();
+    assert!(functions.len() >= 29, "{functions:?}");
+    for name in &functions {
+        let f = figure(&figures, &format!("fn_{name}"));
+        assert!(
+            f.value > 21_000.0,
+            "{name}: {} gas ({:?})",
+            f.value,
+            f.comparison
+        );
+    }
+    assert_eq!(
+        figures.iter().filter(|f| f.key.starts_with("fn_")).count(),
+        functions.len(),
+        "one figure per function, no more"
+    );
+
+    let (c1, c10) = (
+        figure(&figures, "commit_gas_k1"),
+        figure(&figures, "commit_gas_k10"),
+    );
+    assert!(c1.value > 21_000.0 && c10.value > 21_000.0);
+    assert!(c1.goal.is_some() && c1.met.is_some());
+    let tolerance = c1.value * INDEPENDENCE_PERCENT / 100.0;
+    assert!(
+        (c10.value - c1.value).abs() <= tolerance,
+        "commit gas depends on the inferences: {} at 1, {} at 10",
+        c1.value,
+        c10.value
+    );
+    let independence = figure(&figures, "commit_independence");
+    assert_eq!(independence.value, c10.value - c1.value);
+    assert_eq!(independence.met, Some(true));
+
+    let claim = figure(&figures, "claim_gas");
+    assert!(claim.value > 21_000.0);
+    assert!(claim.goal.is_some());
+    for key in [
+        "commit_gas_first_root",
+        "commit_gas_day_first",
+        "claim_gas_first",
+    ] {
+        assert!(figure(&figures, key).value > 21_000.0, "{key}");
+    }
+
+    // Settlement per inference: the commit and one claim at 1; at 10, the commit and one claim
+    // per provider (3), spread over 10.
+    let p1 = figure(&figures, "per_inference_k1").value;
+    let p10 = figure(&figures, "per_inference_k10").value;
+    assert!(p1 > c1.value, "{p1}");
+    assert!(p10 < p1, "{p10} vs {p1}");
+    assert!(figure(&figures, "per_inference_k1")
+        .comparison
+        .as_deref()
+        .unwrap_or_default()
+        .contains("Morpheus"));
+
+    // The JSON output carries every field.
+    let json = serde_json::to_value(&figures).unwrap();
+    assert!(json[0]["key"].is_string() && json[0]["value"].is_number());
+}
