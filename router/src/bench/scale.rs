@@ -1,12 +1,221 @@
-//! (being written)
+//! `yellowstone bench scale`: what the router costs at scale (GitHub issue 6).
+//!
+//! * **Memory and database per 100,000 users and 1,000 providers** ([`population`]): the
+//!   router's real [`State`](crate::state::State) and [`Store`](crate::store::Store) (SQLite in
+//!   WAL mode behind the group-commit writer) in a temporary directory; 1,000 providers attest
+//!   and bid, 100,000 users are each admitted once in the day (allowance, ticket) and report,
+//!   every message signed and checked as the service checks it, every change committed as the
+//!   service commits it; then one epoch settles the credits. Reported: the resident memory the
+//!   router's state added (`VmRSS`, total and per user) and the database on disk after a WAL
+//!   checkpoint (total and per user). Everything the router keeps for the day is still held
+//!   (nothing is old enough to sweep), so this is the day's peak.
+//! * **Epoch build time** ([`epoch`]): `State::build_epoch` for 10,000 providers with a credit
+//!   each in one inference block (fold, cumulative table, Merkle tree, signature), median of
+//!   several runs, against the 12-second inference block it must fit in many times over; and
+//!   producing all 10,000 proofs.
+//!
+//! Why: the router is meant to be lean (one process, one SQLite file); these figures say how
+//! much machine a busy market needs and how far settlement is from its deadline.
+
+pub mod clients;
+pub mod epoch;
+pub mod population;
+
+use anyhow::{ensure, Result};
 
 use super::Figure;
 
 /// Options of `yellowstone bench scale`.
-#[derive(Debug, clap::Args)]
-pub struct Options {}
+#[derive(Debug, Clone, clap::Args)]
+pub struct Options {
+    /// Users admitted and reported once each.
+    #[arg(long, default_value_t = 100_000)]
+    pub users: u64,
+    /// Providers attesting and bidding beside them.
+    #[arg(long, default_value_t = 1_000)]
+    pub providers: usize,
+    /// Providers (leaves) in the timed epoch build.
+    #[arg(long, default_value_t = 10_000)]
+    pub epoch_providers: usize,
+    /// Timed epoch builds (the median is reported).
+    #[arg(long, default_value_t = 7)]
+    pub epoch_runs: usize,
+    /// Threads signing the users' messages (0: every core).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+}
 
-/// Runs the benchmark.
-pub fn run(_options: &Options) -> anyhow::Result<Vec<Figure>> {
-    anyhow::bail!("not written yet")
+/// The command that reproduces the figures of `options`.
+fn command(options: &Options) -> String {
+    let mut out = "cargo run --release --bin yellowstone -- bench scale".to_string();
+    if options.users != 100_000 {
+        out.push_str(&format!(" --users {}", options.users));
+    }
+    if options.providers != 1_000 {
+        out.push_str(&format!(" --providers {}", options.providers));
+    }
+    if options.epoch_providers != 10_000 {
+        out.push_str(&format!(" --epoch-providers {}", options.epoch_providers));
+    }
+    if options.epoch_runs != 7 {
+        out.push_str(&format!(" --epoch-runs {}", options.epoch_runs));
+    }
+    out
+}
+
+const MIB: f64 = 1024.0 * 1024.0;
+
+/// The figures of a population run.
+pub fn population_figures(p: &population::Population, command: &str) -> Vec<Figure> {
+    let who = format!("{} users and {} providers", p.users, p.providers);
+    vec![
+        Figure::new(
+            "scale",
+            "router_memory_mib",
+            format!("router resident memory added by {who}"),
+            p.rss_growth() as f64 / MIB,
+            "MiB",
+            command,
+        )
+        .compare(format!(
+            "VmRSS {:.1} MiB before, {:.1} MiB after; state, SQLite cache and allocator slack",
+            p.rss_before as f64 / MIB,
+            p.rss_after as f64 / MIB
+        )),
+        Figure::new(
+            "scale",
+            "router_memory_per_user",
+            "router resident memory per user",
+            p.rss_per_user().round(),
+            "bytes",
+            command,
+        ),
+        Figure::new(
+            "scale",
+            "database_mib",
+            format!("database on disk for {who} (after a WAL checkpoint)"),
+            p.disk_bytes() as f64 / MIB,
+            "MiB",
+            command,
+        )
+        .compare(format!(
+            "file {} bytes + WAL {} bytes; {} tickets, {} reports",
+            p.db_bytes, p.wal_bytes, p.tickets_recorded, p.reports_recorded
+        )),
+        Figure::new(
+            "scale",
+            "database_per_user",
+            "database bytes per user (allowance, nonce, ticket, receipt, report)",
+            (p.disk_bytes() as f64 / p.users.max(1) as f64).round(),
+            "bytes",
+            command,
+        )
+        .compare(format!(
+            "{} users signed, checked, judged and committed in {:.1?}",
+            p.users, p.elapsed
+        )),
+        Figure::new(
+            "scale",
+            "router_work_per_user_us",
+            "router CPU per user: allowance, RFC check, ticket, report with receipt (one thread)",
+            p.router.as_secs_f64() * 1e6 / p.users.max(1) as f64,
+            "us",
+            command,
+        )
+        .compare(format!(
+            "{:.1} secp256k1 recoveries' worth ({:.0} us each, same run; 3 recoveries and 1 \
+             signature per user); clients signing {:.1?} on every core, committing {:.1?} \
+             through the group-commit writer",
+            p.router.as_secs_f64() / p.users.max(1) as f64 / p.recovery.as_secs_f64().max(1e-9),
+            p.recovery.as_secs_f64() * 1e6,
+            p.signing,
+            p.committing
+        )),
+    ]
+}
+
+/// The figures of an epoch run.
+pub fn epoch_figures(e: &epoch::EpochTiming, command: &str) -> Vec<Figure> {
+    let block_ms = e.block_seconds as f64 * 1_000.0;
+    let build = epoch::median(&e.builds).as_secs_f64() * 1_000.0;
+    let tree = epoch::median(&e.trees).as_secs_f64() * 1_000.0;
+    let fraction = build / block_ms;
+    vec![
+        Figure::new(
+            "scale",
+            "epoch_build_ms",
+            format!(
+                "epoch build (fold, table, Merkle tree, signature), {} providers, median of {}",
+                e.providers,
+                e.builds.len()
+            ),
+            build,
+            "ms",
+            command,
+        )
+        .goal("< 1% of the 12 s inference block (120 ms)", fraction < 0.01)
+        .compare(format!(
+            "{:.3}% of the {} s inference block; Merkle tree alone {tree:.1} ms",
+            fraction * 100.0,
+            e.block_seconds
+        )),
+        Figure::new(
+            "scale",
+            "epoch_proofs_ms",
+            format!("all {} proofs (State::proof)", e.providers),
+            e.proofs.as_secs_f64() * 1_000.0,
+            "ms",
+            command,
+        )
+        .compare(format!(
+            "{:.0} us per proof; from the tree alone {:.1} ms (State::proof also clones the \
+             epoch record with its fold); {} of {} verified against the root",
+            e.proofs.as_secs_f64() * 1e6 / e.providers.max(1) as f64,
+            e.tree_proofs.as_secs_f64() * 1_000.0,
+            e.verified,
+            e.providers
+        )),
+    ]
+}
+
+/// Measures memory and database per users and providers, and the epoch build.
+pub fn run(options: &Options) -> Result<Vec<Figure>> {
+    let command = command(options);
+    let dir = super::contract::onchain::scratch_dir("scale");
+    eprintln!(
+        "scale: {} users and {} providers through the router's state and store in {}...",
+        options.users,
+        options.providers,
+        dir.display()
+    );
+    let population = population::build(
+        options.users,
+        options.providers,
+        options.threads,
+        &dir,
+        true,
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    let population = population?;
+    ensure!(
+        population.users_recorded == options.users,
+        "{} of {} users are in the database",
+        population.users_recorded,
+        options.users
+    );
+    let mut figures = population_figures(&population, &command);
+
+    eprintln!(
+        "scale: {} epoch builds over {} providers...",
+        options.epoch_runs, options.epoch_providers
+    );
+    let timing = epoch::run(options.epoch_providers, options.epoch_runs)?;
+    ensure!(
+        timing.verified == timing.providers,
+        "{} of {} proofs verified",
+        timing.verified,
+        timing.providers
+    );
+    figures.extend(epoch_figures(&timing, &command));
+    Ok(figures)
 }
