@@ -5,7 +5,7 @@
 //! is durable and a restart ([`State::restore`]) resumes exactly. Nothing here does I/O or reads
 //! a clock: chain figures and `now` come in as arguments, which keeps every rule testable.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use alloy_primitives::{Address, Bytes, B256, U256};
 use alloy_signer::SignerSync;
@@ -16,7 +16,8 @@ use yellowstone_protocol::{
     eip712::types::EpochRoot,
     merkle::MerkleTree,
     messages::{
-        request_id, signature_bytes, Bid, ModelAttestation, Receipt, Report, Rfc, Signed, Ticket,
+        recover, signature_bytes, Bid, ModelAttestation, Party, Receipt, Report, Rfc, Signed,
+        Ticket, VerifyError,
     },
     time::DAY,
 };
@@ -109,6 +110,80 @@ pub struct CheckedRfc {
     pub request_id: B256,
 }
 
+/// A signed message with its signature already checked, so the costly part of a rule check (a
+/// secp256k1 recovery, a few hundred microseconds) can run before the state's lock is taken and
+/// on every core at once; the rule checks under the lock then only read the outcome.
+///
+/// The outcome is the one [`Signed::verify`] gives with no expected signer (the message names
+/// its signer), as the same refusal; it is reported exactly where the rule checks would have
+/// recovered the signature, so the order of refusals does not change. It must be made under the
+/// state's own domain ([`State::domain`]).
+#[derive(Clone, Debug)]
+pub struct Verified<T> {
+    signed: Signed<T>,
+    digest: B256,
+    outcome: Result<Address, ApiError>,
+}
+
+impl<T: Party> Verified<T> {
+    /// Recovers `signed`'s signer under `domain` and checks it is the party the message names.
+    pub fn new(signed: Signed<T>, domain: &Eip712Domain) -> Self {
+        crate::metrics::SIGNATURE_RECOVERIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let digest = signed.digest(domain);
+        let outcome = recover(digest, &signed.signature)
+            .and_then(|signer| {
+                let expected = signed.message.party().unwrap_or(signer);
+                if signer == expected {
+                    Ok(signer)
+                } else {
+                    Err(VerifyError::WrongSigner { expected, signer })
+                }
+            })
+            .map_err(|e| ApiError::signature(e.to_string()));
+        Self {
+            signed,
+            digest,
+            outcome,
+        }
+    }
+
+    /// The signed message.
+    pub fn signed(&self) -> &Signed<T> {
+        &self.signed
+    }
+
+    /// The message's EIP-712 digest (for an RFC, its request id).
+    pub fn digest(&self) -> B256 {
+        self.digest
+    }
+
+    /// The signer, or the refusal of the signature.
+    pub fn outcome(&self) -> Result<Address, ApiError> {
+        self.outcome.clone()
+    }
+}
+
+/// Signs `ticket` with the router's `key` under `domain`.
+pub fn sign_ticket(
+    key: &PrivateKeySigner,
+    domain: &Eip712Domain,
+    ticket: Ticket,
+) -> Result<Signed<Ticket>, ApiError> {
+    let signature = sign_digest(key, ticket.eip712_signing_hash(domain))?;
+    Ok(Signed {
+        message: ticket,
+        signature,
+    })
+}
+
+fn sign_digest(key: &PrivateKeySigner, digest: B256) -> Result<Bytes, ApiError> {
+    crate::metrics::SIGNATURES_MADE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let sig = key
+        .sign_hash_sync(&digest)
+        .map_err(|e| ApiError::internal(format!("signing failed: {e}")))?;
+    Ok(signature_bytes(&sig))
+}
+
 /// A live bid offered to selection, with its endpoint.
 #[derive(Clone, Debug)]
 pub struct Offer {
@@ -148,6 +223,14 @@ pub struct State {
     nonces: HashMap<(Address, u64), u64>,
     tickets: HashMap<B256, TicketRecord>,
     receipts: HashMap<B256, ReceiptRecord>,
+    /// Indexes that let [`State::sweep`] (four times a second, under the lock) touch only what
+    /// is due rather than scan every ticket and nonce held: open tickets and all tickets by
+    /// (expiry, request id), spent nonces by (deadline, user, nonce), and the oldest day an
+    /// allowance may be held for.
+    open_by_expiry: BTreeSet<(u64, B256)>,
+    tickets_by_expiry: BTreeSet<(u64, B256)>,
+    nonces_by_deadline: BTreeSet<(u64, Address, u64)>,
+    oldest_allowance_day: u64,
     credits: BTreeMap<u64, CreditRecord>,
     next_seq: u64,
     work: HashMap<(u64, Address), (U256, u64)>,
@@ -174,6 +257,10 @@ impl State {
             nonces: HashMap::new(),
             tickets: HashMap::new(),
             receipts: HashMap::new(),
+            open_by_expiry: BTreeSet::new(),
+            tickets_by_expiry: BTreeSet::new(),
+            nonces_by_deadline: BTreeSet::new(),
+            oldest_allowance_day: u64::MAX,
             credits: BTreeMap::new(),
             next_seq: 1,
             work: HashMap::new(),
@@ -203,16 +290,20 @@ impl State {
             state.attestations.insert((a.provider, a.model.clone()), a);
         }
         for a in loaded.allowances {
+            state.oldest_allowance_day = state.oldest_allowance_day.min(a.day);
             state.allowances.insert((a.day, a.user), a);
         }
         for (user, nonce, deadline) in loaded.nonces {
-            state.nonces.insert((user, nonce), deadline);
+            state.spend_nonce(user, nonce, deadline);
         }
         for t in loaded.tickets {
-            state.tickets.insert(t.request_id, t);
+            state.hold_ticket(t);
         }
         for r in loaded.receipts {
-            state.receipts.insert(r.request_id, r);
+            // A receipt outlives its ticket nowhere (the sweep forgets both together).
+            if state.tickets.contains_key(&r.request_id) {
+                state.receipts.insert(r.request_id, r);
+            }
         }
         for c in loaded.credits {
             state.credits.insert(c.seq, c);
@@ -266,6 +357,11 @@ impl State {
     /// The router's address (the ticket and root signer).
     pub fn router(&self) -> Address {
         self.key.address()
+    }
+
+    /// The router's signing key, for signing tickets outside the lock ([`sign_ticket`]).
+    pub(crate) fn key(&self) -> &PrivateKeySigner {
+        &self.key
     }
 
     /// The inference block `now` falls in.
@@ -472,7 +568,14 @@ impl State {
 
     /// Checks an RFC's signature, deadline, size and nonce (SPEC 4 steps 2-3).
     pub fn check_rfc(&self, rfc: Signed<Rfc>, now: u64) -> Result<CheckedRfc, ApiError> {
-        verify(&rfc, &self.domain, None)?;
+        self.check_verified_rfc(Verified::new(rfc, &self.domain), now)
+    }
+
+    /// [`State::check_rfc`] of an RFC whose signature was checked already.
+    pub fn check_verified_rfc(&self, rfc: Verified<Rfc>, now: u64) -> Result<CheckedRfc, ApiError> {
+        rfc.outcome()?;
+        let request_id = rfc.digest;
+        let rfc = rfc.signed;
         let m = &rfc.message;
         check_model(&m.model)?;
         if m.deadline < now {
@@ -499,7 +602,6 @@ impl State {
                 m.nonce, m.user
             )));
         }
-        let request_id = request_id(m, &self.domain);
         Ok(CheckedRfc { rfc, request_id })
     }
 
@@ -510,6 +612,7 @@ impl State {
 
     /// Installs a user's allowance for a day, computed from the snapshot balance.
     pub fn set_allowance(&mut self, record: AllowanceRecord) -> Change {
+        self.oldest_allowance_day = self.oldest_allowance_day.min(record.day);
         let entry = self
             .allowances
             .entry((record.day, record.user))
@@ -524,6 +627,39 @@ impl State {
         checked: &CheckedRfc,
         provider: Address,
         now: u64,
+    ) -> Result<(Issued, Vec<Change>), ApiError> {
+        self.issue_presigned(checked, provider, now, None)
+    }
+
+    /// The ticket [`State::issue`] hands out for `checked` at `provider`, if the provider's bid
+    /// is still at `price` at `now`: what the service signs before it takes the lock.
+    pub fn draft_ticket(
+        &self,
+        checked: &CheckedRfc,
+        provider: Address,
+        price: U256,
+        now: u64,
+    ) -> Ticket {
+        let m = &checked.rfc.message;
+        Ticket {
+            requestId: checked.request_id,
+            user: m.user,
+            provider,
+            model: m.model.clone(),
+            tokenMax: m.tokenMax,
+            pricePerToken: price,
+            expiry: now + self.rules.ticket_seconds,
+        }
+    }
+
+    /// [`State::issue`], using `presigned` as the ticket when it is exactly the ticket issued
+    /// (signed outside the lock, see [`State::draft_ticket`]); otherwise signing it here.
+    pub fn issue_presigned(
+        &mut self,
+        checked: &CheckedRfc,
+        provider: Address,
+        now: u64,
+        presigned: Option<Signed<Ticket>>,
     ) -> Result<(Issued, Vec<Change>), ApiError> {
         let m = &checked.rfc.message;
         if self.nonces.contains_key(&(m.user, m.nonce)) {
@@ -556,7 +692,10 @@ impl State {
             pricePerToken: bid.price,
             expiry: now + self.rules.ticket_seconds,
         };
-        let signature = self.sign(ticket.eip712_signing_hash(&self.domain))?;
+        let signature = match presigned {
+            Some(signed) if signed.message == ticket => signed.signature,
+            _ => self.sign(ticket.eip712_signing_hash(&self.domain))?,
+        };
         let record = TicketRecord {
             request_id: checked.request_id,
             user: m.user,
@@ -570,8 +709,8 @@ impl State {
             status: TicketStatus::Open,
             signature: signature.clone(),
         };
-        self.nonces.insert((m.user, m.nonce), m.deadline);
-        self.tickets.insert(checked.request_id, record.clone());
+        self.spend_nonce(m.user, m.nonce, m.deadline);
+        self.hold_ticket(record.clone());
         let changes = vec![
             Change::Nonce {
                 user: m.user,
@@ -603,6 +742,11 @@ impl State {
 
     /// Records a provider's receipt for an open ticket; the first receipt stands.
     pub fn receipt(&mut self, signed: Signed<Receipt>) -> Result<Vec<Change>, ApiError> {
+        self.receipt_verified(Verified::new(signed, &self.domain))
+    }
+
+    /// [`State::receipt`] of a receipt whose signature was checked already.
+    pub fn receipt_verified(&mut self, signed: Verified<Receipt>) -> Result<Vec<Change>, ApiError> {
         let record = self.check_receipt(&signed)?;
         if self.receipts.contains_key(&record.request_id) {
             return Ok(Vec::new());
@@ -611,8 +755,9 @@ impl State {
         Ok(vec![Change::Receipt(record)])
     }
 
-    fn check_receipt(&self, signed: &Signed<Receipt>) -> Result<ReceiptRecord, ApiError> {
-        verify(signed, &self.domain, None)?;
+    fn check_receipt(&self, signed: &Verified<Receipt>) -> Result<ReceiptRecord, ApiError> {
+        signed.outcome()?;
+        let signed = &signed.signed;
         let r = &signed.message;
         let ticket = self.tickets.get(&r.requestId).ok_or_else(|| {
             ApiError::not_found(format!("no open ticket {} for this receipt", r.requestId))
@@ -639,7 +784,20 @@ impl State {
         receipt: Option<Signed<Receipt>>,
         now: u64,
     ) -> Result<(Verdict, Vec<Change>), ApiError> {
-        verify(&report, &self.domain, None)?;
+        let report = Verified::new(report, &self.domain);
+        let receipt = receipt.map(|r| Verified::new(r, &self.domain));
+        self.report_verified(report, receipt, now)
+    }
+
+    /// [`State::report`] of a report (and receipt) whose signatures were checked already.
+    pub fn report_verified(
+        &mut self,
+        report: Verified<Report>,
+        receipt: Option<Verified<Receipt>>,
+        now: u64,
+    ) -> Result<(Verdict, Vec<Change>), ApiError> {
+        report.outcome()?;
+        let report = report.signed;
         let r = &report.message;
         let ticket = self.tickets.get(&r.requestId).ok_or_else(|| {
             ApiError::not_found(format!(
@@ -677,7 +835,7 @@ impl State {
         }
         let mut changes = Vec::new();
         if let Some(receipt) = receipt {
-            changes.extend(self.receipt(receipt)?);
+            changes.extend(self.receipt_verified(receipt)?);
         }
         let ticket = self.tickets[&r.requestId].clone();
         let receipt_tokens = self.receipts.get(&r.requestId).map(|x| x.tokens);
@@ -754,6 +912,7 @@ impl State {
         }
         let t = self.tickets.get_mut(&r.requestId).expect("checked above");
         t.status = TicketStatus::Reported;
+        self.open_by_expiry.remove(&(t.expiry, t.request_id));
         changes.push(Change::Ticket(t.clone()));
         changes.push(Change::Report(ReportRecord {
             request_id: r.requestId,
@@ -776,14 +935,18 @@ impl State {
     pub fn sweep(&mut self, now: u64) -> Vec<Change> {
         let mut changes = Vec::new();
         let window = self.rules.report_seconds;
-        let due: Vec<B256> = self
-            .tickets
-            .values()
-            .filter(|t| t.status == TicketStatus::Open && t.expiry + window < now)
-            .map(|t| t.request_id)
-            .collect();
-        for id in due {
-            let t = self.tickets.get_mut(&id).expect("listed above");
+        // Open tickets whose report window closed, oldest first.
+        while let Some(&(expiry, id)) = self.open_by_expiry.first() {
+            if expiry + window >= now {
+                break;
+            }
+            self.open_by_expiry.pop_first();
+            let Some(t) = self.tickets.get_mut(&id) else {
+                continue;
+            };
+            if t.status != TicketStatus::Open || t.expiry != expiry {
+                continue;
+            }
             t.status = TicketStatus::Expired;
             changes.push(Change::Ticket(t.clone()));
             if let Some(a) = self.allowances.get_mut(&(t.day, t.user)) {
@@ -791,13 +954,39 @@ impl State {
                 changes.push(Change::Allowance(a.clone()));
             }
         }
-        self.tickets
-            .retain(|_, t| t.status == TicketStatus::Open || t.expiry + window + 3_600 >= now);
-        let tickets = &self.tickets;
-        self.receipts.retain(|id, _| tickets.contains_key(id));
-        self.nonces.retain(|_, deadline| *deadline >= now);
+        // Closed tickets an hour past their report window, and their receipts.
+        let mut still_open = Vec::new();
+        while let Some(&(expiry, id)) = self.tickets_by_expiry.first() {
+            if expiry + window + 3_600 >= now {
+                break;
+            }
+            self.tickets_by_expiry.pop_first();
+            match self.tickets.get(&id) {
+                Some(t) if t.expiry != expiry => {}
+                Some(t) if t.status == TicketStatus::Open => still_open.push((expiry, id)),
+                Some(_) => {
+                    self.tickets.remove(&id);
+                    self.receipts.remove(&id);
+                }
+                None => {}
+            }
+        }
+        self.tickets_by_expiry.extend(still_open);
+        // Spent nonces past their deadline.
+        while let Some(&(deadline, user, nonce)) = self.nonces_by_deadline.first() {
+            if deadline >= now {
+                break;
+            }
+            self.nonces_by_deadline.pop_first();
+            if self.nonces.get(&(user, nonce)) == Some(&deadline) {
+                self.nonces.remove(&(user, nonce));
+            }
+        }
         let today = now / DAY;
-        self.allowances.retain(|(day, _), _| day + 1 >= today);
+        if self.oldest_allowance_day.saturating_add(1) < today {
+            self.allowances.retain(|(day, _), _| day + 1 >= today);
+            self.oldest_allowance_day = today - 1;
+        }
         self.work.retain(|(day, _), _| day + 2 >= today);
         changes
     }
@@ -1043,18 +1232,33 @@ impl State {
 
     /// Open tickets, for metrics.
     pub fn open_tickets(&self) -> usize {
-        self.tickets
-            .values()
-            .filter(|t| t.status == TicketStatus::Open)
-            .count()
+        self.open_by_expiry.len()
+    }
+
+    /// Marks `user`'s `nonce` spent until `deadline`.
+    fn spend_nonce(&mut self, user: Address, nonce: u64, deadline: u64) {
+        if let Some(old) = self.nonces.insert((user, nonce), deadline) {
+            self.nonces_by_deadline.remove(&(old, user, nonce));
+        }
+        self.nonces_by_deadline.insert((deadline, user, nonce));
+    }
+
+    /// Holds a ticket in memory, indexed for the sweep.
+    fn hold_ticket(&mut self, ticket: TicketRecord) {
+        let key = (ticket.expiry, ticket.request_id);
+        let open = ticket.status == TicketStatus::Open;
+        if let Some(old) = self.tickets.insert(ticket.request_id, ticket) {
+            self.open_by_expiry.remove(&(old.expiry, old.request_id));
+            self.tickets_by_expiry.remove(&(old.expiry, old.request_id));
+        }
+        if open {
+            self.open_by_expiry.insert(key);
+        }
+        self.tickets_by_expiry.insert(key);
     }
 
     fn sign(&self, digest: B256) -> Result<Bytes, ApiError> {
-        let sig = self
-            .key
-            .sign_hash_sync(&digest)
-            .map_err(|e| ApiError::internal(format!("signing failed: {e}")))?;
-        Ok(signature_bytes(&sig))
+        sign_digest(&self.key, digest)
     }
 }
 
@@ -1064,6 +1268,7 @@ fn verify<T: yellowstone_protocol::messages::Party>(
     domain: &Eip712Domain,
     expected: Option<Address>,
 ) -> Result<Address, ApiError> {
+    crate::metrics::SIGNATURE_RECOVERIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     signed
         .verify(domain, expected)
         .map_err(|e| ApiError::signature(e.to_string()))

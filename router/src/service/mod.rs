@@ -2,7 +2,9 @@
 //! client, the admission gate and the background loops (settlement once per inference block,
 //! stake refresh, sweeping of unreported tickets).
 //!
-//! Every handler follows one pattern: check and change the state under the lock (no I/O
+//! Every handler follows one pattern: check signatures and sign tickets before the lock (a
+//! secp256k1 recovery or signing costs hundreds of microseconds and runs on every core at
+//! once; see [`Verified`]), check and change the state under the lock (microseconds, no I/O
 //! there), commit the resulting changes through the group-commit writer, then answer. A
 //! database failure stops the process (fail-stop): a restart resumes from what was committed,
 //! and nothing uncommitted was ever acknowledged.
@@ -22,6 +24,8 @@ use std::{
 };
 
 use alloy_primitives::{Address, U256};
+use alloy_signer_local::PrivateKeySigner;
+use alloy_sol_types::Eip712Domain;
 use yellowstone_protocol::{
     messages::{Bid, ModelAttestation, Receipt, Report, Rfc, Signed},
     time::DAY,
@@ -35,7 +39,7 @@ use crate::{
     market::{judge::Verdict, selection},
     metrics::{Gauges, Metrics},
     records::Change,
-    state::{AllowanceView, Issued, State},
+    state::{sign_ticket, AllowanceView, Issued, State, Verified},
     store::{writer::Writer, Store},
 };
 
@@ -92,6 +96,11 @@ pub struct Parts {
 /// The router service, shared by the HTTP handlers and the background loops.
 pub struct Router {
     state: Mutex<State>,
+    /// The state's domain and key, copied out so signatures are checked and tickets signed
+    /// before the lock is taken (a recovery or a signing costs hundreds of microseconds; the
+    /// rule checks under the lock, a few).
+    domain: Eip712Domain,
+    key: PrivateKeySigner,
     store: Arc<Store>,
     writer: Writer,
     chain: ChainClient,
@@ -122,6 +131,8 @@ impl Router {
         } = parts;
         let seed = clock.now() ^ 0x9e37_79b9_7f4a_7c15 ^ u64::from(std::process::id());
         Arc::new(Self {
+            domain: state.domain().clone(),
+            key: state.key().clone(),
             state: Mutex::new(state),
             store,
             writer,
@@ -203,7 +214,8 @@ impl Router {
     /// `POST /v1/rfcs`: admits an RFC and hands out a ticket (SPEC 4 steps 2-6).
     pub async fn admit(&self, rfc: Signed<Rfc>) -> Result<Issued, ApiError> {
         let now = self.now();
-        let checked = self.state().check_rfc(rfc, now)?;
+        let rfc = Verified::new(rfc, &self.domain);
+        let checked = self.state().check_verified_rfc(rfc, now)?;
         let (user, model, token_max) = (
             checked.rfc.message.user,
             checked.rfc.message.model.clone(),
@@ -251,10 +263,16 @@ impl Router {
                     .provider_failed(offer.candidate.provider, self.now());
                 continue;
             }
+            // Signed before the lock; issued under it only if still exactly the ticket due.
+            let provider = offer.candidate.provider;
+            let draft = self
+                .state()
+                .draft_ticket(&checked, provider, offer.candidate.price, now);
+            let presigned = sign_ticket(&self.key, &self.domain, draft).ok();
             let (issued, changes) = {
                 let mut state = self.state();
-                state.provider_live(offer.candidate.provider);
-                state.issue(&checked, offer.candidate.provider, now)?
+                state.provider_live(provider);
+                state.issue_presigned(&checked, provider, now, presigned)?
             };
             self.commit(changes).await;
             self.metrics.admissions.fetch_add(1, Relaxed);
@@ -290,7 +308,8 @@ impl Router {
 
     /// `POST /v1/receipts`: a provider's receipt, ahead of the user's report.
     pub async fn receipt(&self, signed: Signed<Receipt>) -> Result<(), ApiError> {
-        let changes = self.state().receipt(signed)?;
+        let signed = Verified::new(signed, &self.domain);
+        let changes = self.state().receipt_verified(signed)?;
         self.commit(changes).await;
         Ok(())
     }
@@ -302,7 +321,10 @@ impl Router {
         receipt: Option<Signed<Receipt>>,
     ) -> Result<Verdict, ApiError> {
         let request_id = report.message.requestId;
-        let result = self.state().report(report, receipt, self.now());
+        let report = Verified::new(report, &self.domain);
+        let receipt = receipt.map(|r| Verified::new(r, &self.domain));
+        let now = self.now();
+        let result = self.state().report_verified(report, receipt, now);
         let (verdict, changes) = match result {
             Ok(ok) => ok,
             Err(err) if err.status == 404 => {
