@@ -284,7 +284,8 @@ fn epoch_table(router: &Router, number: u64) -> Result<Json<Value>, ApiError> {
 
 async fn proof(State(router): App, Path(text): Path<String>) -> Result<Json<Value>, ApiError> {
     let who = address(&text)?;
-    let (epoch, earned, bootstrap, proof) = router.state().proof(who).ok_or_else(|| {
+    let state = router.state();
+    let (epoch, earned, bootstrap, proof) = state.proof(who).ok_or_else(|| {
         ApiError::not_found(format!("{who} has no leaf in the latest committed epoch"))
     })?;
     let proof: Vec<B256> = proof;

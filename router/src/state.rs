@@ -1190,8 +1190,9 @@ impl State {
     }
 
     /// A provider's leaf in the latest committed epoch and its proof: what `claim` takes.
-    pub fn proof(&self, provider: Address) -> Option<(EpochRecord, U256, U256, Vec<B256>)> {
-        let epoch = self.committed.clone()?;
+    pub fn proof(&self, provider: Address) -> Option<(&EpochRecord, U256, U256, Vec<B256>)> {
+        // Borrowed, not cloned: the record carries the fold of every credit it settled.
+        let epoch = self.committed.as_ref()?;
         let (earned, bootstrap) = *self.committed_table.get(&provider)?;
         let leaf = yellowstone_protocol::merkle::leaf_hash(provider, earned, bootstrap);
         let proof = self.committed_tree.as_ref()?.proof(leaf)?;
