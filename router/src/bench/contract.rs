@@ -116,6 +116,44 @@ pub fn precision_figures(found: &precision::Precision, command: &str) -> Vec<Fig
     ]
 }
 
+/// What entering the program costs on every call, as Nitro predicts it at activation from the
+/// program's shape (devnet/src/activation.rs `entry_costs`): the size a contract ships is also
+/// gas on every call.
+fn entry_figures(key: &str, size: &onchain::Size, command: &str) -> Result<Vec<Figure>> {
+    let program = yellowstone_devnet::activation::activate(&size.deployable)
+        .map_err(|e| anyhow::anyhow!("activating {}: {e}", size.package))?;
+    let info = &program.info;
+    let cached = yellowstone_devnet::stylus::ink::cached_gas(info.cached_init_cost);
+    let init = yellowstone_devnet::stylus::ink::init_gas(info.init_cost);
+    Ok(vec![
+        Figure::new(
+            "contract",
+            format!("{key}_entry_gas_uncached"),
+            format!("{} entry cost, not cached", size.package),
+            (init + cached) as f64,
+            "gas",
+            command,
+        )
+        .compare(format!(
+            "initGas {init} (8,832 + initCost {}, mostly Wasm bytes x 0.1286) + cachedGas \
+             {cached}; paid by every call unless the program is cached",
+            info.init_cost
+        )),
+        Figure::new(
+            "contract",
+            format!("{key}_entry_gas_cached"),
+            format!("{} entry cost, cached (ArbWasmCache)", size.package),
+            cached as f64,
+            "gas",
+            command,
+        )
+        .compare(format!(
+            "352 + cachedCost {} (mostly data-segment bytes x 0.75)",
+            info.cached_init_cost
+        )),
+    ])
+}
+
 /// Measures the contract: sizes, multiplier precision, multiplier gas.
 pub fn run(options: &Options) -> Result<Vec<Figure>> {
     let command = command(options);
@@ -161,6 +199,7 @@ pub fn run(options: &Options) -> Result<Vec<Figure>> {
             figure = figure.goal("< 16,384 (16 KiB)", size.compressed < SIZE_GOAL);
         }
         figures.push(figure);
+        figures.extend(entry_figures(&key, size, &command)?);
     }
 
     eprintln!(
