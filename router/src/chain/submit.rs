@@ -47,6 +47,22 @@ pub struct EpochCall {
 }
 
 impl EpochCall {
+    /// The call committing a built epoch: its figures and its stored 65-byte signature in the
+    /// compact form the contract takes.
+    pub fn from_record(
+        epoch: &crate::records::EpochRecord,
+    ) -> Result<Self, yellowstone_protocol::eip712::SignatureError> {
+        let (r, vs) = yellowstone_protocol::eip712::Signature::parse(&epoch.signature)?.compact();
+        Ok(EpochCall {
+            epoch: epoch.epoch,
+            root: epoch.root,
+            cumulative_credited: epoch.cumulative_credited,
+            cumulative_bootstrap: epoch.cumulative_bootstrap,
+            r,
+            vs,
+        })
+    }
+
     /// The ABI-encoded `commitEpoch` calldata.
     fn calldata(&self) -> Bytes {
         IYellowstoneCompute::commitEpochCall {

@@ -171,16 +171,6 @@ impl Devnet {
     /// Moves the chain's clock to a minute past the next UTC midnight and mines a block.
     pub async fn next_day(&self) -> Result<()> {
         let now = self.now().await?;
-        let seconds = (now / DAY + 1) * DAY + 60 - now;
-        let wallet = self.wallet(&dev_key(0)?)?;
-        let _: Value = wallet
-            .raw_request("evm_increaseTime".into(), (seconds,))
-            .await
-            .context("evm_increaseTime")?;
-        let _: Value = wallet
-            .raw_request("evm_mine".into(), ())
-            .await
-            .context("evm_mine")?;
-        Ok(())
+        self.advance((now / DAY + 1) * DAY + 60 - now).await
     }
 }

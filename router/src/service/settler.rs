@@ -6,7 +6,7 @@
 
 use std::{sync::atomic::Ordering::Relaxed, time::Duration};
 
-use yellowstone_protocol::{eip712::Signature, emission::in_bootstrap_window};
+use yellowstone_protocol::emission::in_bootstrap_window;
 
 use super::Router;
 use crate::{
@@ -128,18 +128,9 @@ impl Router {
     }
 
     async fn submit(&self, epoch: EpochRecord) -> Option<u64> {
-        let Ok(sig) = Signature::parse(&epoch.signature) else {
+        let Ok(call) = EpochCall::from_record(&epoch) else {
             tracing::error!(epoch = epoch.epoch, "stored epoch signature is malformed");
             return None;
-        };
-        let (r, vs) = sig.compact();
-        let call = EpochCall {
-            epoch: epoch.epoch,
-            root: epoch.root,
-            cumulative_credited: epoch.cumulative_credited,
-            cumulative_bootstrap: epoch.cumulative_bootstrap,
-            r,
-            vs,
         };
         let prior = epoch.tx.map(|(hash, nonce, max_fee, tip)| SentTx {
             hash,

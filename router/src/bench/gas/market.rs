@@ -17,7 +17,7 @@ use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::Eip712Domain;
 use anyhow::{anyhow, bail, Context, Result};
 use yellowstone_protocol::{
-    eip712::{types::domain, Signature},
+    eip712::types::domain,
     emission::in_bootstrap_window,
     messages::{signature_bytes, Bid, ModelAttestation, Party, Receipt, Report, Rfc, Signed},
     time::DAY,
@@ -255,17 +255,8 @@ impl<'a> Market<'a> {
             "building the epoch",
         )?
         .context("no credit to settle")?;
-        let (r, vs) = Signature::parse(&epoch.signature)
-            .map_err(|e| anyhow!("the epoch signature: {e:?}"))?
-            .compact();
-        let call = EpochCall {
-            epoch: epoch.epoch,
-            root: epoch.root,
-            cumulative_credited: epoch.cumulative_credited,
-            cumulative_bootstrap: epoch.cumulative_bootstrap,
-            r,
-            vs,
-        };
+        let call =
+            EpochCall::from_record(&epoch).map_err(|e| anyhow!("the epoch signature: {e:?}"))?;
         match self.submitter.submit(&call, None, |_| {}).await? {
             Outcome::Committed {
                 block, gas_used, ..
