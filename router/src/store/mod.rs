@@ -366,7 +366,24 @@ pub struct Store {
     write: Mutex<Connection>,
     /// The read connection (`None`: read on the write connection).
     read: Option<Mutex<Connection>>,
+    /// The connection WAL checkpoints run on (`None` in memory), so a checkpoint never holds
+    /// the write connection.
+    checkpoints: Option<Mutex<Connection>>,
 }
+
+/// What one `PRAGMA wal_checkpoint(PASSIVE)` did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Checkpoint {
+    /// Frames in the WAL (0 in memory).
+    pub wal_frames: u64,
+    /// Frames of the WAL now copied into the database file (equal to `wal_frames` when the
+    /// checkpoint caught up; the next write then starts the WAL again from its beginning).
+    pub checkpointed: u64,
+}
+
+/// WAL pages after which a commit checkpoints on its own (SQLite's default), when no
+/// background checkpointer runs.
+pub const AUTO_CHECKPOINT_PAGES: u32 = 1000;
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -487,10 +504,24 @@ impl Store {
         .map_err(opening)?;
         read.busy_timeout(BUSY_TIMEOUT).map_err(opening)?;
         configure(&read).map_err(opening)?;
+
+        let checkpoints = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(opening)?;
+        checkpoints.busy_timeout(BUSY_TIMEOUT).map_err(opening)?;
+        checkpoints
+            .pragma_update(None, "synchronous", synchronous)
+            .map_err(opening)?;
+        checkpoints
+            .pragma_update(None, "wal_autocheckpoint", 0)
+            .map_err(opening)?;
         Ok(Store {
             path: Some(path.to_path_buf()),
             write: Mutex::new(write),
             read: Some(Mutex::new(read)),
+            checkpoints: Some(Mutex::new(checkpoints)),
         })
     }
 
@@ -503,6 +534,56 @@ impl Store {
             path: None,
             write: Mutex::new(conn),
             read: None,
+            checkpoints: None,
+        })
+    }
+
+    /// Sets after how many WAL pages a commit on the write connection checkpoints by itself
+    /// (`PRAGMA wal_autocheckpoint`; 0 = never). The [`writer::Writer`] sets 0 while it runs
+    /// and checkpoints from a thread of its own with [`Store::checkpoint`], so no commit waits
+    /// for a checkpoint; it restores [`AUTO_CHECKPOINT_PAGES`] when it stops.
+    pub fn set_auto_checkpoint(&self, pages: u32) -> Result<(), StoreError> {
+        lock(&self.write)
+            .pragma_update(None, "wal_autocheckpoint", pages)
+            .map_err(sql("setting wal_autocheckpoint"))
+    }
+
+    /// The write connection's `wal_autocheckpoint` (pages).
+    pub fn auto_checkpoint(&self) -> Result<u32, StoreError> {
+        lock(&self.write)
+            .pragma_query_value(None, "wal_autocheckpoint", |row| row.get(0))
+            .map_err(sql("reading wal_autocheckpoint"))
+    }
+
+    /// [`Store::checkpoint`] while holding the write connection, so no commit lands during it:
+    /// the checkpoint catches up with the whole WAL (unless a reader still needs its frames)
+    /// and the next commit starts the WAL again from its beginning. SQLite does that only for a
+    /// transaction that begins after a checkpoint copied the whole WAL, which under steady
+    /// writes a checkpoint that does not hold them never arranges, so the WAL would grow without
+    /// end; run right after one that did not hold writes, this one copies only the frames
+    /// committed in between.
+    pub fn checkpoint_holding_writes(&self) -> Result<Checkpoint, StoreError> {
+        let _writes = lock(&self.write);
+        self.checkpoint()
+    }
+
+    /// Runs a PASSIVE WAL checkpoint on a connection of its own: copies committed WAL frames
+    /// into the database file without waiting for, or blocking, the writer or readers (frames
+    /// a reader still needs stay for a later checkpoint). Durability is unchanged: a commit
+    /// is durable in the WAL before it is acknowledged, checkpointed or not. In memory there
+    /// is no WAL and nothing is done.
+    pub fn checkpoint(&self) -> Result<Checkpoint, StoreError> {
+        let Some(conn) = &self.checkpoints else {
+            return Ok(Checkpoint::default());
+        };
+        let (log, done): (i64, i64) = lock(conn)
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
+                Ok((row.get(1)?, row.get(2)?))
+            })
+            .map_err(sql("checkpointing the WAL"))?;
+        Ok(Checkpoint {
+            wal_frames: log.max(0) as u64,
+            checkpointed: done.max(0) as u64,
         })
     }
 

@@ -13,17 +13,40 @@
 //! (the same result it would have had committing alone) and what is on disk is exactly the
 //! batches that returned `Ok`. The writer keeps serving after any error.
 //!
+//! ## Checkpoints
+//!
+//! While the writer runs, commits never checkpoint the WAL themselves (`wal_autocheckpoint`
+//! is 0 on the write connection): a checkpoint inside a commit would make every caller of that
+//! group commit wait for it. A second thread runs PASSIVE checkpoints on a connection of its
+//! own every [`CHECKPOINT_EVERY`] and makes a final one when the writer stops. Under steady
+//! writes SQLite never starts the WAL again from its beginning (it does so only when a
+//! transaction begins after a checkpoint copied the whole WAL, and a commit is nearly always
+//! in progress); so once the WAL passes [`RESTART_FRAMES`], the thread makes a second
+//! checkpoint right after the first while holding commits back: it copies only the few frames
+//! committed in between (a short pause, instead of a whole checkpoint inside a commit), and
+//! the next commit starts the WAL again, which keeps it bounded. Durability is unchanged: a batch is acknowledged only after its commit,
+//! and a committed batch is durable in the WAL whether or not it was checkpointed yet.
+//!
 //! ## Cancellation
 //!
 //! A batch is committed once sent, even if the future of [`Writer::commit`] is dropped before
 //! it resolves.
 
 use std::sync::{mpsc, Arc};
+use std::time::Duration;
 
 use tokio::sync::oneshot;
 
 use super::{Store, StoreError};
 use crate::records::Change;
+
+/// How often the checkpoint thread checkpoints the WAL while the writer runs.
+pub const CHECKPOINT_EVERY: Duration = Duration::from_millis(50);
+
+/// WAL frames (pages) past which the checkpoint thread, once it has copied what it could
+/// without stopping commits, copies the rest while holding commits back for that moment, so
+/// the WAL starts again from its beginning (SQLite's automatic checkpoint threshold).
+pub const RESTART_FRAMES: u64 = super::AUTO_CHECKPOINT_PAGES as u64;
 
 /// Where the result of one batch goes.
 enum Reply {
@@ -73,11 +96,23 @@ impl Writer {
     /// Starts the writer thread over `store`, committing at most `max_batch` batches per
     /// transaction (at least 1).
     pub fn spawn(store: Arc<Store>, max_batch: usize) -> Writer {
+        Writer::spawn_checkpointing(store, max_batch, CHECKPOINT_EVERY)
+    }
+
+    /// [`Writer::spawn`] with the WAL checkpointed every `every` instead of
+    /// [`CHECKPOINT_EVERY`].
+    pub fn spawn_checkpointing(store: Arc<Store>, max_batch: usize, every: Duration) -> Writer {
         let (tx, rx) = mpsc::channel();
         let max_batch = max_batch.max(1);
         let spawned = std::thread::Builder::new()
             .name("store-writer".to_string())
-            .spawn(move || run(&store, &rx, max_batch));
+            .spawn(move || {
+                let checkpoints = Checkpoints::start(&store, every);
+                run(&store, &rx, max_batch);
+                if let Some(checkpoints) = checkpoints {
+                    checkpoints.stop(&store);
+                }
+            });
         if let Err(error) = spawned {
             // The receiver is dropped with the closure: every commit reports WriterStopped.
             tracing::error!(%error, "cannot start the store writer thread");
@@ -115,6 +150,63 @@ impl Writer {
             })
             .map_err(|_| StoreError::WriterStopped)?;
         result.recv().map_err(|_| StoreError::WriterStopped)?
+    }
+}
+
+/// The checkpoint thread of a running writer.
+struct Checkpoints {
+    /// Dropped to stop the thread.
+    stop: mpsc::Sender<()>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl Checkpoints {
+    /// Turns automatic checkpoints off on the write connection and starts checkpointing every
+    /// `every` on a thread of its own. `None` (automatic checkpoints left as they were) in
+    /// memory or if the thread cannot start.
+    fn start(store: &Arc<Store>, every: Duration) -> Option<Checkpoints> {
+        store.path()?;
+        let (stop, stopped) = mpsc::channel::<()>();
+        let own = store.clone();
+        let thread = std::thread::Builder::new()
+            .name("store-checkpoint".to_string())
+            .spawn(move || loop {
+                let last = stopped.recv_timeout(every) != Err(mpsc::RecvTimeoutError::Timeout);
+                let done = own.checkpoint().and_then(|done| {
+                    if done.wal_frames >= RESTART_FRAMES {
+                        own.checkpoint_holding_writes()
+                    } else {
+                        Ok(done)
+                    }
+                });
+                if let Err(error) = done {
+                    tracing::warn!(%error, "WAL checkpoint failed");
+                }
+                if last {
+                    break;
+                }
+            });
+        let thread = match thread {
+            Ok(thread) => thread,
+            Err(error) => {
+                tracing::warn!(%error, "cannot start the WAL checkpoint thread; commits checkpoint");
+                return None;
+            }
+        };
+        if let Err(error) = store.set_auto_checkpoint(0) {
+            tracing::warn!(%error, "cannot turn automatic WAL checkpoints off");
+        }
+        Some(Checkpoints { stop, thread })
+    }
+
+    /// Makes a last checkpoint, ends the thread and gives commits their automatic checkpoints
+    /// back (for whoever writes to the store after the writer).
+    fn stop(self, store: &Store) {
+        drop(self.stop);
+        let _ = self.thread.join();
+        if let Err(error) = store.set_auto_checkpoint(super::AUTO_CHECKPOINT_PAGES) {
+            tracing::warn!(%error, "cannot turn automatic WAL checkpoints back on");
+        }
     }
 }
 
@@ -284,5 +376,101 @@ mod tests {
         assert!(matches!(err, StoreError::Duplicate { .. }), "{err}");
         writer.commit_blocking(batch(99)).unwrap();
         assert_eq!(store.stats().unwrap().tickets, 9);
+    }
+
+    fn wal(store: &Store) -> std::path::PathBuf {
+        let mut name = store.path().unwrap().as_os_str().to_owned();
+        name.push("-wal");
+        name.into()
+    }
+
+    fn wal_len(store: &Store) -> u64 {
+        std::fs::metadata(wal(store)).map(|m| m.len()).unwrap_or(0)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn background_checkpoints_keep_the_wal_bounded() {
+        let dir = TempDir::new("checkpoint");
+        let store = Arc::new(Store::open(&dir.db(), Durability::Normal).unwrap());
+        assert_eq!(
+            store.auto_checkpoint().unwrap(),
+            crate::store::AUTO_CHECKPOINT_PAGES
+        );
+        let writer = Writer::spawn_checkpointing(store.clone(), 64, Duration::from_millis(5));
+        writer.commit(batch(0)).await.unwrap();
+        // Commits never checkpoint themselves while the writer runs.
+        assert_eq!(store.auto_checkpoint().unwrap(), 0);
+        // Without checkpoints the WAL would hold every page ever written: measure one round.
+        let first = wal_len(&store);
+        assert!(first > 0);
+        // Quiet moments: the checkpoints catch up without holding commits back.
+        let mut largest = 0;
+        for round in 0..10u64 {
+            for n in 0..25u64 {
+                writer.commit(batch(1 + round * 25 + n)).await.unwrap();
+            }
+            largest = largest.max(wal_len(&store));
+            tokio::time::sleep(Duration::from_millis(15)).await;
+        }
+        // Steady commits: the checkpoints never catch up on their own; past RESTART_FRAMES
+        // one holds commits back for a moment.
+        for n in 251..3001u64 {
+            writer.commit(batch(n)).await.unwrap();
+            largest = largest.max(wal_len(&store));
+        }
+        // 3,001 commits, each appending at least one page to the WAL: without checkpoints
+        // the WAL would pass 3,001 pages; it stays near RESTART_FRAMES.
+        let frames = store.checkpoint().unwrap();
+        assert!(
+            largest < 3000 * 4096,
+            "the WAL reached {largest} bytes (first commit: {first})"
+        );
+        assert_eq!(frames.wal_frames, frames.checkpointed, "{frames:?}");
+        drop(writer);
+        // The writer thread ends and gives commits their automatic checkpoints back.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while Arc::strong_count(&store) > 1 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the writer did not stop"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert_eq!(
+            store.auto_checkpoint().unwrap(),
+            crate::store::AUTO_CHECKPOINT_PAGES
+        );
+        assert_eq!(store.stats().unwrap().tickets, 3001);
+    }
+
+    #[test]
+    fn a_restart_after_an_uncheckpointed_wal_resumes_everything() {
+        let dir = TempDir::new("uncheckpointed");
+        let store = Store::open(&dir.db(), Durability::Normal).unwrap();
+        store.set_auto_checkpoint(0).unwrap();
+        for n in 0..300u64 {
+            store.apply(&batch(n)).unwrap();
+        }
+        // Everything is in the WAL only: copy the files as a crash would leave them (the
+        // database file and the WAL, no shared-memory index) and open the copy.
+        assert!(wal_len(&store) > 300 * 4096, "{} bytes", wal_len(&store));
+        let copy = TempDir::new("uncheckpointed-copy");
+        std::fs::create_dir_all(copy.db().parent().unwrap()).unwrap();
+        std::fs::copy(dir.db(), copy.db()).unwrap();
+        let mut copied_wal = copy.db().into_os_string();
+        copied_wal.push("-wal");
+        std::fs::copy(wal(&store), &copied_wal).unwrap();
+        let reopened = Store::open(&copy.db(), Durability::Normal).unwrap();
+        let loaded = reopened.load(1_700_000_000, 10).unwrap();
+        assert_eq!(loaded.tickets.len(), 300);
+        assert_eq!(loaded.credits.len(), 300);
+        assert_eq!(loaded.next_seq, 300);
+        // A checkpoint on its own connection copies the WAL into the database file.
+        let frames = reopened.checkpoint().unwrap();
+        assert!(frames.wal_frames > 0);
+        assert_eq!(frames.wal_frames, frames.checkpointed, "{frames:?}");
+        drop(reopened);
+        let again = Store::open(&copy.db(), Durability::Normal).unwrap();
+        assert_eq!(again.stats().unwrap().tickets, 300);
     }
 }
