@@ -168,8 +168,8 @@ pub fn epoch_figures(e: &epoch::EpochTiming, command: &str) -> Vec<Figure> {
             command,
         )
         .compare(format!(
-            "{:.0} us per proof; from the tree alone {:.1} ms (State::proof also clones the \
-             epoch record with its fold); {} of {} verified against the root",
+            "{:.0} us per proof; from the tree alone {:.1} ms (State::proof also finds the \
+             provider's leaf); {} of {} verified against the root",
             e.proofs.as_secs_f64() * 1e6 / e.providers.max(1) as f64,
             e.tree_proofs.as_secs_f64() * 1_000.0,
             e.verified,
