@@ -2,9 +2,12 @@
 //! the contract gets a gas figure, the settlement figures exist, and the commit's gas does not
 //! depend on how many inferences the root settles (a property of the contract, not a timing).
 
-use yellowstone_router::bench::{
-    gas::{default_artifacts_dir, run, Options, INDEPENDENCE_PERCENT},
-    Figure,
+use yellowstone_router::{
+    bench::{
+        gas::{run, Options, INDEPENDENCE_PERCENT},
+        Figure,
+    },
+    demo::devnet::default_artifacts_dir,
 };
 
 fn figure<'a>(figures: &'a [Figure], key: &str) -> &'a Figure {

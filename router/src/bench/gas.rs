@@ -101,18 +101,8 @@ pub struct Options {
           value_parser = clap::value_parser!(u64).range(1..=MAX_PROVIDERS))]
     pub providers: u64,
     /// Directory of the contract artifacts (the .br files; missing ones are built).
-    #[arg(long, value_name = "DIR", default_value_os_t = default_artifacts_dir())]
+    #[arg(long, value_name = "DIR", default_value_os_t = crate::demo::devnet::default_artifacts_dir())]
     pub artifacts_dir: PathBuf,
-}
-
-/// `target/stylus` of the workspace this binary was built from.
-pub fn default_artifacts_dir() -> PathBuf {
-    let router = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    router
-        .parent()
-        .unwrap_or(router)
-        .join("target")
-        .join("stylus")
 }
 
 /// Runs the benchmark (on the current tokio runtime if there is one, which must then be

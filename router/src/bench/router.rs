@@ -86,21 +86,11 @@ pub struct Options {
     #[arg(long, default_value_t = 1.0)]
     pub recover_seconds: f64,
     /// Where the contract artifacts are (missing ones are built).
-    #[arg(long, value_name = "DIR", default_value_os_t = default_artifacts_dir())]
+    #[arg(long, value_name = "DIR", default_value_os_t = crate::demo::devnet::default_artifacts_dir())]
     pub artifacts_dir: PathBuf,
     /// The `yellowstone` executable that runs the load [default: this executable].
     #[arg(long, value_name = "PATH", hide = true)]
     pub load_exe: Option<PathBuf>,
-}
-
-/// `<workspace>/target/stylus`, where `yellowstone build-contract` puts the artifacts.
-fn default_artifacts_dir() -> PathBuf {
-    let router = Path::new(env!("CARGO_MANIFEST_DIR"));
-    router
-        .parent()
-        .unwrap_or(router)
-        .join("target")
-        .join("stylus")
 }
 
 /// secp256k1 recoveries per second, measured with the router's own function.

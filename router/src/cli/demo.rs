@@ -58,7 +58,7 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     database: Option<PathBuf>,
     /// Directory of the contract artifacts (<lib>.br; missing ones are built).
-    #[arg(long, value_name = "DIR", default_value_os_t = super::devnet::default_artifacts_dir())]
+    #[arg(long, value_name = "DIR", default_value_os_t = crate::demo::devnet::default_artifacts_dir())]
     artifacts_dir: PathBuf,
 }
 

@@ -67,18 +67,8 @@ pub struct Args {
     #[arg(long, default_value_t = DEFAULT_CHAIN_ID)]
     chain_id: u64,
     /// Directory of the deployable artifacts (<lib>.br).
-    #[arg(long, value_name = "DIR", default_value_os_t = default_artifacts_dir())]
+    #[arg(long, value_name = "DIR", default_value_os_t = crate::demo::devnet::default_artifacts_dir())]
     artifacts_dir: PathBuf,
-}
-
-pub(super) fn default_artifacts_dir() -> PathBuf {
-    // The workspace this binary was built from (the router crate's parent directory).
-    let router = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    router
-        .parent()
-        .unwrap_or(router)
-        .join("target")
-        .join("stylus")
 }
 
 impl Args {

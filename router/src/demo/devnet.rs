@@ -30,6 +30,17 @@ sol! {
     }
 }
 
+/// `<workspace>/target/stylus` of the workspace this binary was built from: where
+/// `yellowstone build-contract` puts the artifacts the devnet deploys.
+pub fn default_artifacts_dir() -> PathBuf {
+    let router = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    router
+        .parent()
+        .unwrap_or(router)
+        .join("target")
+        .join("stylus")
+}
+
 /// A development account's key (devnet only: these keys are public).
 pub fn dev_key(account: usize) -> Result<PrivateKeySigner> {
     PrivateKeySigner::from_bytes(&DEV_ACCOUNTS[account].private_key)
