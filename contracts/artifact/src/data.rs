@@ -8,10 +8,10 @@
 //! memory-packing pass does). Segments that are not active, constant-offset segments of
 //! memory 0, or that overlap, leave the module untouched.
 
-use wasm_encoder::{ConstExpr, DataCountSection, DataSection, Module, RawSection};
+use wasm_encoder::{ConstExpr, DataCountSection, DataSection, Module};
 use wasmparser::{DataKind, Operator, Parser, Payload};
 
-use crate::{Error, Result};
+use crate::{wasm::copy_section, Error, Result};
 
 /// Shortest run of zeros left out. A new segment costs about six bytes of header (flags,
 /// `i32.const` offset, end, length), which compress far worse than zeros: on the compute
@@ -66,16 +66,7 @@ pub fn pack_data_segments(wasm: &[u8]) -> Result<Vec<u8>> {
                 }
                 module.section(&data);
             }
-            other => {
-                if let Some((id, range)) = other.as_section() {
-                    let range = usize::try_from(range.start).unwrap_or(usize::MAX)
-                        ..usize::try_from(range.end).unwrap_or(usize::MAX);
-                    let bytes = wasm.get(range).ok_or_else(|| {
-                        Error::InvalidWasm(format!("section {id} runs past the end"))
-                    })?;
-                    module.section(&RawSection { id, data: bytes });
-                }
-            }
+            other => copy_section(&mut module, wasm, other)?,
         }
     }
     Ok(module.finish())

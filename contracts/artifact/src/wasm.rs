@@ -93,19 +93,28 @@ pub fn strip_custom_sections(wasm: &[u8]) -> Result<(Vec<u8>, Vec<String>)> {
             Payload::UnknownSection { id, .. } => {
                 return Err(Error::InvalidWasm(format!("unknown section id {id}")));
             }
-            other => {
-                if let Some((id, range)) = other.as_section() {
-                    let range = usize::try_from(range.start).unwrap_or(usize::MAX)
-                        ..usize::try_from(range.end).unwrap_or(usize::MAX);
-                    let data = wasm.get(range).ok_or_else(|| {
-                        Error::InvalidWasm(format!("section {id} runs past the end"))
-                    })?;
-                    module.section(&wasm_encoder::RawSection { id, data });
-                }
-            }
+            other => copy_section(&mut module, wasm, &other)?,
         }
     }
     Ok((module.finish(), removed))
+}
+
+/// Copies `payload`'s section, byte for byte, from `wasm` into `module` (nothing for payloads
+/// that are not sections, such as the header or the end).
+pub(crate) fn copy_section(
+    module: &mut wasm_encoder::Module,
+    wasm: &[u8],
+    payload: &Payload<'_>,
+) -> Result<()> {
+    if let Some((id, range)) = payload.as_section() {
+        let range = usize::try_from(range.start).unwrap_or(usize::MAX)
+            ..usize::try_from(range.end).unwrap_or(usize::MAX);
+        let data = wasm
+            .get(range)
+            .ok_or_else(|| Error::InvalidWasm(format!("section {id} runs past the end")))?;
+        module.section(&wasm_encoder::RawSection { id, data });
+    }
+    Ok(())
 }
 
 /// Compresses a Wasm module into deployable code: [`STYLUS_PREFIX`] followed by the brotli
