@@ -11,7 +11,7 @@ use alloy_sol_types::{sol, SolCall, SolError, SolEvent, SolValue};
 use yellowstone_devnet::chain::{
     stylus::{activate_program_selector, program_not_activated_error},
     stylus_constructor_selector, stylus_deploy_init_code, BlockTag, CallRequest, Chain, ChainError,
-    Receipt, ARB_WASM, ARB_WASM_CACHE, DEFAULT_CHAIN_ID, DEV_ACCOUNTS,
+    Receipt, ARB_WASM, ARB_WASM_CACHE, CACHE_MANAGER, DEFAULT_CHAIN_ID, DEV_ACCOUNTS,
 };
 use yellowstone_devnet::{activation, stylus::ink};
 
@@ -629,6 +629,7 @@ fn a_cached_program_pays_only_the_cached_entry_cost() {
     assert!(!is_cached(&w));
 
     // only the cache manager (dev account 0) may cache
+    assert_eq!(CACHE_MANAGER, address_of(0));
     let cache = IArbWasmCache::cacheProgramCall { addr: w.compute }.abi_encode();
     assert!(!send(&mut w.chain, 1, TxKind::Call(ARB_WASM_CACHE), cache.clone()).status);
     ok(&mut w.chain, 0, ARB_WASM_CACHE, cache);

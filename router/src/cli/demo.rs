@@ -94,11 +94,7 @@ fn printer() -> impl FnMut(&Progress) {
 impl Args {
     /// Runs the demo and prints its report; an error unless the books balance.
     pub fn run(self) -> Result<()> {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .context("starting the async runtime")?;
-        runtime.block_on(self.demo())
+        super::block_on(self.demo())?
     }
 
     async fn demo(self) -> Result<()> {

@@ -10,6 +10,7 @@ mod provider;
 mod router;
 mod user;
 
+use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 /// Yellowstone: the open compute market of the Morpheus network.
@@ -55,4 +56,13 @@ impl Command {
             Command::Bench(args) => args.run(),
         }
     }
+}
+
+/// Runs `future` on a fresh multi-threaded tokio runtime: how every async subcommand starts.
+fn block_on<F: std::future::Future>(future: F) -> anyhow::Result<F::Output> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    Ok(runtime.block_on(future))
 }

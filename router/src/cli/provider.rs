@@ -52,20 +52,18 @@ impl Args {
     /// Runs the subcommand.
     pub fn run(self) -> Result<()> {
         super::router::init_tracing();
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .context("starting the async runtime")?;
-        match self.command {
-            Command::Serve(args) => runtime.block_on(args.run()),
-            Command::Textgen(args) => runtime.block_on(args.run()),
-            Command::Attest(args) => runtime.block_on(args.run()),
-            Command::Bid(args) => runtime.block_on(args.run()),
-            Command::Stake(args) => runtime.block_on(args.run()),
-            Command::Lock(args) => runtime.block_on(args.run()),
-            Command::Claim(args) => runtime.block_on(args.run()),
-            Command::Status(args) => runtime.block_on(args.run()),
-        }
+        super::block_on(async move {
+            match self.command {
+                Command::Serve(args) => args.run().await,
+                Command::Textgen(args) => args.run().await,
+                Command::Attest(args) => args.run().await,
+                Command::Bid(args) => args.run().await,
+                Command::Stake(args) => args.run().await,
+                Command::Lock(args) => args.run().await,
+                Command::Claim(args) => args.run().await,
+                Command::Status(args) => args.run().await,
+            }
+        })?
     }
 }
 

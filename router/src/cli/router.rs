@@ -122,15 +122,11 @@ impl Args {
         }
         let config = merge(file, overrides);
         let key = load_key("router", self.key_file.as_deref(), env_key)?;
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .context("starting the async runtime")?;
-        runtime.block_on(async {
+        super::block_on(async {
             let running = crate::server::start(&config, key).await?;
             eprintln!("router: serving {} (Ctrl-C to stop)", running.url());
             running.wait().await
-        })
+        })?
     }
 }
 

@@ -5,7 +5,7 @@ use std::{io::Write, net::SocketAddr, path::PathBuf};
 
 use alloy_primitives::Address;
 use alloy_signer_local::PrivateKeySigner;
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 use crate::{
     client::RouterClient,
@@ -114,17 +114,13 @@ impl Args {
     /// Runs the subcommand.
     pub fn run(self) -> Result<()> {
         super::router::init_tracing();
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .context("starting the async runtime")?;
-        runtime.block_on(async {
+        super::block_on(async {
             match self.command {
                 Command::Chat(c) => c.run().await,
                 Command::Allowance(a) => a.run().await,
                 Command::Proxy(p) => p.run().await,
             }
-        })
+        })?
     }
 }
 
