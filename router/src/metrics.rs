@@ -107,6 +107,18 @@ impl Metrics {
             c(&self.admissions),
         );
         metric(
+            "yellowstone_signature_recoveries_total",
+            "counter",
+            "secp256k1 signature recoveries (every signed message checked costs one).",
+            SIGNATURE_RECOVERIES.load(Relaxed).to_string(),
+        );
+        metric(
+            "yellowstone_signatures_made_total",
+            "counter",
+            "secp256k1 signatures made (tickets and epoch roots).",
+            SIGNATURES_MADE.load(Relaxed).to_string(),
+        );
+        metric(
             "yellowstone_sheds_total",
             "counter",
             "RFCs shed because the router was saturated.",
@@ -250,5 +262,42 @@ impl Metrics {
             );
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gauges() -> Gauges {
+        Gauges {
+            now: 0,
+            pending_wei: U256::ZERO,
+            pending_credits: 0,
+            epoch: 0,
+            in_flight: false,
+            open_tickets: 0,
+            gate: (0, 0),
+            db_bytes: 0,
+        }
+    }
+
+    /// The value `render` prints for `name`.
+    fn value(text: &str, name: &str) -> u64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name} ")))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{name} missing from\n{text}"))
+    }
+
+    #[test]
+    fn signature_work_is_exported() {
+        let m = Metrics::default();
+        let before = value(&m.render(&gauges()), "yellowstone_signatures_made_total");
+        SIGNATURES_MADE.fetch_add(2, Relaxed);
+        let text = m.render(&gauges());
+        // Other tests in this process may sign too: the counter rose by at least two.
+        assert!(value(&text, "yellowstone_signatures_made_total") >= before + 2);
+        value(&text, "yellowstone_signature_recoveries_total");
     }
 }

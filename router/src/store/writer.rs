@@ -24,8 +24,9 @@
 //! in progress); so once the WAL passes [`RESTART_FRAMES`], the thread makes a second
 //! checkpoint right after the first while holding commits back: it copies only the few frames
 //! committed in between (a short pause, instead of a whole checkpoint inside a commit), and
-//! the next commit starts the WAL again, which keeps it bounded. Durability is unchanged: a batch is acknowledged only after its commit,
-//! and a committed batch is durable in the WAL whether or not it was checkpointed yet.
+//! the next commit starts the WAL again, which keeps it bounded. Durability is unchanged: a
+//! batch is acknowledged only after its commit, and a committed batch is durable in the WAL
+//! whether or not it was checkpointed yet.
 //!
 //! ## Cancellation
 //!
