@@ -126,6 +126,8 @@ pub async fn start(config: &Config, key: PrivateKeySigner) -> anyhow::Result<Run
         settings,
         days,
     });
+    // Bounded: a chain that is down or slow must not keep the API from serving.
+    let _ = tokio::time::timeout(Duration::from_secs(5), router.refresh_stakes()).await;
     router.spawn_loops();
     let listener = TcpListener::bind(config.listen)
         .await

@@ -380,6 +380,11 @@ impl State {
         verify(&signed, &self.domain, None)?;
         let m = &signed.message;
         check_model(&m.model)?;
+        if m.weightsHash.is_zero() {
+            return Err(ApiError::invalid(
+                "weightsHash is zero: sign the keccak-256 of the model's weights file",
+            ));
+        }
         if m.issuedAt > now + 300 {
             return Err(ApiError::invalid(format!(
                 "issuedAt {} is in the future (now {now})",
@@ -668,6 +673,11 @@ impl State {
                 m.nonce, m.user
             )));
         }
+        if provider == m.user {
+            return Err(ApiError::forbidden(format!(
+                "{provider} cannot be ticketed to its own request: a provider never serves itself"
+            )));
+        }
         let bid = self
             .bids
             .get(&(m.model.clone(), provider))
@@ -766,6 +776,12 @@ impl State {
             return Err(ApiError::forbidden(format!(
                 "request {} was ticketed to {}, not {}",
                 r.requestId, ticket.provider, r.provider
+            )));
+        }
+        if r.tokens > ticket.token_max {
+            return Err(ApiError::invalid(format!(
+                "the receipt claims {} tokens; ticket {} allows at most {}",
+                r.tokens, r.requestId, ticket.token_max
             )));
         }
         Ok(ReceiptRecord {

@@ -7,153 +7,18 @@
 
 mod common;
 
-use std::sync::{
-    atomic::{AtomicBool, Ordering},
-    Arc,
+use alloy_primitives::{Address, B256, U256};
+use common::{
+    chain_proxy::{ChainProxy, Fault},
+    market::*,
+    *,
 };
-
-use alloy_primitives::{keccak256, Address, B256, U256};
-use common::*;
-use serde_json::{json, Value};
+use serde_json::json;
 use yellowstone_protocol::{
     merkle::{leaf_hash, MerkleTree},
-    messages::{Bid, ModelAttestation, Receipt, Report, Rfc, Signed, Ticket},
+    messages::{Report, Rfc},
 };
 use yellowstone_router::chain::IYellowstoneCompute as I;
-
-const MODEL: &str = "demo-1b";
-/// Providers: account 1 is the attested, well-staked one; 2 and 3 bid cheaper but never
-/// attest, so they are never selected (yet their bids set the reference price).
-const STAKED: usize = 1;
-const CHEAP: [usize; 2] = [2, 3];
-const USERS: [usize; 4] = [4, 5, 6, 7];
-const TOKENS: u64 = 1_000;
-
-fn price_of(account: usize) -> U256 {
-    if account == STAKED {
-        U256::from(10u64).pow(U256::from(17)) // 0.1 MOR per token
-    } else {
-        U256::from(10u64).pow(U256::from(15))
-    }
-}
-
-/// Deploys, funds 10,000 MOR, stakes the providers and moves to the next day, so the day's
-/// balance snapshot sees everyone's MOR.
-async fn market() -> Net {
-    let net = Net::start();
-    net.fund(mor(10_000)).await;
-    net.stake(STAKED, mor(10_000), 365).await;
-    for p in CHEAP {
-        net.stake(p, mor(100), 30).await;
-    }
-    net.next_day().await;
-    net
-}
-
-/// Attests (the staked provider only) and bids for every provider.
-async fn providers_join(net: &Net, api: &Api, gateways: &Gateways) {
-    let now = net.now().await;
-    let domain = net.domain();
-    let attestation = ModelAttestation {
-        provider: key(STAKED).address(),
-        model: MODEL.into(),
-        weightsHash: keccak256("the weights"),
-        issuedAt: now,
-    };
-    let (status, _) = api
-        .post(
-            "/v1/attestations",
-            &sign(&key(STAKED), attestation, &domain),
-        )
-        .await;
-    assert_eq!(status, 200);
-    for p in [STAKED, CHEAP[0], CHEAP[1]] {
-        let bid = Bid {
-            provider: key(p).address(),
-            model: MODEL.into(),
-            pricePerToken: price_of(p),
-            endpoint: gateways.endpoint(&format!("p{p}")),
-            nonce: 1,
-            expiry: now + 30 * 86_400,
-        };
-        let (status, body) = api.post("/v1/bids", &sign(&key(p), bid, &domain)).await;
-        assert_eq!(status, 200, "{body}");
-        assert_eq!(body["selectable"], json!(p == STAKED), "{body}");
-    }
-}
-
-/// One inference through the API: RFC, ticket, receipt and report. Returns the verdict.
-async fn inference(net: &Net, api: &Api, user: usize, nonce: u64, pass: bool) -> Value {
-    let ticket = admit(net, api, user, nonce).await;
-    report(net, api, user, &ticket, pass).await
-}
-
-async fn admit(net: &Net, api: &Api, user: usize, nonce: u64) -> Signed<Ticket> {
-    let rfc = Rfc {
-        user: key(user).address(),
-        model: MODEL.into(),
-        tokenMax: TOKENS,
-        nonce,
-        deadline: net.now().await + 300,
-    };
-    let (status, body) = api
-        .post("/v1/rfcs", &sign(&key(user), rfc, &net.domain()))
-        .await;
-    assert_eq!(status, 200, "{body}");
-    serde_json::from_value(body["ticket"].clone()).unwrap()
-}
-
-async fn report(net: &Net, api: &Api, user: usize, ticket: &Signed<Ticket>, pass: bool) -> Value {
-    let domain = net.domain();
-    assert_eq!(
-        ticket.verify(&domain, Some(key(9).address())),
-        Ok(key(9).address())
-    );
-    let provider = ticket.message.provider;
-    let account = [STAKED, CHEAP[0], CHEAP[1]]
-        .into_iter()
-        .find(|a| key(*a).address() == provider)
-        .unwrap();
-    let receipt = Receipt {
-        requestId: ticket.message.requestId,
-        provider,
-        tokens: TOKENS,
-    };
-    let report = Report {
-        requestId: ticket.message.requestId,
-        user: key(user).address(),
-        elapsedMs: 2_000,
-        tokens: TOKENS,
-        pass,
-    };
-    let body = json!({
-        "report": sign(&key(user), report, &domain),
-        "receipt": sign(&key(account), receipt, &domain),
-    });
-    let (status, answer) = api.post("/v1/reports", &body).await;
-    assert_eq!(status, 200, "{answer}");
-    answer["verdict"].clone()
-}
-
-fn credited(verdict: &Value) -> U256 {
-    if verdict["outcome"] == "credited" {
-        u256(&verdict["wei"])
-    } else {
-        U256::ZERO
-    }
-}
-
-async fn latest_epoch(api: &Api) -> Option<Value> {
-    let (status, body) = api.get("/v1/epochs/latest").await;
-    (status == 200).then_some(body)
-}
-
-async fn committed_total(api: &Api) -> U256 {
-    match latest_epoch(api).await {
-        Some(e) => u256(&e["cumulative_credited"]) + u256(&e["cumulative_bootstrap"]),
-        None => U256::ZERO,
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_day_of_the_market_settles_within_the_cap_and_pays_to_the_wei() {
@@ -320,61 +185,11 @@ async fn a_router_killed_mid_epoch_resumes_losing_and_duplicating_nothing() {
     second.kill();
 }
 
-/// A TCP proxy in front of the devnet's JSON-RPC that can cut every connection.
-struct Proxy {
-    url: String,
-    up: Arc<AtomicBool>,
-    cut: tokio::sync::watch::Sender<u64>,
-}
-
-impl Proxy {
-    async fn start(upstream: String) -> Proxy {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let up = Arc::new(AtomicBool::new(true));
-        let (cut, _) = tokio::sync::watch::channel(0u64);
-        let target = upstream
-            .trim_start_matches("http://")
-            .trim_end_matches('/')
-            .to_string();
-        let (flag, cuts) = (up.clone(), cut.clone());
-        tokio::spawn(async move {
-            loop {
-                let Ok((mut inbound, _)) = listener.accept().await else {
-                    return;
-                };
-                if !flag.load(Ordering::SeqCst) {
-                    continue; // dropped: connection reset
-                }
-                let target = target.clone();
-                let mut cut = cuts.subscribe();
-                tokio::spawn(async move {
-                    let Ok(mut outbound) = tokio::net::TcpStream::connect(&target).await else {
-                        return;
-                    };
-                    tokio::select! {
-                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
-                        _ = cut.changed() => {}
-                    }
-                });
-            }
-        });
-        Proxy { url, up, cut }
-    }
-
-    fn set(&self, up: bool) {
-        self.up.store(up, Ordering::SeqCst);
-        if !up {
-            self.cut.send_modify(|n| *n += 1);
-        }
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_the_chain_down_admission_goes_on_and_the_backlog_settles_when_it_returns() {
     let net = market().await;
     let gateways = Gateways::start().await;
-    let proxy = Proxy::start(net.rpc.url()).await;
+    let proxy = ChainProxy::start(net.rpc.url()).await;
     let running = router(&net, &proxy.url, &temp_db("down"), 1).await;
     let api = Api::new(running.url());
     providers_join(&net, &api, &gateways).await;
@@ -388,7 +203,7 @@ async fn with_the_chain_down_admission_goes_on_and_the_backlog_settles_when_it_r
     .await;
     let epoch_before = latest_epoch(&api).await.unwrap()["epoch"].as_u64().unwrap();
 
-    proxy.set(false);
+    proxy.set(Fault::Down);
     // Known users go on being admitted and credited with the chain unreachable...
     for round in 2..5 {
         for user in &USERS[..3] {
@@ -420,7 +235,7 @@ async fn with_the_chain_down_admission_goes_on_and_the_backlog_settles_when_it_r
     let (_, metrics) = api.get("/health").await;
     assert!(u256(&metrics["pending_wei"]) > U256::ZERO);
 
-    proxy.set(true);
+    proxy.set(Fault::None);
     eventually("the backlog to settle", || async {
         committed_total(&api).await == total
     })

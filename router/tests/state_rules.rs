@@ -363,6 +363,17 @@ fn an_attestation_issued_in_the_future_is_refused() {
         .unwrap();
 }
 
+#[test]
+fn an_attestation_of_a_zero_weights_hash_is_refused() {
+    let mut state = State::new(Rules::default(), dom(), router_key());
+    let mut unset = attestation(&provider(), NOW);
+    unset.weightsHash = B256::ZERO;
+    let err = state.attest(sign(&provider(), unset), NOW).unwrap_err();
+    assert_eq!((err.status, err.code), (400, "invalid"));
+    assert!(err.message.contains("weightsHash is zero"), "{err:?}");
+    assert!(state.attestations_of(provider().address()).is_empty());
+}
+
 // ---- bids -----------------------------------------------------------------------------------
 
 #[test]
@@ -729,6 +740,27 @@ fn a_ticket_for_a_provider_without_a_bid_is_refused() {
     assert_eq!(m.allowance(&user()).held, 0);
 }
 
+#[test]
+fn a_provider_is_never_ticketed_to_its_own_request() {
+    let mut m = Market::new();
+    m.allow(&provider(), ALLOWANCE, NOW);
+    let checked = m
+        .state
+        .check_rfc(rfc(&provider(), 1, 10, NOW + 60), NOW)
+        .unwrap();
+    refused(
+        m.state.issue(&checked, provider().address(), NOW),
+        403,
+        "forbidden",
+    );
+    assert_eq!(m.allowance(&provider()).held, 0, "nothing held");
+    // The nonce is not spent: the same RFC can still go to another provider.
+    m.add_provider(&other_provider(), PRICE);
+    m.state
+        .issue(&checked, other_provider().address(), NOW)
+        .unwrap();
+}
+
 // ---- receipts -------------------------------------------------------------------------------
 
 #[test]
@@ -857,7 +889,7 @@ fn credited_tokens_are_the_smallest_of_the_users_count_the_receipt_and_token_max
     let mut m = Market::new();
     let p = provider();
     for (nonce, (user_count, receipt_count, token_max, want)) in
-        [(90, 80, 100, 80), (70, 80, 100, 70), (200, 150, 100, 100)]
+        [(90, 80, 100, 80), (70, 80, 100, 70), (200, 100, 100, 100)]
             .into_iter()
             .enumerate()
     {
@@ -876,6 +908,28 @@ fn credited_tokens_are_the_smallest_of_the_users_count_the_receipt_and_token_max
     }
     assert_eq!(m.state.pending_of(p.address()), u((80 + 70 + 100) * PRICE));
     assert_eq!(m.state.day_volume(DAY0), (u(250 * PRICE), 250));
+}
+
+#[test]
+fn a_receipt_for_more_tokens_than_the_ticket_allows_is_refused() {
+    let mut m = Market::new();
+    let p = provider();
+    let issued = m.open(&user(), 1, 100, &p, NOW);
+    let err = m
+        .state
+        .receipt(receipt(&p, issued.request_id, 101))
+        .unwrap_err();
+    assert_eq!((err.status, err.code), (400, "invalid"), "{err:?}");
+    assert!(
+        err.message.contains("101 tokens") && err.message.contains("at most 100"),
+        "{err:?}"
+    );
+    // Exactly TokenMax stands.
+    assert!(!m
+        .state
+        .receipt(receipt(&p, issued.request_id, 100))
+        .unwrap()
+        .is_empty());
 }
 
 #[test]

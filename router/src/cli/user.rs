@@ -1,7 +1,7 @@
 //! `yellowstone user`: chat through the market, read today's allowance, run a local
 //! OpenAI-compatible proxy.
 
-use std::{io::Write, net::SocketAddr, path::PathBuf};
+use std::{io::Write, net::SocketAddr, path::PathBuf, time::Duration};
 
 use alloy_primitives::Address;
 use alloy_signer_local::PrivateKeySigner;
@@ -11,9 +11,10 @@ use crate::{
     client::RouterClient,
     units::format_wad_exact,
     user::{
-        chat::{chat_with, ChatRequest},
+        chat::{chat_with_stall_timeout, ChatRequest},
         describe,
-        proxy::{start_proxy, ProxyConfig},
+        exchange::DEFAULT_STALL_TIMEOUT,
+        proxy::{start_proxy_with_stall_timeout, ProxyConfig},
     },
 };
 
@@ -82,6 +83,8 @@ struct Chat {
     /// Print one JSON object instead of the answer and summary.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    stall: Stall,
     /// The prompt.
     prompt: String,
 }
@@ -108,6 +111,26 @@ struct Proxy {
     /// tokenMax when a request gives no max_tokens.
     #[arg(long, default_value_t = 512)]
     max_tokens: u64,
+    #[command(flatten)]
+    stall: Stall,
+}
+
+/// How long a silent provider is waited for.
+#[derive(Debug, clap::Args)]
+struct Stall {
+    /// Seconds the provider may send nothing at all (no headers, no chunk) before the answer
+    /// is given up as stalled: a clear error, reported as failed (the provider earns nothing
+    /// and is backed off). A whole (non-streamed) answer is silent until complete, so this
+    /// also bounds it.
+    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_STALL_TIMEOUT.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..))]
+    stall_timeout: u64,
+}
+
+impl Stall {
+    fn timeout(&self) -> Duration {
+        Duration::from_secs(self.stall_timeout)
+    }
 }
 
 impl Args {
@@ -136,7 +159,8 @@ impl Chat {
             fail: self.fail,
         };
         let json = self.json;
-        let outcome = chat_with(&client, &key, &request, |text| {
+        let stall = self.stall.timeout();
+        let outcome = chat_with_stall_timeout(&client, &key, &request, stall, |text| {
             if !json {
                 let mut out = std::io::stdout().lock();
                 let _ = out.write_all(text.as_bytes());
@@ -204,7 +228,7 @@ impl Proxy {
             router_url: self.common.router,
             max_tokens: self.max_tokens,
         };
-        let running = start_proxy(&config, key).await?;
+        let running = start_proxy_with_stall_timeout(&config, key, self.stall.timeout()).await?;
         eprintln!(
             "proxy: OpenAI base_url {}/v1 (Ctrl-C to stop)",
             running.url()

@@ -246,10 +246,18 @@ impl Router {
                 checked.rfc.message.deadline
             )));
         }
-        let offers = self.state().offers(&model, now);
+        let mut offers = self.state().offers(&model, now);
         if offers.is_empty() {
             return Err(ApiError::no_provider(format!(
                 "no live, staked, attested provider bids for {model}"
+            )));
+        }
+        // A provider never serves its own requests: self-dealing would turn its allowance
+        // into credit at a price it sets.
+        offers.retain(|o| o.candidate.provider != user);
+        if offers.is_empty() {
+            return Err(ApiError::no_provider(format!(
+                "{user} is the only provider bidding for {model}, and a provider is never ticketed to itself"
             )));
         }
         let candidates: Vec<_> = offers.iter().map(|o| o.candidate.clone()).collect();
@@ -385,13 +393,20 @@ impl Router {
                     self.metrics.chain_errors.fetch_add(1, Relaxed);
                 }
             }
-            let stale = self
-                .state()
-                .stale_providers(self.now(), self.settings.stake_refresh_seconds);
-            for provider in stale {
-                self.refresh_provider(provider).await;
-            }
+            self.refresh_stakes().await;
             tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    }
+
+    /// Reads the stake of every bidding provider whose chain record is unread or older than
+    /// the refresh interval. Run once before serving, so a restarted router selects providers
+    /// from its first request instead of answering `no_provider` until the loop has run.
+    pub async fn refresh_stakes(&self) {
+        let stale = self
+            .state()
+            .stale_providers(self.now(), self.settings.stake_refresh_seconds);
+        for provider in stale {
+            self.refresh_provider(provider).await;
         }
     }
 

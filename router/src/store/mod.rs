@@ -385,6 +385,16 @@ pub struct Checkpoint {
 /// background checkpointer runs.
 pub const AUTO_CHECKPOINT_PAGES: u32 = 1000;
 
+thread_local! {
+    static WAL_FRAMES: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// The WAL's length in frames after the last commit this thread made on a store watched by
+/// [`Store::watch_wal_frames`] (0 before any).
+pub fn wal_frames_seen() -> u64 {
+    WAL_FRAMES.with(|f| f.get())
+}
+
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Store").field("path", &self.path).finish()
@@ -546,6 +556,17 @@ impl Store {
         lock(&self.write)
             .pragma_update(None, "wal_autocheckpoint", pages)
             .map_err(sql("setting wal_autocheckpoint"))
+    }
+
+    /// Has every later commit on the write connection record, for the thread making it, how
+    /// many frames the WAL then holds ([`wal_frames_seen`]). Replaced by the next
+    /// [`Store::set_auto_checkpoint`] (SQLite keeps one WAL hook per connection).
+    pub fn watch_wal_frames(&self) {
+        fn note(_: &rusqlite::hooks::Wal, frames: std::ffi::c_int) -> rusqlite::Result<()> {
+            WAL_FRAMES.with(|f| f.set(u64::try_from(frames).unwrap_or(0)));
+            Ok(())
+        }
+        lock(&self.write).wal_hook(Some(note));
     }
 
     /// The write connection's `wal_autocheckpoint` (pages).

@@ -21,10 +21,15 @@
 //! own every [`CHECKPOINT_EVERY`] and makes a final one when the writer stops. Under steady
 //! writes SQLite never starts the WAL again from its beginning (it does so only when a
 //! transaction begins after a checkpoint copied the whole WAL, and a commit is nearly always
-//! in progress); so once the WAL passes [`RESTART_FRAMES`], the thread makes a second
-//! checkpoint right after the first while holding commits back: it copies only the few frames
-//! committed in between (a short pause, instead of a whole checkpoint inside a commit), and
-//! the next commit starts the WAL again, which keeps it bounded. Durability is unchanged: a
+//! in progress); so once the WAL passes [`RESTART_FRAMES`], the writer itself makes a second
+//! checkpoint before its next transaction: it copies only the few frames committed since the
+//! thread's pass (a short pause, instead of a whole checkpoint inside a commit), and that
+//! transaction starts the WAL again, which keeps it bounded. The writer does it, not the
+//! checkpoint thread, because a thread waiting for the write lock can starve behind steady
+//! commits on a busy machine. And should the checkpoint thread fall behind anyway (a slow
+//! disk stalling its fsync: the WAL once grew to 47 MB that way), the writer stops committing
+//! once the WAL passes [`HARD_LIMIT_FRAMES`] until a checkpoint has caught up: commits wait a
+//! moment rather than the WAL filling the disk. Durability is unchanged: a
 //! batch is acknowledged only after its commit, and a committed batch is durable in the WAL
 //! whether or not it was checkpointed yet.
 //!
@@ -33,7 +38,10 @@
 //! A batch is committed once sent, even if the future of [`Writer::commit`] is dropped before
 //! it resolves.
 
-use std::sync::{mpsc, Arc};
+use std::sync::{
+    atomic::{AtomicBool, Ordering},
+    mpsc, Arc,
+};
 use std::time::Duration;
 
 use tokio::sync::oneshot;
@@ -44,10 +52,15 @@ use crate::records::Change;
 /// How often the checkpoint thread checkpoints the WAL while the writer runs.
 pub const CHECKPOINT_EVERY: Duration = Duration::from_millis(50);
 
-/// WAL frames (pages) past which the checkpoint thread, once it has copied what it could
-/// without stopping commits, copies the rest while holding commits back for that moment, so
-/// the WAL starts again from its beginning (SQLite's automatic checkpoint threshold).
+/// WAL frames (pages) past which, once the checkpoint thread has copied what it could without
+/// stopping commits, the writer copies the rest before its next transaction, so the WAL starts
+/// again from its beginning (SQLite's automatic checkpoint threshold).
 pub const RESTART_FRAMES: u64 = super::AUTO_CHECKPOINT_PAGES as u64;
+
+/// WAL frames past which the writer stops committing until a checkpoint has caught up: the
+/// backstop for a checkpoint thread that falls behind (a slow disk stalling its fsync), so the
+/// WAL, and the disk it fills, stay bounded whatever the machine does.
+pub const HARD_LIMIT_FRAMES: u64 = 2 * RESTART_FRAMES;
 
 /// Where the result of one batch goes.
 enum Reply {
@@ -108,8 +121,9 @@ impl Writer {
         let spawned = std::thread::Builder::new()
             .name("store-writer".to_string())
             .spawn(move || {
-                let checkpoints = Checkpoints::start(&store, every);
-                run(&store, &rx, max_batch);
+                let restart_due = Arc::new(AtomicBool::new(false));
+                let checkpoints = Checkpoints::start(&store, every, restart_due.clone());
+                run(&store, &rx, max_batch, &restart_due);
                 if let Some(checkpoints) = checkpoints {
                     checkpoints.stop(&store);
                 }
@@ -165,7 +179,11 @@ impl Checkpoints {
     /// Turns automatic checkpoints off on the write connection and starts checkpointing every
     /// `every` on a thread of its own. `None` (automatic checkpoints left as they were) in
     /// memory or if the thread cannot start.
-    fn start(store: &Arc<Store>, every: Duration) -> Option<Checkpoints> {
+    fn start(
+        store: &Arc<Store>,
+        every: Duration,
+        restart_due: Arc<AtomicBool>,
+    ) -> Option<Checkpoints> {
         store.path()?;
         let (stop, stopped) = mpsc::channel::<()>();
         let own = store.clone();
@@ -173,15 +191,14 @@ impl Checkpoints {
             .name("store-checkpoint".to_string())
             .spawn(move || loop {
                 let last = stopped.recv_timeout(every) != Err(mpsc::RecvTimeoutError::Timeout);
-                let done = own.checkpoint().and_then(|done| {
-                    if done.wal_frames >= RESTART_FRAMES {
-                        own.checkpoint_holding_writes()
-                    } else {
-                        Ok(done)
+                match own.checkpoint() {
+                    // The writer makes the restarting checkpoint between two transactions: a
+                    // thread waiting for the write lock could starve behind steady commits.
+                    Ok(done) if done.wal_frames >= RESTART_FRAMES => {
+                        restart_due.store(true, Ordering::Release)
                     }
-                });
-                if let Err(error) = done {
-                    tracing::warn!(%error, "WAL checkpoint failed");
+                    Ok(_) => {}
+                    Err(error) => tracing::warn!(%error, "WAL checkpoint failed"),
                 }
                 if last {
                     break;
@@ -197,6 +214,7 @@ impl Checkpoints {
         if let Err(error) = store.set_auto_checkpoint(0) {
             tracing::warn!(%error, "cannot turn automatic WAL checkpoints off");
         }
+        store.watch_wal_frames();
         Some(Checkpoints { stop, thread })
     }
 
@@ -213,9 +231,17 @@ impl Checkpoints {
 
 /// The writer thread: takes the first waiting batch, every batch waiting behind it (up to
 /// `max_batch`), commits them together and answers each caller.
-fn run(store: &Store, rx: &mpsc::Receiver<Job>, max_batch: usize) {
+fn run(store: &Store, rx: &mpsc::Receiver<Job>, max_batch: usize, restart_due: &AtomicBool) {
     let mut jobs: Vec<Job> = Vec::with_capacity(max_batch);
     while let Ok(first) = rx.recv() {
+        let behind = super::wal_frames_seen() >= HARD_LIMIT_FRAMES;
+        if restart_due.swap(false, Ordering::AcqRel) || behind {
+            // Copies what was committed since the checkpoint thread's pass, so the next
+            // transaction starts the WAL again from its beginning.
+            if let Err(error) = store.checkpoint_holding_writes() {
+                tracing::warn!(%error, "WAL checkpoint failed");
+            }
+        }
         jobs.push(first);
         while jobs.len() < max_batch {
             match rx.try_recv() {
@@ -387,6 +413,30 @@ mod tests {
 
     fn wal_len(store: &Store) -> u64 {
         std::fs::metadata(wal(store)).map(|m| m.len()).unwrap_or(0)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_checkpoint_thread_that_never_runs_cannot_let_the_wal_pass_the_hard_limit() {
+        let dir = TempDir::new("stalled");
+        let store = Arc::new(Store::open(&dir.db(), Durability::Normal).unwrap());
+        // The thread's first pass would come in an hour: only the writer's backstop acts.
+        let writer = Writer::spawn_checkpointing(store.clone(), 64, Duration::from_secs(3_600));
+        let mut largest = 0;
+        for n in 0..3_000u64 {
+            writer.commit(batch(n)).await.unwrap();
+            largest = largest.max(wal_len(&store));
+        }
+        // A frame is a 4,096-byte page plus a 24-byte header; one commit adds a few frames.
+        let bound = (HARD_LIMIT_FRAMES + 64) * 4_120;
+        assert!(
+            largest <= bound,
+            "the WAL reached {largest} bytes (bound {bound})"
+        );
+        assert!(
+            largest > RESTART_FRAMES * 4_096,
+            "3,000 commits did fill the WAL: {largest}"
+        );
+        assert_eq!(store.stats().unwrap().tickets, 3_000);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

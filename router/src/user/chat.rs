@@ -1,16 +1,14 @@
 //! One prompt through the market ([`chat`]): ticket, the prompt straight to the provider,
 //! the answer (streamed or whole), the signed report, the verdict.
 
+use std::time::Duration;
+
 use alloy_primitives::{Address, B256};
 use alloy_signer_local::PrivateKeySigner;
-use futures_util::StreamExt;
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::json;
 
-use super::{
-    exchange::{admit, provider_http, Exchange, Step, RECEIPT_HEADER},
-    sse::SseParser,
-};
+use super::exchange::{admit, provider_http, Exchange, Step, DEFAULT_STALL_TIMEOUT};
 use crate::{
     client::{ClientError, RouterClient},
     market::judge::Verdict,
@@ -48,6 +46,9 @@ pub struct ChatOutcome {
     pub pass: bool,
     /// Why the answer failed, if it did.
     pub error: Option<String>,
+    /// What kind of failure it was (`provider_stalled`, `provider_cut`, `provider_garbage`,
+    /// `provider_bad_receipt`, ...: the `PROVIDER_*` codes of [`super::exchange`]).
+    pub error_code: Option<&'static str>,
     /// Why the provider's receipt was not forwarded, if it was not.
     pub receipt_note: Option<String>,
     /// The router's verdict, once the report was accepted.
@@ -71,6 +72,18 @@ pub async fn chat_with(
     client: &RouterClient,
     key: &PrivateKeySigner,
     request: &ChatRequest,
+    on_text: impl FnMut(&str),
+) -> Result<ChatOutcome, ClientError> {
+    chat_with_stall_timeout(client, key, request, DEFAULT_STALL_TIMEOUT, on_text).await
+}
+
+/// [`chat_with`], giving up on a provider that sends nothing at all for `stall_timeout`
+/// (reported as failed, like any other provider failure).
+pub async fn chat_with_stall_timeout(
+    client: &RouterClient,
+    key: &PrivateKeySigner,
+    request: &ChatRequest,
+    stall_timeout: Duration,
     mut on_text: impl FnMut(&str),
 ) -> Result<ChatOutcome, ClientError> {
     let admitted = admit(client, key, &request.model, request.max_tokens).await?;
@@ -78,7 +91,7 @@ pub async fn chat_with(
         admitted.issued.request_id,
         admitted.issued.ticket.message.provider,
     );
-    let mut exchange = Exchange::new(admitted);
+    let mut exchange = Exchange::new(admitted).with_stall_timeout(stall_timeout);
     let body = json!({
         "model": request.model,
         "messages": [{"role": "user", "content": request.prompt}],
@@ -87,18 +100,10 @@ pub async fn chat_with(
     let mut answer = String::new();
     if let Ok(response) = exchange.send(&provider_http(), body).await {
         if request.stream {
-            let mut parser = SseParser::default();
             let mut bytes = response.bytes_stream();
-            'read: while let Some(piece) = bytes.next().await {
-                let piece = match piece {
-                    Ok(p) => p,
-                    Err(e) => {
-                        exchange.fail(format!("the provider's stream broke: {e}"));
-                        break;
-                    }
-                };
-                for event in parser.push(&piece) {
-                    match exchange.event(&event) {
+            'read: while let Some(piece) = exchange.next_piece(&mut bytes).await {
+                for (_, step) in exchange.stream_piece(&piece) {
+                    match step {
                         Step::Chunk(Some(text)) => {
                             on_text(&text);
                             answer.push_str(&text);
@@ -109,22 +114,13 @@ pub async fn chat_with(
                 }
             }
             exchange.end_stream();
-        } else {
-            let receipt = response
-                .headers()
-                .get(RECEIPT_HEADER)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string);
-            match response.json::<Value>().await {
-                Ok(whole) => {
-                    answer = exchange.whole(receipt.as_deref(), &whole);
-                    on_text(&answer);
-                }
-                Err(e) => exchange.fail(format!("the provider's answer is not JSON: {e}")),
-            }
+        } else if let Some((_, text)) = exchange.read_whole(response).await {
+            on_text(&text);
+            answer = text;
         }
     }
     let error = exchange.failure.clone();
+    let error_code = exchange.failed().map(|f| f.code);
     let reported = exchange.report(client, key, request.fail).await;
     let (verdict, report_error) = match reported.judged {
         Ok(j) => (Some(j.verdict), None),
@@ -138,6 +134,7 @@ pub async fn chat_with(
         elapsed_ms: reported.elapsed_ms,
         pass: reported.pass,
         error,
+        error_code,
         receipt_note: reported.receipt_note,
         verdict,
         report_error,

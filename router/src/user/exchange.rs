@@ -3,6 +3,11 @@
 //! with the ticket as bearer token), the tally of the answer ([`Exchange::event`] for a stream,
 //! [`Exchange::whole`] otherwise), and [`Exchange::report`] (the signed report, with the
 //! provider's receipt when it verifies).
+//!
+//! A provider that stalls (nothing for the stall timeout), answers garbage (not a chat
+//! completion, not an event stream, a bogus receipt) or disappears mid-answer fails the
+//! answer: the failure names what went wrong, and the report says fail, which earns the
+//! provider nothing and backs it off.
 
 use std::{
     hash::{BuildHasher, Hasher},
@@ -13,12 +18,14 @@ use std::{
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::Eip712Domain;
+use axum::body::Bytes;
+use futures_util::{Stream, StreamExt};
 use serde_json::Value;
 use yellowstone_protocol::messages::{
     request_id, signature_bytes, Party, Receipt, Report, Rfc, Signed,
 };
 
-use super::sse::SseEvent;
+use super::sse::{SseEvent, SseParser};
 use crate::client::{ClientError, Issued, Judged, RouterClient};
 
 /// Seconds from the router's `now` to the RFC's deadline.
@@ -101,25 +108,47 @@ pub async fn admit(
     Ok(Admitted { issued, domain })
 }
 
-/// A provider call that failed: the status to show (502 when the provider was unreachable)
-/// and why.
+/// A provider call that failed: the status to show, a stable code and why.
 #[derive(Clone, Debug, thiserror::Error)]
 #[error("{message}")]
 pub struct Failure {
-    /// HTTP status: the provider's, or 502.
+    /// HTTP status: the provider's own for a refusal; 504 for a stall; 502 otherwise.
     pub status: u16,
+    /// What kind of failure, one of the `PROVIDER_*` codes (the proxy's OpenAI error `code`).
+    pub code: &'static str,
     /// What went wrong.
     pub message: String,
 }
+
+/// The provider could not be reached.
+pub const PROVIDER_UNREACHABLE: &str = "provider_unreachable";
+/// The provider refused the request (a non-2xx status).
+pub const PROVIDER_REFUSED: &str = "provider_refused";
+/// The provider said nothing for the stall timeout.
+pub const PROVIDER_STALLED: &str = "provider_stalled";
+/// The provider's connection or stream ended before the answer did.
+pub const PROVIDER_CUT: &str = "provider_cut";
+/// The provider's answer is not an OpenAI chat completion (or stream of chunks).
+pub const PROVIDER_GARBAGE: &str = "provider_garbage";
+/// The provider's receipt does not verify, is for another request or claims too much.
+pub const PROVIDER_BAD_RECEIPT: &str = "provider_bad_receipt";
+/// The provider reported an error inside its answer.
+pub const PROVIDER_ERROR: &str = "provider_error";
+
+/// How long the provider may stay silent (no byte at all: no headers, no chunk) before the
+/// answer is given up as stalled, unless the caller says otherwise (`--stall-timeout`). A
+/// whole (non-streamed) answer is silent until it is complete, so this also bounds it.
+pub const DEFAULT_STALL_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// What one event of a streamed answer was.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Step {
     /// An answer chunk, with its text (`None` for a chunk without content).
     Chunk(Option<String>),
-    /// The provider's signed receipt (kept for the report; not for the application).
+    /// The provider's signed receipt, checked (kept for the report; not for the application).
     Receipt,
-    /// The provider reported an error.
+    /// The answer failed here: the provider reported an error, sent something that is not a
+    /// chat completion chunk, or a receipt that does not hold. Nothing more is read.
     Error(String),
     /// `[DONE]`: the answer is complete.
     Done,
@@ -153,20 +182,23 @@ pub struct Exchange {
     receipt: Option<Signed<Receipt>>,
     /// Why the answer failed, once it did.
     pub failure: Option<String>,
+    failed: Option<Failure>,
     done: bool,
+    stall: Duration,
+    parser: SseParser,
 }
 
-/// The HTTP client for provider calls: no overall timeout (answers stream for long).
+/// The HTTP client for provider calls: no overall timeout (answers stream for long); silence
+/// is bounded by the exchange's stall timeout instead.
 pub fn provider_http() -> reqwest::Client {
     reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(10))
-        .read_timeout(Duration::from_secs(120))
         .build()
         .unwrap_or_default()
 }
 
 impl Exchange {
-    /// Starts the tally of the request `admitted` admitted.
+    /// Starts the tally of the request `admitted` admitted, with the default stall timeout.
     pub fn new(admitted: Admitted) -> Exchange {
         Exchange {
             admitted,
@@ -176,19 +208,35 @@ impl Exchange {
             tokens: 0,
             receipt: None,
             failure: None,
+            failed: None,
             done: false,
+            stall: DEFAULT_STALL_TIMEOUT,
+            parser: SseParser::default(),
         }
     }
 
+    /// Sets the stall timeout: the longest the provider may send nothing at all.
+    pub fn with_stall_timeout(mut self, stall: Duration) -> Exchange {
+        self.stall = stall;
+        self
+    }
+
+    /// The failure, with its status and code, once the answer failed.
+    pub fn failed(&self) -> Option<&Failure> {
+        self.failed.as_ref()
+    }
+
     /// Sends the OpenAI chat request `body` to the provider with the ticket, `model` and
-    /// `max_tokens` set from the ticket. A refusal or an unreachable provider is recorded
-    /// as the failure and returned.
+    /// `max_tokens` set from the ticket. A refusal, an unreachable or silent provider, or a
+    /// stream answered with something other than an event stream is recorded as the failure
+    /// and returned.
     pub async fn send(
         &mut self,
         http: &reqwest::Client,
         mut body: Value,
     ) -> Result<reqwest::Response, Failure> {
         let ticket = &self.admitted.issued.ticket;
+        let stream = body["stream"].as_bool().unwrap_or(false);
         if let Some(map) = body.as_object_mut() {
             map.remove("max_completion_tokens");
             map.insert("model".into(), ticket.message.model.clone().into());
@@ -199,56 +247,225 @@ impl Exchange {
             self.admitted.issued.endpoint.trim_end_matches('/')
         );
         self.sent = Instant::now();
-        let result = http
+        let request = http
             .post(&url)
             .bearer_auth(ticket.to_token())
             .json(&body)
-            .send()
-            .await;
-        let failure = match result {
-            Ok(r) if r.status().is_success() => return Ok(r),
-            Ok(r) => {
+            .send();
+        let failure = match tokio::time::timeout(self.stall, request).await {
+            Err(_) => Failure {
+                status: 504,
+                code: PROVIDER_STALLED,
+                message: format!(
+                    "the provider at {url} stalled: no answer within the stall timeout ({:?})",
+                    self.stall
+                ),
+            },
+            Ok(Ok(r)) if r.status().is_success() => {
+                let content_type = content_type(&r);
+                if !stream || content_type.starts_with("text/event-stream") {
+                    return Ok(r);
+                }
+                let text = self.text_within_stall(r).await;
+                Failure {
+                    status: 502,
+                    code: PROVIDER_GARBAGE,
+                    message: format!(
+                        "the provider answered a streamed request with {}, not an event stream: {}",
+                        shown_type(&content_type),
+                        snippet(&text)
+                    ),
+                }
+            }
+            Ok(Ok(r)) => {
                 let status = r.status().as_u16();
-                let text = r.text().await.unwrap_or_default();
+                let text = self.text_within_stall(r).await;
                 Failure {
                     status,
+                    code: PROVIDER_REFUSED,
                     message: format!("the provider answered {status}: {}", error_text(&text)),
                 }
             }
-            Err(e) => Failure {
+            Ok(Err(e)) => Failure {
                 status: 502,
-                message: format!("the provider at {url} is unreachable: {e}"),
+                code: PROVIDER_UNREACHABLE,
+                message: format!("the provider at {url} is unreachable: {}", chain(&e)),
             },
         };
-        self.fail(failure.message.clone());
+        self.record(failure.clone());
         Err(failure)
+    }
+
+    /// A refused answer's text, as much as arrives within the stall timeout.
+    async fn text_within_stall(&self, response: reqwest::Response) -> String {
+        tokio::time::timeout(self.stall, response.text())
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .unwrap_or_default()
     }
 
     /// Records a failure (the first one stands) and ends the answer.
     pub fn fail(&mut self, why: String) {
-        self.failure.get_or_insert(why);
+        self.record(Failure {
+            status: 502,
+            code: PROVIDER_ERROR,
+            message: why,
+        });
+    }
+
+    fn fail_as(&mut self, status: u16, code: &'static str, why: String) -> String {
+        self.record(Failure {
+            status,
+            code,
+            message: why.clone(),
+        });
+        why
+    }
+
+    fn record(&mut self, failure: Failure) {
+        if self.failed.is_none() {
+            self.failure = Some(failure.message.clone());
+            self.failed = Some(failure);
+        }
         self.ended.get_or_insert_with(Instant::now);
+    }
+
+    /// The next piece of the provider's answer body, waiting at most the stall timeout. `None`
+    /// at the end of the body, or when the provider stalled or the connection broke (both
+    /// recorded as the failure).
+    pub async fn next_piece<S>(&mut self, body: &mut S) -> Option<Bytes>
+    where
+        S: Stream<Item = reqwest::Result<Bytes>> + Unpin,
+    {
+        match tokio::time::timeout(self.stall, body.next()).await {
+            Ok(Some(Ok(piece))) => Some(piece),
+            Ok(None) => None,
+            Err(_) => {
+                let why = format!(
+                    "the provider stalled: nothing for the stall timeout ({:?}) after {} tokens",
+                    self.stall, self.tokens
+                );
+                self.fail_as(504, PROVIDER_STALLED, why);
+                None
+            }
+            Ok(Some(Err(e))) => {
+                let why = format!(
+                    "the provider's connection broke after {} tokens, before the answer ended: {}",
+                    self.tokens,
+                    chain(&e)
+                );
+                self.fail_as(502, PROVIDER_CUT, why);
+                None
+            }
+        }
+    }
+
+    /// Checks the provider's receipt and keeps it: it must verify, be signed by the ticket's
+    /// provider, be for this request and claim no more than tokenMax. Anything else is a
+    /// bogus receipt and fails the answer.
+    fn take_receipt(&mut self, receipt: Result<Signed<Receipt>, String>) -> Result<(), String> {
+        let ticket = &self.admitted.issued.ticket.message;
+        let checked = receipt
+            .map_err(|e| format!("it does not parse: {e}"))
+            .and_then(|r| match r.verify(&self.admitted.domain, None) {
+                Err(e) => Err(format!("it does not verify: {e}")),
+                Ok(signer) if signer != ticket.provider => Err(format!(
+                    "it is signed by {signer}, not by the ticket's provider {}",
+                    ticket.provider
+                )),
+                Ok(_) if r.message.requestId != ticket.requestId => Err(format!(
+                    "it is for request {}, not this one ({})",
+                    r.message.requestId, ticket.requestId
+                )),
+                Ok(_) if r.message.tokens > ticket.tokenMax => Err(format!(
+                    "it claims {} tokens, more than the ticket's tokenMax {}",
+                    r.message.tokens, ticket.tokenMax
+                )),
+                Ok(_) => Ok(r),
+            });
+        match checked {
+            Ok(r) => {
+                self.receipt = Some(r);
+                Ok(())
+            }
+            Err(e) => {
+                let why = format!("the provider sent a bogus receipt: {e}");
+                Err(self.fail_as(502, PROVIDER_BAD_RECEIPT, why))
+            }
+        }
+    }
+
+    /// Takes the next piece of a streamed answer: each event it completes, with what it was
+    /// ([`Exchange::event`]); a line that is not server-sent events fails the answer. Stops
+    /// after `[DONE]` or a failure.
+    pub fn stream_piece(&mut self, piece: &[u8]) -> Vec<(SseEvent, Step)> {
+        let mut out = Vec::new();
+        for item in self.parser.push_checked(piece) {
+            let (event, step) = match item {
+                Ok(event) => {
+                    let step = self.event(&event);
+                    (event, step)
+                }
+                Err(line) => {
+                    let why = format!(
+                        "the provider sent a line that is not server-sent events: {}",
+                        snippet(&line)
+                    );
+                    let step = Step::Error(self.fail_as(502, PROVIDER_GARBAGE, why));
+                    (
+                        SseEvent {
+                            event: None,
+                            data: line,
+                        },
+                        step,
+                    )
+                }
+            };
+            let stop = matches!(step, Step::Done | Step::Error(_));
+            out.push((event, step));
+            if stop {
+                break;
+            }
+        }
+        out
     }
 
     /// Takes one event of a streamed answer.
     pub fn event(&mut self, event: &SseEvent) -> Step {
         if event.event.as_deref() == Some(RECEIPT_EVENT) {
-            match serde_json::from_str(&event.data) {
-                Ok(r) => self.receipt = Some(r),
-                Err(e) => tracing::warn!(%e, "the provider's receipt event does not parse"),
-            }
-            return Step::Receipt;
+            let receipt = serde_json::from_str(&event.data).map_err(|e| e.to_string());
+            return match self.take_receipt(receipt) {
+                Ok(()) => Step::Receipt,
+                Err(why) => Step::Error(why),
+            };
         }
         if event.data.trim() == "[DONE]" {
             self.done = true;
             self.ended.get_or_insert_with(Instant::now);
             return Step::Done;
         }
-        let chunk: Value = serde_json::from_str(&event.data).unwrap_or(Value::Null);
+        let chunk: Value = match serde_json::from_str(&event.data) {
+            Ok(chunk) => chunk,
+            Err(_) if event.event.as_deref() == Some("error") => Value::Null,
+            Err(e) => {
+                let why = format!(
+                    "the provider sent an event that is not JSON ({e}): {}",
+                    snippet(&event.data)
+                );
+                return Step::Error(self.fail_as(502, PROVIDER_GARBAGE, why));
+            }
+        };
         if event.event.as_deref() == Some("error") || chunk.get("error").is_some() {
             let why = format!("the provider failed: {}", error_text(&event.data));
-            self.fail(why.clone());
-            return Step::Error(why);
+            return Step::Error(self.fail_as(502, PROVIDER_ERROR, why));
+        }
+        if !chunk["choices"].is_array() {
+            let why = format!(
+                "the provider sent an event that is not a chat completion chunk: {}",
+                snippet(&event.data)
+            );
+            return Step::Error(self.fail_as(502, PROVIDER_GARBAGE, why));
         }
         let content = chunk["choices"][0]["delta"]["content"]
             .as_str()
@@ -264,21 +481,81 @@ impl Exchange {
     /// Marks the end of a streamed answer: without `[DONE]` it was cut.
     pub fn end_stream(&mut self) {
         if !self.done {
-            self.fail("the provider's stream ended before [DONE]".into());
+            let why = format!(
+                "the provider's stream ended after {} tokens, before {}[DONE]",
+                self.tokens,
+                if self.receipt.is_some() {
+                    ""
+                } else {
+                    "its receipt and "
+                }
+            );
+            self.fail_as(502, PROVIDER_CUT, why);
         }
     }
 
-    /// Takes a whole (non-streamed) answer and the receipt header; returns the answer text.
-    pub fn whole(&mut self, receipt: Option<&str>, answer: &Value) -> String {
+    /// Reads a whole (non-streamed) answer, each piece within the stall timeout, and takes it
+    /// ([`Exchange::whole`]). Returns the answer as sent and its text, or `None` when there is
+    /// none; check [`Exchange::failed`] before passing it on.
+    pub async fn read_whole(&mut self, response: reqwest::Response) -> Option<(Bytes, String)> {
+        let receipt = response
+            .headers()
+            .get(RECEIPT_HEADER)
+            .map(|v| v.to_str().unwrap_or("(not text)").to_string());
+        let content_type = content_type(&response);
+        let mut body = response.bytes_stream();
+        let mut bytes = Vec::new();
+        while let Some(piece) = self.next_piece(&mut body).await {
+            bytes.extend_from_slice(&piece);
+        }
+        if self.failed.is_some() {
+            return None;
+        }
+        let text = self.whole(receipt.as_deref(), &content_type, &bytes)?;
+        Some((Bytes::from(bytes), text))
+    }
+
+    /// Takes a whole (non-streamed) answer: its receipt header, content type and body. The
+    /// body must be an OpenAI chat completion and the receipt must hold (a failure is
+    /// recorded). Returns the answer's text, `None` when there is none: a bogus receipt fails
+    /// the answer, yet its text is returned.
+    pub fn whole(
+        &mut self,
+        receipt: Option<&str>,
+        content_type: &str,
+        body: &[u8],
+    ) -> Option<String> {
         let now = Instant::now();
         self.ended = Some(now);
-        self.done = true;
-        if let Some(token) = receipt {
-            match Signed::<Receipt>::from_token(token) {
-                Ok(r) => self.receipt = Some(r),
-                Err(e) => tracing::warn!(%e, "the provider's receipt header does not parse"),
+        let answer: Value = match serde_json::from_slice(body) {
+            Ok(answer) => answer,
+            Err(e) => {
+                let why = format!(
+                    "the provider's answer is not JSON ({}; {e}): {}",
+                    shown_type(content_type),
+                    snippet(&String::from_utf8_lossy(body))
+                );
+                self.fail_as(502, PROVIDER_GARBAGE, why);
+                return None;
             }
+        };
+        if answer.get("error").is_some() {
+            let why = format!(
+                "the provider failed: {}",
+                error_text(&String::from_utf8_lossy(body))
+            );
+            self.fail_as(502, PROVIDER_ERROR, why);
+            return None;
         }
+        if !answer["choices"][0]["message"].is_object() {
+            let why = format!(
+                "the provider's answer is not a chat completion (no choices[0].message): {}",
+                snippet(&answer.to_string())
+            );
+            self.fail_as(502, PROVIDER_GARBAGE, why);
+            return None;
+        }
+        self.done = true;
         let text = answer["choices"][0]["message"]["content"]
             .as_str()
             .unwrap_or_default()
@@ -289,7 +566,11 @@ impl Exchange {
         if self.tokens > 0 {
             self.last_token = Some(now);
         }
-        text
+        if let Some(token) = receipt {
+            // A bogus receipt fails the answer (recorded) but the text did arrive.
+            let _ = self.take_receipt(Signed::<Receipt>::from_token(token));
+        }
+        Some(text)
     }
 
     /// Milliseconds from sending the prompt to the last token (or to the end, with none).
@@ -299,7 +580,7 @@ impl Exchange {
     }
 
     /// Signs and posts the report: pass unless the answer failed or `fail` is set; the
-    /// receipt goes along when it is the ticket's provider's, for this request.
+    /// receipt (checked when it arrived) goes along.
     pub async fn report(
         self,
         client: &RouterClient,
@@ -309,26 +590,10 @@ impl Exchange {
         let pass = self.failure.is_none() && !fail;
         let elapsed_ms = self.elapsed_ms();
         let ticket = &self.admitted.issued.ticket.message;
-        let (receipt, receipt_note) = match self.receipt {
-            None => (None, Some("the provider sent no receipt".to_string())),
-            Some(r) => match r.verify(&self.admitted.domain, None) {
-                Ok(signer)
-                    if signer == ticket.provider && r.message.requestId == ticket.requestId =>
-                {
-                    (Some(r), None)
-                }
-                Ok(signer) => (
-                    None,
-                    Some(format!(
-                        "dropped a receipt signed by {signer} for request {}",
-                        r.message.requestId
-                    )),
-                ),
-                Err(e) => (
-                    None,
-                    Some(format!("dropped a receipt that does not verify: {e}")),
-                ),
-            },
+        let receipt_note = match (&self.receipt, &self.failed) {
+            (Some(_), _) => None,
+            (None, Some(f)) if f.code == PROVIDER_BAD_RECEIPT => Some(f.message.clone()),
+            (None, _) => Some("the provider sent no receipt".to_string()),
         };
         if let Some(note) = &receipt_note {
             tracing::warn!(request = %ticket.requestId, "{note}");
@@ -341,7 +606,7 @@ impl Exchange {
             pass,
         };
         let judged = match sign(key, report, &self.admitted.domain) {
-            Ok(signed) => client.report(signed, receipt).await,
+            Ok(signed) => client.report(signed, self.receipt).await,
             Err(e) => Err(e),
         };
         Reported {
@@ -354,10 +619,56 @@ impl Exchange {
     }
 }
 
-/// The message of an OpenAI-style error body, or the text itself.
+/// The message of an OpenAI-style error body, or the text itself (shortened).
 fn error_text(text: &str) -> String {
     serde_json::from_str::<Value>(text)
         .ok()
         .and_then(|v| v["error"]["message"].as_str().map(str::to_string))
-        .unwrap_or_else(|| text.trim().to_string())
+        .unwrap_or_else(|| snippet(text))
+}
+
+/// A response's content type, lower case (empty when absent).
+fn content_type(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// A content type for a message.
+fn shown_type(content_type: &str) -> String {
+    match content_type {
+        "" => "no content type".into(),
+        t => format!("content type {t}"),
+    }
+}
+
+/// The start of what a provider sent, on one line, for an error message.
+fn snippet(text: &str) -> String {
+    const MAX: usize = 160;
+    let line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match line.char_indices().nth(MAX) {
+        None if line.is_empty() => "(empty)".into(),
+        None => format!("{line:?}"),
+        Some((cut, _)) => format!("{:?}…", &line[..cut]),
+    }
+}
+
+/// An error with its sources: reqwest's own message alone ("error decoding response body")
+/// hides what happened.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = s.source();
+    }
+    out
 }

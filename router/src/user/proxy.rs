@@ -3,8 +3,13 @@
 //! works unchanged, and the router still never sees a prompt. Streams are relayed chunk by
 //! chunk with the provider's receipt event taken out; the report is sent after the last token,
 //! in the background, never delaying the application's answer.
+//!
+//! A provider failure reaches the application as an OpenAI-style error naming it (`code`
+//! `provider_stalled`, `provider_cut`, `provider_garbage`, `provider_bad_receipt`, ...): the
+//! error answer itself, or, once a stream has started, a last `data: {"error": ...}` event in
+//! place of `[DONE]` (which the OpenAI libraries raise). Garbage is never relayed.
 
-use std::{convert::Infallible, net::SocketAddr, sync::Arc};
+use std::{convert::Infallible, net::SocketAddr, sync::Arc, time::Duration};
 
 use alloy_signer_local::PrivateKeySigner;
 use anyhow::Context;
@@ -16,14 +21,12 @@ use axum::{
     routing::{get, post},
     Json, Router,
 };
-use futures_util::StreamExt;
 use serde_json::{json, Value};
 use tokio::{net::TcpListener, sync::mpsc, task::JoinHandle};
 
 use super::{
     describe,
-    exchange::{admit, provider_http, Exchange, Step, RECEIPT_HEADER},
-    sse::SseParser,
+    exchange::{admit, provider_http, Exchange, Failure, Step, DEFAULT_STALL_TIMEOUT},
 };
 use crate::client::{ClientError, RouterClient};
 
@@ -67,18 +70,30 @@ struct Proxy {
     key: PrivateKeySigner,
     http: reqwest::Client,
     max_tokens: u64,
+    stall: Duration,
 }
 
-/// Starts the proxy on `config.listen`, signing with `key`.
+/// Starts the proxy on `config.listen`, signing with `key`, with the default stall timeout.
 pub async fn start_proxy(
     config: &ProxyConfig,
     key: PrivateKeySigner,
+) -> anyhow::Result<RunningProxy> {
+    start_proxy_with_stall_timeout(config, key, DEFAULT_STALL_TIMEOUT).await
+}
+
+/// [`start_proxy`], giving up on a provider that sends nothing at all for `stall_timeout`:
+/// the application gets a `provider_stalled` error and the answer is reported as failed.
+pub async fn start_proxy_with_stall_timeout(
+    config: &ProxyConfig,
+    key: PrivateKeySigner,
+    stall_timeout: Duration,
 ) -> anyhow::Result<RunningProxy> {
     let proxy = Arc::new(Proxy {
         client: RouterClient::new(&config.router_url),
         key,
         http: provider_http(),
         max_tokens: config.max_tokens,
+        stall: stall_timeout,
     });
     let app = Router::new()
         .route("/v1/chat/completions", post(completions))
@@ -102,6 +117,24 @@ fn openai_error(status: u16, kind: &str, code: &str, message: &str) -> Response 
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
     let body = json!({"error": {"message": message, "type": kind, "code": code}});
     (status, Json(body)).into_response()
+}
+
+/// A provider failure as an OpenAI-style error.
+fn provider_error(failure: &Failure) -> Response {
+    openai_error(
+        failure.status,
+        "provider_error",
+        failure.code,
+        &failure.message,
+    )
+}
+
+/// A provider failure as the last event of a stream: `data: {"error": ...}`, which OpenAI
+/// libraries raise as an API error.
+fn provider_error_event(failure: &Failure) -> Bytes {
+    let body = json!({"error": {"message": failure.message, "type": "provider_error",
+                                "code": failure.code}});
+    Bytes::from(format!("data: {body}\n\n"))
 }
 
 /// A router refusal as an OpenAI-style error with the router's status and `Retry-After`.
@@ -164,72 +197,55 @@ async fn completions(State(proxy): State<Arc<Proxy>>, bytes: Bytes) -> Response 
         Ok(a) => a,
         Err(e) => return router_error(e),
     };
-    let mut exchange = Exchange::new(admitted);
+    let mut exchange = Exchange::new(admitted).with_stall_timeout(proxy.stall);
     let response = match exchange.send(&proxy.http, body).await {
         Ok(r) => r,
         Err(failure) => {
             report_later(proxy, exchange);
-            return openai_error(
-                failure.status,
-                "provider_error",
-                "provider_failed",
-                &failure.message,
-            );
+            return provider_error(&failure);
         }
     };
     if stream {
         return relay(proxy, exchange, response);
     }
-    let receipt = response
-        .headers()
-        .get(RECEIPT_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    let answer = match response.bytes().await {
-        Ok(a) => a,
-        Err(e) => {
-            let why = format!("the provider's answer broke: {e}");
-            exchange.fail(why.clone());
-            report_later(proxy, exchange);
-            return openai_error(502, "provider_error", "provider_failed", &why);
-        }
-    };
-    match serde_json::from_slice::<Value>(&answer) {
-        Ok(whole) => {
-            exchange.whole(receipt.as_deref(), &whole);
-        }
-        Err(e) => exchange.fail(format!("the provider's answer is not JSON: {e}")),
-    }
+    let answer = exchange.read_whole(response).await;
+    let failure = exchange.failed().cloned();
     report_later(proxy, exchange);
-    ([(header::CONTENT_TYPE, "application/json")], answer).into_response()
+    match (answer, failure) {
+        (Some((answer, _)), None) => {
+            ([(header::CONTENT_TYPE, "application/json")], answer).into_response()
+        }
+        (_, Some(failure)) => provider_error(&failure),
+        (None, None) => openai_error(502, "provider_error", "provider_error", "no answer"),
+    }
 }
 
-/// Relays a streamed answer event by event, without the receipt event; reports at the end.
+/// Relays a streamed answer event by event, without the receipt event; a failure ends the
+/// stream with an error event instead of `[DONE]`. Reports at the end.
 fn relay(proxy: Arc<Proxy>, mut exchange: Exchange, response: reqwest::Response) -> Response {
     let (tx, rx) = mpsc::channel::<Bytes>(64);
     tokio::spawn(async move {
-        let mut parser = SseParser::default();
         let mut upstream = response.bytes_stream();
-        'read: while let Some(piece) = upstream.next().await {
-            let piece = match piece {
-                Ok(p) => p,
-                Err(e) => {
-                    exchange.fail(format!("the provider's stream broke: {e}"));
-                    break;
-                }
-            };
-            for event in parser.push(&piece) {
-                let step = exchange.event(&event);
-                if step != Step::Receipt {
-                    // An application that hung up does not stop the tally.
-                    let _ = tx.send(Bytes::from(event.to_text())).await;
-                }
-                if matches!(step, Step::Done | Step::Error(_)) {
-                    break 'read;
+        // An application that hung up does not stop the tally.
+        'read: while let Some(piece) = exchange.next_piece(&mut upstream).await {
+            for (event, step) in exchange.stream_piece(&piece) {
+                match step {
+                    Step::Receipt => {}
+                    Step::Error(_) => break 'read,
+                    Step::Chunk(_) => {
+                        let _ = tx.send(Bytes::from(event.to_text())).await;
+                    }
+                    Step::Done => {
+                        let _ = tx.send(Bytes::from(event.to_text())).await;
+                        break 'read;
+                    }
                 }
             }
         }
         exchange.end_stream();
+        if let Some(failure) = exchange.failed() {
+            let _ = tx.send(provider_error_event(failure)).await;
+        }
         drop(tx);
         report_later(proxy, exchange);
     });

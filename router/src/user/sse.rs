@@ -34,8 +34,19 @@ pub struct SseParser {
 }
 
 impl SseParser {
-    /// Takes the next piece of the stream; returns the events it completed.
+    /// Takes the next piece of the stream; returns the events it completed. Lines that are
+    /// not SSE are skipped (see [`SseParser::push_checked`]).
     pub fn push(&mut self, bytes: &[u8]) -> Vec<SseEvent> {
+        self.push_checked(bytes)
+            .into_iter()
+            .filter_map(Result::ok)
+            .collect()
+    }
+
+    /// [`SseParser::push`], also returning, in order, each line that is not SSE (`Err`): not
+    /// a comment and not one of the fields `data`, `event`, `id`, `retry`. A provider's
+    /// stream has no business sending such lines.
+    pub fn push_checked(&mut self, bytes: &[u8]) -> Vec<Result<SseEvent, String>> {
         self.buf.extend_from_slice(bytes);
         let mut events = Vec::new();
         while let Some(end) = self.buf.iter().position(|b| *b == b'\n') {
@@ -44,10 +55,10 @@ impl SseParser {
             let line = line.strip_suffix('\r').unwrap_or(&line);
             if line.is_empty() {
                 if !self.data.is_empty() || self.event.is_some() {
-                    events.push(SseEvent {
+                    events.push(Ok(SseEvent {
                         event: self.event.take(),
                         data: std::mem::take(&mut self.data).join("\n"),
-                    });
+                    }));
                 }
                 continue;
             }
@@ -58,7 +69,8 @@ impl SseParser {
             match field {
                 "event" => self.event = Some(value.to_string()),
                 "data" => self.data.push(value.to_string()),
-                _ => {} // comments (`: ...`), `id:`, `retry:`
+                "" | "id" | "retry" => {} // comments (`: ...`), `id:`, `retry:`
+                _ => events.push(Err(line.to_string())),
             }
         }
         events

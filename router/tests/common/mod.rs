@@ -4,6 +4,9 @@
 
 #![allow(dead_code)]
 
+pub mod chain_proxy;
+pub mod market;
+
 use std::{
     path::{Path, PathBuf},
     sync::{Arc, Mutex},
@@ -303,15 +306,23 @@ impl Api {
 
     /// POSTs JSON; returns the status and the JSON answer.
     pub async fn post(&self, path: &str, body: &impl serde::Serialize) -> (u16, Value) {
+        self.try_post(path, body).await.unwrap()
+    }
+
+    /// [`Api::post`], with a connection failure (the router down) as an error.
+    pub async fn try_post(
+        &self,
+        path: &str,
+        body: &impl serde::Serialize,
+    ) -> reqwest::Result<(u16, Value)> {
         let response = self
             .http
             .post(format!("{}{path}", self.url))
             .json(body)
             .send()
-            .await
-            .unwrap();
+            .await?;
         let status = response.status().as_u16();
-        (status, response.json().await.unwrap_or(Value::Null))
+        Ok((status, response.json().await.unwrap_or(Value::Null)))
     }
 
     /// GETs JSON; returns the status and the JSON answer.
