@@ -5,12 +5,14 @@
 //! | module | what it does |
 //! |---|---|
 //! | [`exchange`] | one request: RFC and ticket, the provider call, the tally, the report |
+//! | [`failure`] | how a provider call fails: status, code and a message naming the fault |
 //! | [`chat`] | `yellowstone user chat`: one prompt, the answer streamed |
 //! | [`proxy`] | `yellowstone user proxy`: a local OpenAI-compatible endpoint |
 //! | [`sse`] | reading server-sent events |
 
 pub mod chat;
 pub mod exchange;
+pub mod failure;
 pub mod proxy;
 pub mod sse;
 
