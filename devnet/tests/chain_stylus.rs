@@ -2,145 +2,28 @@
 //! compute contract deployed as `cargo stylus deploy` does (CREATE returning the compressed
 //! program, `activateProgram` on ArbWasm, the constructor), then calls between them.
 
-use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
-use alloy_eips::eip2718::Encodable2718;
-use alloy_primitives::{keccak256, uint, Address, Bytes, TxKind, B256, U256};
+mod common;
+
+use alloy_primitives::{keccak256, uint, Address, TxKind, B256, U256};
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::{sol, SolCall, SolError, SolEvent, SolValue};
+use common::*;
 use yellowstone_devnet::chain::{
     stylus::{activate_program_selector, program_not_activated_error},
-    stylus_constructor_selector, stylus_deploy_init_code, BlockTag, CallRequest, Chain, ChainError,
-    Receipt, ARB_WASM, ARB_WASM_CACHE, CACHE_MANAGER, DEFAULT_CHAIN_ID, DEV_ACCOUNTS,
+    BlockTag, CallRequest, Chain, ARB_WASM, ARB_WASM_CACHE, CACHE_MANAGER, DEV_ACCOUNTS,
 };
 use yellowstone_devnet::{activation, stylus::ink};
 
-sol!("../abi/IYellowstoneCompute.sol");
-
 sol! {
-    interface IERC20 {
-        function balanceOf(address account) external view returns (uint256);
-        function approve(address spender, uint256 value) external returns (bool);
-        function allowance(address owner, address spender) external view returns (uint256);
-        event Transfer(address indexed from, address indexed to, uint256 value);
-    }
     interface IArbWasmCache {
         function cacheProgram(address addr) external;
         function evictCodehash(bytes32 codehash) external;
         function codehashIsCached(bytes32 codehash) external view returns (bool);
     }
-    interface IArbWasm {
-        function activateProgram(address program) external payable returns (uint16 version, uint256 dataFee);
-    }
 }
 
-use IYellowstoneCompute as I;
-
-const GWEI: u128 = 1_000_000_000;
-const DAY: u64 = 86_400;
 const S: u64 = 1_721_908_800;
-
-fn mor(n: u64) -> U256 {
-    U256::from(n) * U256::from(10u64).pow(U256::from(18))
-}
-
-fn artifact(name: &str, package: &str) -> Vec<u8> {
-    let path = format!("{}/../target/stylus/{name}.br", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read(&path).unwrap_or_else(|e| {
-        panic!(
-            "cannot read {path} ({e}): build the contract first with \
-             `cargo run --bin yellowstone -- build-contract{package}`"
-        )
-    })
-}
-
-fn compute_code() -> Vec<u8> {
-    artifact("yellowstone_compute", "")
-}
-
-fn mor_code() -> Vec<u8> {
-    artifact("yellowstone_mor_token", " --package yellowstone-mor-token")
-}
-
-fn address_of(account: usize) -> Address {
-    DEV_ACCOUNTS[account].address
-}
-
-/// Signs and sends a transaction from dev account `account`; returns its receipt.
-fn send(chain: &mut Chain, account: usize, to: TxKind, input: Vec<u8>) -> Receipt {
-    let nonce = chain.nonce(address_of(account), BlockTag::Latest).unwrap();
-    let tx = TxEip1559 {
-        chain_id: DEFAULT_CHAIN_ID,
-        nonce,
-        gas_limit: 30_000_000,
-        max_fee_per_gas: GWEI,
-        max_priority_fee_per_gas: 0,
-        to,
-        value: U256::ZERO,
-        access_list: Default::default(),
-        input: input.into(),
-    };
-    let signer = PrivateKeySigner::from_bytes(&DEV_ACCOUNTS[account].private_key).unwrap();
-    let signature = signer.sign_hash_sync(&tx.signature_hash()).unwrap();
-    let raw = TxEnvelope::from(tx.into_signed(signature)).encoded_2718();
-    let hash = chain.send_raw_transaction(&raw).unwrap();
-    chain.receipt(hash).unwrap().clone()
-}
-
-fn ok(chain: &mut Chain, account: usize, to: Address, input: Vec<u8>) -> Receipt {
-    let receipt = send(chain, account, TxKind::Call(to), input);
-    assert!(receipt.status, "transaction failed: {receipt:?}");
-    receipt
-}
-
-fn call(chain: &Chain, to: Address, data: Vec<u8>) -> Result<Bytes, ChainError> {
-    chain.call(
-        &CallRequest {
-            from: Some(address_of(0)),
-            to: Some(to),
-            data: data.into(),
-            ..CallRequest::default()
-        },
-        BlockTag::Latest,
-    )
-}
-
-/// Deploys `code` with a CREATE whose init code returns it; returns the address.
-fn deploy(chain: &mut Chain, account: usize, code: &[u8]) -> Address {
-    let receipt = send(
-        chain,
-        account,
-        TxKind::Create,
-        stylus_deploy_init_code(code),
-    );
-    assert!(receipt.status, "deployment failed: {receipt:?}");
-    let address = receipt.contract_address.unwrap();
-    assert_eq!(
-        chain.code(address, BlockTag::Latest).unwrap().as_ref(),
-        code
-    );
-    address
-}
-
-fn activate(chain: &mut Chain, account: usize, program: Address) -> Receipt {
-    let receipt = ok(
-        chain,
-        account,
-        ARB_WASM,
-        IArbWasm::activateProgramCall { program }.abi_encode(),
-    );
-    let out = IArbWasm::activateProgramCall::abi_decode_returns(&receipt.output).unwrap();
-    assert_eq!(out.version, 1);
-    assert_eq!(out.dataFee, U256::ZERO);
-    receipt
-}
-
-/// Calls the stylus-sdk constructor with ABI-encoded `args`.
-fn construct(chain: &mut Chain, account: usize, program: Address, args: Vec<u8>) -> Receipt {
-    let mut data = stylus_constructor_selector().to_vec();
-    data.extend_from_slice(&args);
-    ok(chain, account, program, data)
-}
 
 struct World {
     chain: Chain,
@@ -148,39 +31,10 @@ struct World {
     compute: Address,
 }
 
-fn today(chain: &Chain) -> u64 {
-    chain.latest_block().timestamp() / DAY
-}
-
 fn world() -> World {
     let mut chain = Chain::new();
-    let holders: Vec<Address> = DEV_ACCOUNTS.iter().map(|a| a.address).collect();
-    let mor_token = deploy(&mut chain, 0, &mor_code());
-    activate(&mut chain, 0, mor_token);
-    construct(
-        &mut chain,
-        0,
-        mor_token,
-        (holders, mor(1_000_000)).abi_encode_params(),
-    );
-
-    let compute = deploy(&mut chain, 0, &compute_code());
-    activate(&mut chain, 0, compute);
-    let day = today(&chain);
-    construct(
-        &mut chain,
-        0,
-        compute,
-        (
-            mor_token,
-            address_of(0),
-            day,
-            mor(3_456),
-            uint!(592_558_728_240_000_000_U256),
-            day,
-        )
-            .abi_encode_params(),
-    );
+    let mor_token = deploy_mor_token(&mut chain);
+    let compute = deploy_compute(&mut chain, mor_token);
     World {
         chain,
         mor: mor_token,
@@ -414,17 +268,7 @@ fn evm_caller(target: Address, is_static: bool) -> Vec<u8> {
 #[test]
 fn evm_contracts_call_programs_and_static_calls_refuse_writes() {
     let mut w = world();
-    let mut deploy_evm = |is_static: bool| {
-        let code = evm_caller(w.mor, is_static);
-        let receipt = send(
-            &mut w.chain,
-            3,
-            TxKind::Create,
-            stylus_deploy_init_code(&code),
-        );
-        assert!(receipt.status);
-        receipt.contract_address.unwrap()
-    };
+    let mut deploy_evm = |is_static: bool| deploy(&mut w.chain, 3, &evm_caller(w.mor, is_static));
     let caller = deploy_evm(true);
     let plain_caller = deploy_evm(false);
 
@@ -476,32 +320,6 @@ fn evm_contracts_call_programs_and_static_calls_refuse_writes() {
     assert_eq!(U256::from_be_slice(&out), mor(1));
 }
 
-fn signed_commit(
-    w: &World,
-    key: &PrivateKeySigner,
-    epoch: u64,
-    root: B256,
-    credited: U256,
-) -> Vec<u8> {
-    use yellowstone_protocol::eip712;
-    let digest = eip712::signing_hash(
-        eip712::domain_separator(DEFAULT_CHAIN_ID, w.compute),
-        eip712::epoch_root_hash(epoch, root, credited, U256::ZERO),
-    );
-    let sig = key.sign_hash_sync(&digest).unwrap();
-    let parsed = eip712::Signature::parse(&sig.as_bytes()).unwrap();
-    let (r, vs) = parsed.compact();
-    I::commitEpochCall {
-        epoch,
-        root,
-        cumulative_credited: credited,
-        cumulative_bootstrap: U256::ZERO,
-        r,
-        vs,
-    }
-    .abi_encode()
-}
-
 #[test]
 fn commit_epoch_with_a_real_signature() {
     let mut w = world();
@@ -523,7 +341,7 @@ fn commit_epoch_with_a_real_signature() {
     );
     let router = PrivateKeySigner::from_bytes(&B256::repeat_byte(0x11)).unwrap();
     let root = B256::repeat_byte(7);
-    let commit = signed_commit(&w, &router, 1, root, mor(1));
+    let commit = signed_commit(&router, w.compute, 1, root, mor(1));
 
     // not yet authorised: UnknownRouter(router), recovered through ecrecover from Wasm
     let receipt = send(&mut w.chain, 5, TxKind::Call(w.compute), commit.clone());

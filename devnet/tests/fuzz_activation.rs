@@ -12,9 +12,12 @@
 //! property's count, for example
 //! `PROPTEST_CASES=20000 cargo test -p yellowstone-devnet --test fuzz_activation --release`.
 
+mod common;
+
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
+use common::config;
 use proptest::prelude::*;
 use yellowstone_artifact::{compress, decompress};
 use yellowstone_devnet::activation::{activate, check_module, ActivationError};
@@ -23,14 +26,6 @@ use yellowstone_devnet::activation::{activate, check_module, ActivationError};
 const PREFIX: [u8; 4] = [0xEF, 0xF0, 0x00, 0x00];
 /// A Wasm module header: magic and version 1.
 const WASM_HEADER: [u8; 8] = *b"\0asm\x01\0\0\0";
-
-fn config(cases: u32) -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(cases);
-    ProptestConfig::with_cases(cases)
-}
 
 fn clear(result: Result<impl Sized, ActivationError>) {
     if let Err(e) = result {

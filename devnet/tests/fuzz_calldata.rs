@@ -29,60 +29,26 @@
 //! count, for example
 //! `PROPTEST_CASES=2000 cargo test -p yellowstone-devnet --test fuzz_calldata --release`.
 
+mod common;
+
 use std::cell::RefCell;
 use std::collections::BTreeSet;
 
-use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
-use alloy_eips::eip2718::Encodable2718;
 use alloy_primitives::{hex, keccak256, uint, Address, Bytes, TxKind, B256, U256};
-use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
-use alloy_sol_types::{sol, SolCall, SolError, SolInterface, SolValue};
+use alloy_sol_types::{SolCall, SolError, SolInterface, SolValue};
+use common::*;
 use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::test_runner::TestCaseError;
 use yellowstone_devnet::chain::{
-    stylus_constructor_selector, stylus_deploy_init_code, BlockTag, CallRequest, Chain, ChainError,
-    Receipt, ARB_WASM, DEFAULT_CHAIN_ID, DEV_ACCOUNTS,
+    stylus_constructor_selector, BlockTag, CallRequest, Chain, ChainError, Receipt, DEV_ACCOUNTS,
 };
-use yellowstone_protocol::eip712;
-
-sol!("../abi/IYellowstoneCompute.sol");
-
-sol! {
-    interface IERC20 {
-        function balanceOf(address account) external view returns (uint256);
-        function approve(address spender, uint256 value) external returns (bool);
-        function allowance(address owner, address spender) external view returns (uint256);
-    }
-    interface IArbWasm {
-        function activateProgram(address program) external payable returns (uint16 version, uint256 dataFee);
-    }
-}
-
-use IYellowstoneCompute as I;
 use I::{IYellowstoneComputeCalls as Calls, IYellowstoneComputeErrors as Errors};
 
-const GWEI: u128 = 1_000_000_000;
-const DAY: u64 = 86_400;
-/// The gas limit of every transaction and `eth_call` unless a property chooses one: ample for
-/// any call of the contract, so running out of it means a trap or a runaway.
-const GAS: u64 = 30_000_000;
 /// The secp256k1 group order n.
 const SECP256K1_N: U256 =
     uint!(0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141_U256);
-
-fn config(cases: u32) -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(cases);
-    ProptestConfig::with_cases(cases)
-}
-
-fn mor(n: u64) -> U256 {
-    U256::from(n) * U256::from(10u64).pow(U256::from(18))
-}
 
 // ---- the oracle: the ABI's functions and errors ---------------------------------------------
 
@@ -338,57 +304,6 @@ fn check(calldata: &[u8], outcome: &Outcome) -> Result<Option<Calls>, TestCaseEr
 
 // ---- the chain -------------------------------------------------------------------------------
 
-fn artifact(name: &str, package: &str) -> Vec<u8> {
-    let path = format!("{}/../target/stylus/{name}.br", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read(&path).unwrap_or_else(|e| {
-        panic!(
-            "cannot read {path} ({e}): build the contract first with \
-             `cargo run --bin yellowstone -- build-contract{package}`"
-        )
-    })
-}
-
-fn address_of(account: usize) -> Address {
-    DEV_ACCOUNTS[account].address
-}
-
-/// Signs and sends a transaction from dev account `account` with `gas_limit`.
-fn try_send(
-    chain: &mut Chain,
-    account: usize,
-    to: TxKind,
-    input: Vec<u8>,
-    gas_limit: u64,
-) -> Result<Receipt, ChainError> {
-    let nonce = chain.nonce(address_of(account), BlockTag::Latest).unwrap();
-    let tx = TxEip1559 {
-        chain_id: DEFAULT_CHAIN_ID,
-        nonce,
-        gas_limit,
-        max_fee_per_gas: GWEI,
-        max_priority_fee_per_gas: 0,
-        to,
-        value: U256::ZERO,
-        access_list: Default::default(),
-        input: input.into(),
-    };
-    let signer = PrivateKeySigner::from_bytes(&DEV_ACCOUNTS[account].private_key).unwrap();
-    let signature = signer.sign_hash_sync(&tx.signature_hash()).unwrap();
-    let raw = TxEnvelope::from(tx.into_signed(signature)).encoded_2718();
-    let hash = chain.send_raw_transaction(&raw)?;
-    Ok(chain.receipt(hash).unwrap().clone())
-}
-
-fn send(chain: &mut Chain, account: usize, to: TxKind, input: Vec<u8>) -> Receipt {
-    try_send(chain, account, to, input, GAS).expect("the chain accepts the transaction")
-}
-
-fn ok(chain: &mut Chain, account: usize, to: Address, input: Vec<u8>) -> Receipt {
-    let receipt = send(chain, account, TxKind::Call(to), input);
-    assert!(receipt.status, "transaction failed: {receipt:?}");
-    receipt
-}
-
 fn call_from(
     chain: &Chain,
     from: Address,
@@ -411,28 +326,6 @@ fn call_from(
 fn view<C: SolCall>(w: &World, to: Address, call: C) -> C::Return {
     let out = call_from(&w.chain, address_of(0), to, call.abi_encode(), GAS).unwrap();
     C::abi_decode_returns(&out).unwrap()
-}
-
-/// Deploys `code` with a CREATE whose init code returns it; returns the address.
-fn deploy(chain: &mut Chain, code: &[u8]) -> Address {
-    let receipt = send(chain, 0, TxKind::Create, stylus_deploy_init_code(code));
-    assert!(receipt.status, "deployment failed: {receipt:?}");
-    receipt.contract_address.unwrap()
-}
-
-fn activate(chain: &mut Chain, program: Address) {
-    ok(
-        chain,
-        0,
-        ARB_WASM,
-        IArbWasm::activateProgramCall { program }.abi_encode(),
-    );
-}
-
-fn construct(chain: &mut Chain, program: Address, args: Vec<u8>) {
-    let mut data = stylus_constructor_selector().to_vec();
-    data.extend_from_slice(&args);
-    ok(chain, 0, program, data);
 }
 
 struct World {
@@ -458,7 +351,8 @@ impl World {
         view(self, self.compute, I::totalsCall {})
     }
 
-    /// An `EpochRoot` signature by `key` in the compact form (r, vs).
+    /// An `EpochRoot` signature by `key` under this compute contract's domain, in the compact
+    /// form (r, vs).
     fn sign(
         &self,
         key: &PrivateKeySigner,
@@ -467,12 +361,7 @@ impl World {
         credited: U256,
         bootstrap: U256,
     ) -> (B256, B256) {
-        let digest = eip712::signing_hash(
-            eip712::domain_separator(DEFAULT_CHAIN_ID, self.compute),
-            eip712::epoch_root_hash(epoch, root, credited, bootstrap),
-        );
-        let sig = key.sign_hash_sync(&digest).unwrap();
-        eip712::Signature::parse(&sig.as_bytes()).unwrap().compact()
+        sign_epoch_root(key, self.compute, epoch, root, credited, bootstrap)
     }
 }
 
@@ -487,34 +376,8 @@ const FUNDED: usize = 5;
 /// contract holds 1,150 MOR.
 fn world() -> World {
     let mut chain = Chain::new();
-    let holders: Vec<Address> = DEV_ACCOUNTS.iter().map(|a| a.address).collect();
-    let mor_token = deploy(
-        &mut chain,
-        &artifact("yellowstone_mor_token", " --package yellowstone-mor-token"),
-    );
-    activate(&mut chain, mor_token);
-    construct(
-        &mut chain,
-        mor_token,
-        (holders, mor(1_000_000)).abi_encode_params(),
-    );
-
-    let compute = deploy(&mut chain, &artifact("yellowstone_compute", ""));
-    activate(&mut chain, compute);
-    let day = chain.latest_block().timestamp() / DAY;
-    construct(
-        &mut chain,
-        compute,
-        (
-            mor_token,
-            address_of(0),
-            day,
-            mor(3_456),
-            uint!(592_558_728_240_000_000_U256),
-            day,
-        )
-            .abi_encode_params(),
-    );
+    let mor_token = deploy_mor_token(&mut chain);
+    let compute = deploy_compute(&mut chain, mor_token);
     let mut w = World {
         chain,
         mor: mor_token,
@@ -553,16 +416,8 @@ fn world() -> World {
         I::authorizeRouterCall { router }.abi_encode(),
     );
     let root = keccak256("a root nobody knows leaves for");
-    let (r, vs) = w.sign(&w.router, 1, root, mor(10), U256::ZERO);
-    let commit = I::commitEpochCall {
-        epoch: 1,
-        root,
-        cumulative_credited: mor(10),
-        cumulative_bootstrap: U256::ZERO,
-        r,
-        vs,
-    };
-    ok(&mut w.chain, 5, compute, commit.abi_encode());
+    let commit = signed_commit(&w.router, compute, 1, root, mor(10));
+    ok(&mut w.chain, 5, compute, commit);
     assert_eq!(w.balance_of(compute), mor(1_150));
     w
 }

@@ -52,19 +52,14 @@
 //! reentrant) succeeds and is recorded as a success, so the hook and the recording really
 //! detect an inner call that goes through.
 
-use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
-use alloy_eips::eip2718::Encodable2718;
-use alloy_primitives::{keccak256, uint, Address, Bytes, TxKind, B256, U256};
-use alloy_signer::SignerSync;
+mod common;
+
+use alloy_primitives::{keccak256, Address, TxKind, B256, U256};
 use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::{sol, SolCall, SolError, SolEvent, SolValue};
-use yellowstone_devnet::chain::{
-    stylus_constructor_selector, stylus_deploy_init_code, BlockTag, CallRequest, Chain, ChainError,
-    Receipt, ARB_WASM, DEFAULT_CHAIN_ID, DEV_ACCOUNTS,
-};
-use yellowstone_protocol::{eip712, merkle};
-
-sol!("../abi/IYellowstoneCompute.sol");
+use common::*;
+use yellowstone_devnet::chain::{BlockTag, Chain, Receipt};
+use yellowstone_protocol::merkle;
 
 sol! {
     /// The malicious token's interface (ERC-20 subset plus the attacker's controls).
@@ -81,18 +76,6 @@ sol! {
         /// Calls `target` with `data` from the token's address; bubbles the result up.
         function exec(address target, bytes data) external returns (bytes);
     }
-    interface IArbWasm {
-        function activateProgram(address program) external payable returns (uint16 version, uint256 dataFee);
-    }
-}
-
-use IYellowstoneCompute as I;
-
-const GWEI: u128 = 1_000_000_000;
-const DAY: u64 = 86_400;
-
-fn mor(n: u64) -> U256 {
-    U256::from(n) * U256::from(10u64).pow(U256::from(18))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -442,130 +425,6 @@ fn malicious_token() -> Vec<u8> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Chain helpers (the minimum of devnet/tests/chain_stylus.rs).
-// ---------------------------------------------------------------------------------------------
-
-fn address_of(account: usize) -> Address {
-    DEV_ACCOUNTS[account].address
-}
-
-fn compute_code() -> Vec<u8> {
-    let path = format!(
-        "{}/../target/stylus/yellowstone_compute.br",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read(&path).unwrap_or_else(|e| {
-        panic!(
-            "cannot read {path} ({e}): build the contract first with \
-             `cargo run --bin yellowstone -- build-contract`"
-        )
-    })
-}
-
-/// Signs and sends a transaction from dev account `account`; returns its receipt.
-fn send(chain: &mut Chain, account: usize, to: TxKind, input: Vec<u8>) -> Receipt {
-    let nonce = chain.nonce(address_of(account), BlockTag::Latest).unwrap();
-    let tx = TxEip1559 {
-        chain_id: DEFAULT_CHAIN_ID,
-        nonce,
-        gas_limit: 30_000_000,
-        max_fee_per_gas: GWEI,
-        max_priority_fee_per_gas: 0,
-        to,
-        value: U256::ZERO,
-        access_list: Default::default(),
-        input: input.into(),
-    };
-    let signer = PrivateKeySigner::from_bytes(&DEV_ACCOUNTS[account].private_key).unwrap();
-    let signature = signer.sign_hash_sync(&tx.signature_hash()).unwrap();
-    let raw = TxEnvelope::from(tx.into_signed(signature)).encoded_2718();
-    let hash = chain.send_raw_transaction(&raw).unwrap();
-    chain.receipt(hash).unwrap().clone()
-}
-
-fn ok(chain: &mut Chain, account: usize, to: Address, input: Vec<u8>) -> Receipt {
-    let receipt = send(chain, account, TxKind::Call(to), input);
-    assert!(receipt.status, "transaction failed: {receipt:?}");
-    receipt
-}
-
-fn call(chain: &Chain, to: Address, data: Vec<u8>) -> Result<Bytes, ChainError> {
-    chain.call(
-        &CallRequest {
-            from: Some(address_of(0)),
-            to: Some(to),
-            data: data.into(),
-            ..CallRequest::default()
-        },
-        BlockTag::Latest,
-    )
-}
-
-/// CREATE with init code returning `code`; returns the address.
-fn deploy(chain: &mut Chain, code: &[u8]) -> Address {
-    let receipt = send(chain, 0, TxKind::Create, stylus_deploy_init_code(code));
-    assert!(receipt.status, "deployment failed: {receipt:?}");
-    let address = receipt.contract_address.unwrap();
-    assert_eq!(
-        chain.code(address, BlockTag::Latest).unwrap().as_ref(),
-        code
-    );
-    address
-}
-
-/// Deploys, activates and constructs the real compute artifact with `token` as its MOR; owner
-/// dev account 0; schedule starting today, bootstrap window open today.
-fn deploy_compute(chain: &mut Chain, token: Address) -> Address {
-    let compute = deploy(chain, &compute_code());
-    ok(
-        chain,
-        0,
-        ARB_WASM,
-        IArbWasm::activateProgramCall { program: compute }.abi_encode(),
-    );
-    let day = chain.latest_block().timestamp() / DAY;
-    let mut data = stylus_constructor_selector().to_vec();
-    data.extend_from_slice(
-        &(
-            token,
-            address_of(0),
-            day,
-            mor(3_456),
-            uint!(592_558_728_240_000_000_U256),
-            day,
-        )
-            .abi_encode_params(),
-    );
-    ok(chain, 0, compute, data);
-    compute
-}
-
-/// `commitEpoch` calldata signed by `key` under `compute`'s EIP-712 domain.
-fn signed_commit(
-    key: &PrivateKeySigner,
-    compute: Address,
-    epoch: u64,
-    root: B256,
-    credited: U256,
-) -> Vec<u8> {
-    let digest = eip712::signing_hash(
-        eip712::domain_separator(DEFAULT_CHAIN_ID, compute),
-        eip712::epoch_root_hash(epoch, root, credited, U256::ZERO),
-    );
-    let sig = key.sign_hash_sync(&digest).unwrap();
-    let (r, vs) = eip712::Signature::parse(&sig.as_bytes()).unwrap().compact();
-    I::commitEpochCall {
-        epoch,
-        root,
-        cumulative_credited: credited,
-        cumulative_bootstrap: U256::ZERO,
-        r,
-        vs,
-    }
-    .abi_encode()
-}
-
-// ---------------------------------------------------------------------------------------------
 // The world: a compute contract over the malicious token, whose address is also a provider.
 // ---------------------------------------------------------------------------------------------
 
@@ -652,7 +511,7 @@ fn set_up(chain: &mut Chain, token: Address, compute: Address, router: &PrivateK
 
 fn world() -> World {
     let mut chain = Chain::new();
-    let token = deploy(&mut chain, &malicious_token());
+    let token = deploy(&mut chain, 0, &malicious_token());
     let compute = deploy_compute(&mut chain, token);
     let router = PrivateKeySigner::from_bytes(&B256::repeat_byte(0x11)).unwrap();
     let lock_end = set_up(&mut chain, token, compute, &router);
@@ -1188,14 +1047,9 @@ const PROBE: &str = r#"(module
 fn probes() -> (Chain, Address, Address) {
     let mut chain = Chain::new();
     let code = yellowstone_artifact::compress(&wat::parse_str(PROBE).unwrap());
-    let a = deploy(&mut chain, &code);
-    let b = deploy(&mut chain, &code);
-    ok(
-        &mut chain,
-        0,
-        ARB_WASM,
-        IArbWasm::activateProgramCall { program: a }.abi_encode(),
-    );
+    let a = deploy(&mut chain, 0, &code);
+    let b = deploy(&mut chain, 0, &code);
+    activate(&mut chain, 0, a);
     (chain, a, b)
 }
 

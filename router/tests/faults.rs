@@ -90,9 +90,16 @@ impl RouterProcess {
     }
 
     /// SIGKILL: no handler runs, nothing is flushed.
-    fn kill(mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
+    fn kill(self) {
+        drop(self);
+    }
+}
+
+impl Drop for RouterProcess {
+    /// A failing test leaves no router behind.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 

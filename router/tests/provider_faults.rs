@@ -29,7 +29,7 @@ use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::{TcpListener, TcpStream},
 };
-use yellowstone_protocol::messages::{Bid, ModelAttestation, Receipt, Signed, Ticket};
+use yellowstone_protocol::messages::{Receipt, Signed, Ticket};
 use yellowstone_router::{
     client::RouterClient,
     market::judge::{Refusal, Verdict},
@@ -429,30 +429,18 @@ impl Market {
         config.service.probe_cache_ms = 200;
         let running = start(&config, key(9)).await.expect("router starts");
         let client = RouterClient::new(&running.url());
-        let now = net.now().await;
         // The faulty provider bids half the healthy one's price: well outside the price band.
         for (account, name, price) in [(HEALTHY, "healthy", 2u64), (FAULTY, "faulty", 1)] {
-            let p = key(account);
-            let attestation = ModelAttestation {
-                provider: p.address(),
-                model: MODEL.into(),
-                weightsHash: keccak256("weights"),
-                issuedAt: now,
-            };
-            client
-                .attest(&sign(&p, attestation, &net.domain()))
-                .await
-                .unwrap();
-            let bid = Bid {
-                provider: p.address(),
-                model: MODEL.into(),
-                pricePerToken: U256::from(price) * U256::from(10u64).pow(U256::from(15)),
-                endpoint: format!("{gateways}/{name}"),
-                nonce: 1,
-                expiry: now + 30 * 86_400,
-            };
-            let accepted = client.bid(&sign(&p, bid, &net.domain())).await.unwrap();
-            assert!(accepted.selectable, "{:?}", accepted.reason);
+            let price = U256::from(price) * U256::from(10u64).pow(U256::from(15));
+            join(
+                &net,
+                &client,
+                account,
+                MODEL,
+                price,
+                format!("{gateways}/{name}"),
+            )
+            .await;
         }
         let api = Api::new(running.url());
         Market {

@@ -6,7 +6,7 @@ mod common;
 
 use std::sync::Arc;
 
-use alloy_primitives::{keccak256, Address, U256};
+use alloy_primitives::{Address, U256};
 use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::Eip712Domain;
 use axum::{
@@ -18,7 +18,7 @@ use axum::{
 };
 use common::*;
 use serde_json::{json, Value};
-use yellowstone_protocol::messages::{Bid, ModelAttestation, Receipt, Signed, Ticket};
+use yellowstone_protocol::messages::{Receipt, Signed, Ticket};
 use yellowstone_router::{
     client::RouterClient,
     market::judge::{Refusal, Verdict},
@@ -121,29 +121,17 @@ async fn mock_gateways(net: &Net) -> String {
 
 /// Both providers stake, attest and bid through the client.
 async fn providers_join(net: &Net, client: &RouterClient, gateways: &str) {
-    let now = net.now().await;
     for (account, model, name) in [(GOOD, MODEL, "good"), (BAD, BROKEN, "bad")] {
-        let p = key(account);
-        let attestation = ModelAttestation {
-            provider: p.address(),
-            model: model.into(),
-            weightsHash: keccak256("weights"),
-            issuedAt: now,
-        };
-        client
-            .attest(&sign(&p, attestation, &net.domain()))
-            .await
-            .unwrap();
-        let bid = Bid {
-            provider: p.address(),
-            model: model.into(),
-            pricePerToken: U256::from(10u64).pow(U256::from(15)),
-            endpoint: format!("{gateways}/{name}"),
-            nonce: 1,
-            expiry: now + 30 * 86_400,
-        };
-        let accepted = client.bid(&sign(&p, bid, &net.domain())).await.unwrap();
-        assert!(accepted.selectable, "{:?}", accepted.reason);
+        let price = U256::from(10u64).pow(U256::from(15));
+        join(
+            net,
+            client,
+            account,
+            model,
+            price,
+            format!("{gateways}/{name}"),
+        )
+        .await;
     }
     assert_eq!(client.bids(Some(MODEL)).await.unwrap().len(), 1);
 }

@@ -403,6 +403,41 @@ pub async fn serve_provider(
     ProviderStack { textgen, gateway }
 }
 
+/// `account` attests `model` and bids `price` wei per token at `endpoint` for 30 days, through
+/// the router's client; asserts the bid is selectable.
+pub async fn join(
+    net: &Net,
+    client: &yellowstone_router::client::RouterClient,
+    account: usize,
+    model: &str,
+    price: U256,
+    endpoint: String,
+) {
+    use yellowstone_protocol::messages::{Bid, ModelAttestation};
+    let p = key(account);
+    let now = net.now().await;
+    let attestation = ModelAttestation {
+        provider: p.address(),
+        model: model.into(),
+        weightsHash: alloy_primitives::keccak256(model),
+        issuedAt: now,
+    };
+    client
+        .attest(&sign(&p, attestation, &net.domain()))
+        .await
+        .unwrap();
+    let bid = Bid {
+        provider: p.address(),
+        model: model.into(),
+        pricePerToken: price,
+        endpoint,
+        nonce: 1,
+        expiry: now + 30 * 86_400,
+    };
+    let accepted = client.bid(&sign(&p, bid, &net.domain())).await.unwrap();
+    assert!(accepted.selectable, "{:?}", accepted.reason);
+}
+
 /// Starts textgen and a gateway for `account`, then attests and bids `price` wei per token
 /// for `model` on the router at `router_url`.
 pub async fn provider_stack(
