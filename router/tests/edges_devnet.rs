@@ -7,6 +7,7 @@ mod common;
 
 use alloy_primitives::U256;
 use common::*;
+use yellowstone_router::user::exchange::DEFAULT_STALL_TIMEOUT;
 use yellowstone_router::{
     client::RouterClient,
     market::judge::Verdict,
@@ -39,6 +40,7 @@ async fn a_user_chats_through_the_real_gateway_and_the_provider_is_paid_to_the_w
                 max_tokens: 32,
                 stream,
                 fail: false,
+                stall_timeout: DEFAULT_STALL_TIMEOUT,
             },
         )
         .await

@@ -11,6 +11,7 @@ use std::{path::Path, path::PathBuf, process::Command};
 use alloy_primitives::U256;
 use common::*;
 use serde_json::Value;
+use yellowstone_router::user::exchange::DEFAULT_STALL_TIMEOUT;
 use yellowstone_router::user::proxy::{start_proxy, ProxyConfig};
 
 const MODEL: &str = "textgen-words";
@@ -45,6 +46,7 @@ async fn the_official_openai_client_works_unchanged_through_the_user_proxy() {
             listen: "127.0.0.1:0".parse().unwrap(),
             router_url: running.url(),
             max_tokens: 64,
+            stall_timeout: DEFAULT_STALL_TIMEOUT,
         },
         key(USER),
     )

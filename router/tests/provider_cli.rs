@@ -11,6 +11,7 @@ use std::process::Command;
 use alloy_primitives::U256;
 use common::*;
 use yellowstone_protocol::{messages::weights_hash, time::DAY};
+use yellowstone_router::user::exchange::DEFAULT_STALL_TIMEOUT;
 use yellowstone_router::{
     client::RouterClient,
     market::judge::Verdict,
@@ -209,6 +210,7 @@ async fn a_fresh_provider_stakes_attests_bids_serves_and_claims_to_the_wei() {
             max_tokens: 24,
             stream: true,
             fail: false,
+            stall_timeout: DEFAULT_STALL_TIMEOUT,
         },
     )
     .await

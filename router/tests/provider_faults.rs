@@ -35,9 +35,9 @@ use yellowstone_router::{
     market::judge::{Refusal, Verdict},
     server::{start, Running},
     user::{
-        chat::{chat_with_stall_timeout, ChatOutcome, ChatRequest},
+        chat::{chat, ChatOutcome, ChatRequest},
         exchange::{PROVIDER_BAD_RECEIPT, PROVIDER_CUT, PROVIDER_GARBAGE, PROVIDER_STALLED},
-        proxy::{start_proxy_with_stall_timeout, ProxyConfig},
+        proxy::{start_proxy, ProxyConfig},
         sse::SseParser,
     },
 };
@@ -507,15 +507,13 @@ async fn ask(m: &Market, stream: bool, stall: Duration) -> ChatOutcome {
         max_tokens: TOKEN_MAX,
         stream,
         fail: false,
+        stall_timeout: stall,
     };
     let started = Instant::now();
-    let out = tokio::time::timeout(
-        stall + SLACK,
-        chat_with_stall_timeout(&m.client, &key(USER), &request, stall, |_| {}),
-    )
-    .await
-    .expect("the user client hung past its stall timeout")
-    .expect("the router admitted the request");
+    let out = tokio::time::timeout(stall + SLACK, chat(&m.client, &key(USER), &request))
+        .await
+        .expect("the user client hung past its stall timeout")
+        .expect("the router admitted the request");
     assert!(started.elapsed() < stall + SLACK);
     out
 }
@@ -811,14 +809,14 @@ impl AppAnswer {
 /// gets the healthy provider's answer).
 async fn proxy_case(fault: Fault, stream: bool, status: u16, code: &str, what: &str) -> AppAnswer {
     let m = Market::start(fault).await;
-    let proxy = start_proxy_with_stall_timeout(
+    let proxy = start_proxy(
         &ProxyConfig {
             listen: "127.0.0.1:0".parse().unwrap(),
             router_url: m.running.url(),
             max_tokens: TOKEN_MAX,
+            stall_timeout: PROXY_STALL,
         },
         key(USER),
-        PROXY_STALL,
     )
     .await
     .unwrap();

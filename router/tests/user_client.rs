@@ -19,6 +19,7 @@ use axum::{
 use common::*;
 use serde_json::{json, Value};
 use yellowstone_protocol::messages::{Receipt, Signed, Ticket};
+use yellowstone_router::user::exchange::DEFAULT_STALL_TIMEOUT;
 use yellowstone_router::{
     client::RouterClient,
     market::judge::{Refusal, Verdict},
@@ -143,6 +144,7 @@ fn request(model: &str, stream: bool, fail: bool) -> ChatRequest {
         max_tokens: 64,
         stream,
         fail,
+        stall_timeout: DEFAULT_STALL_TIMEOUT,
     }
 }
 
@@ -182,6 +184,7 @@ async fn users_chat_and_proxy_through_the_market() {
             listen: "127.0.0.1:0".parse().unwrap(),
             router_url: running.url(),
             max_tokens: 128,
+            stall_timeout: DEFAULT_STALL_TIMEOUT,
         },
         proxy_user.clone(),
     )

@@ -25,7 +25,7 @@ pub mod reference;
 use anyhow::{ensure, Result};
 use yellowstone_artifact::MAX_DEPLOYABLE_SIZE;
 
-use super::Figure;
+use super::{push_flag, Figure};
 
 /// The goal for the compute contract's deployable size (issue 6): under 16 KiB.
 pub const SIZE_GOAL: usize = 16 * 1024;
@@ -33,17 +33,21 @@ pub const SIZE_GOAL: usize = 16 * 1024;
 /// The error SPEC section 5 allows, in units of 1e-18: 1e-15.
 pub const ERROR_ALLOWED: f64 = 1_000.0;
 
+const SAMPLES: u64 = 1_000_000;
+const SEED: u64 = 20_240_725;
+const GAS_CALLS: usize = 200;
+
 /// Options of `yellowstone bench contract`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct Options {
     /// Random (start, end) inputs compared with the exact reference.
-    #[arg(long, default_value_t = 1_000_000)]
+    #[arg(long, default_value_t = SAMPLES)]
     pub samples: u64,
     /// Seed of the random inputs (the same seed gives the same inputs).
-    #[arg(long, default_value_t = 20_240_725)]
+    #[arg(long, default_value_t = SEED)]
     pub seed: u64,
     /// `powerMultiplier` calls measured on the devnet.
-    #[arg(long, default_value_t = 200)]
+    #[arg(long, default_value_t = GAS_CALLS)]
     pub gas_calls: usize,
     /// Threads for the precision run (0: every core).
     #[arg(long, default_value_t = 0)]
@@ -53,15 +57,9 @@ pub struct Options {
 /// The command that reproduces the figures of `options`.
 fn command(options: &Options) -> String {
     let mut out = "cargo run --release --bin yellowstone -- bench contract".to_string();
-    if options.samples != 1_000_000 {
-        out.push_str(&format!(" --samples {}", options.samples));
-    }
-    if options.seed != 20_240_725 {
-        out.push_str(&format!(" --seed {}", options.seed));
-    }
-    if options.gas_calls != 200 {
-        out.push_str(&format!(" --gas-calls {}", options.gas_calls));
-    }
+    push_flag(&mut out, "samples", options.samples, SAMPLES);
+    push_flag(&mut out, "seed", options.seed, SEED);
+    push_flag(&mut out, "gas-calls", options.gas_calls, GAS_CALLS);
     out
 }
 

@@ -55,7 +55,7 @@ use alloy_primitives::U256;
 use anyhow::{bail, Context, Result};
 use yellowstone_protocol::time::DAY;
 
-use super::Figure;
+use super::{push_flag, Figure};
 use crate::{
     chain::{ChainClient, IYellowstoneCompute as I},
     demo::devnet::{dev_key, Devnet},
@@ -133,9 +133,7 @@ fn command(options: &Options) -> String {
         let list: Vec<String> = options.inferences.iter().map(u64::to_string).collect();
         out.push_str(&format!(" --inferences {}", list.join(",")));
     }
-    if options.providers != MAX_PROVIDERS {
-        out.push_str(&format!(" --providers {}", options.providers));
-    }
+    push_flag(&mut out, "providers", options.providers, MAX_PROVIDERS);
     out
 }
 

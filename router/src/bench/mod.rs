@@ -150,6 +150,19 @@ pub fn format_value(value: f64) -> String {
     }
 }
 
+/// Appends ` --name value` to the command reproducing a run when `value` is not the flag's
+/// default, so the command printed beside a figure is the shortest one that gives it again.
+pub fn push_flag<T: PartialEq + std::fmt::Display>(
+    command: &mut String,
+    name: &str,
+    value: T,
+    default: T,
+) {
+    if value != default {
+        command.push_str(&format!(" --{name} {value}"));
+    }
+}
+
 /// Percentile `p` (0 to 100) of `samples`, which are sorted in place; 0 when empty.
 pub fn percentile(samples: &mut [f64], p: f64) -> f64 {
     if samples.is_empty() {

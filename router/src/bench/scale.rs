@@ -23,22 +23,27 @@ pub mod population;
 
 use anyhow::{ensure, Result};
 
-use super::Figure;
+use super::{push_flag, Figure};
+
+const USERS: u64 = 100_000;
+const PROVIDERS: usize = 1_000;
+const EPOCH_PROVIDERS: usize = 10_000;
+const EPOCH_RUNS: usize = 7;
 
 /// Options of `yellowstone bench scale`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct Options {
     /// Users admitted and reported once each.
-    #[arg(long, default_value_t = 100_000)]
+    #[arg(long, default_value_t = USERS)]
     pub users: u64,
     /// Providers attesting and bidding beside them.
-    #[arg(long, default_value_t = 1_000)]
+    #[arg(long, default_value_t = PROVIDERS)]
     pub providers: usize,
     /// Providers (leaves) in the timed epoch build.
-    #[arg(long, default_value_t = 10_000)]
+    #[arg(long, default_value_t = EPOCH_PROVIDERS)]
     pub epoch_providers: usize,
     /// Timed epoch builds (the median is reported).
-    #[arg(long, default_value_t = 7)]
+    #[arg(long, default_value_t = EPOCH_RUNS)]
     pub epoch_runs: usize,
     /// Threads signing the users' messages (0: every core).
     #[arg(long, default_value_t = 0)]
@@ -48,18 +53,15 @@ pub struct Options {
 /// The command that reproduces the figures of `options`.
 fn command(options: &Options) -> String {
     let mut out = "cargo run --release --bin yellowstone -- bench scale".to_string();
-    if options.users != 100_000 {
-        out.push_str(&format!(" --users {}", options.users));
-    }
-    if options.providers != 1_000 {
-        out.push_str(&format!(" --providers {}", options.providers));
-    }
-    if options.epoch_providers != 10_000 {
-        out.push_str(&format!(" --epoch-providers {}", options.epoch_providers));
-    }
-    if options.epoch_runs != 7 {
-        out.push_str(&format!(" --epoch-runs {}", options.epoch_runs));
-    }
+    push_flag(&mut out, "users", options.users, USERS);
+    push_flag(&mut out, "providers", options.providers, PROVIDERS);
+    push_flag(
+        &mut out,
+        "epoch-providers",
+        options.epoch_providers,
+        EPOCH_PROVIDERS,
+    );
+    push_flag(&mut out, "epoch-runs", options.epoch_runs, EPOCH_RUNS);
     out
 }
 

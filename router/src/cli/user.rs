@@ -11,10 +11,10 @@ use crate::{
     client::RouterClient,
     units::format_wad_exact,
     user::{
-        chat::{chat_with_stall_timeout, ChatRequest},
+        chat::{chat_with, ChatRequest},
         describe,
         exchange::DEFAULT_STALL_TIMEOUT,
-        proxy::{start_proxy_with_stall_timeout, ProxyConfig},
+        proxy::{start_proxy, ProxyConfig},
     },
 };
 
@@ -157,10 +157,10 @@ impl Chat {
             max_tokens: self.max_tokens,
             stream: !self.no_stream,
             fail: self.fail,
+            stall_timeout: self.stall.timeout(),
         };
         let json = self.json;
-        let stall = self.stall.timeout();
-        let outcome = chat_with_stall_timeout(&client, &key, &request, stall, |text| {
+        let outcome = chat_with(&client, &key, &request, |text| {
             if !json {
                 let mut out = std::io::stdout().lock();
                 let _ = out.write_all(text.as_bytes());
@@ -227,8 +227,9 @@ impl Proxy {
             listen: self.listen,
             router_url: self.common.router,
             max_tokens: self.max_tokens,
+            stall_timeout: self.stall.timeout(),
         };
-        let running = start_proxy_with_stall_timeout(&config, key, self.stall.timeout()).await?;
+        let running = start_proxy(&config, key).await?;
         eprintln!(
             "proxy: OpenAI base_url {}/v1 (Ctrl-C to stop)",
             running.url()

@@ -14,7 +14,10 @@ use crate::{
     client::RouterClient,
     market::judge::{Refusal, Verdict},
     textgen::MODEL,
-    user::chat::{chat, ChatRequest},
+    user::{
+        chat::{chat, ChatRequest},
+        exchange::DEFAULT_STALL_TIMEOUT,
+    },
 };
 
 /// What the router judged for one provider's answers.
@@ -96,6 +99,7 @@ fn request(index: u64) -> ChatRequest {
         max_tokens: 48,
         stream: index.is_multiple_of(2),
         fail: index == 0,
+        stall_timeout: DEFAULT_STALL_TIMEOUT,
     }
 }
 

@@ -8,7 +8,7 @@ use alloy_signer_local::PrivateKeySigner;
 use serde::Serialize;
 use serde_json::json;
 
-use super::exchange::{admit, provider_http, Exchange, Step, DEFAULT_STALL_TIMEOUT};
+use super::exchange::{admit, provider_http, Exchange, Step};
 use crate::{
     client::{ClientError, RouterClient},
     market::judge::Verdict,
@@ -27,6 +27,9 @@ pub struct ChatRequest {
     pub stream: bool,
     /// Report the answer as bad even if it completed.
     pub fail: bool,
+    /// How long the provider may send nothing at all before the answer is given up as
+    /// stalled and reported as failed ([`super::exchange::DEFAULT_STALL_TIMEOUT`] unless told otherwise).
+    pub stall_timeout: Duration,
 }
 
 /// What happened to one prompt.
@@ -72,18 +75,6 @@ pub async fn chat_with(
     client: &RouterClient,
     key: &PrivateKeySigner,
     request: &ChatRequest,
-    on_text: impl FnMut(&str),
-) -> Result<ChatOutcome, ClientError> {
-    chat_with_stall_timeout(client, key, request, DEFAULT_STALL_TIMEOUT, on_text).await
-}
-
-/// [`chat_with`], giving up on a provider that sends nothing at all for `stall_timeout`
-/// (reported as failed, like any other provider failure).
-pub async fn chat_with_stall_timeout(
-    client: &RouterClient,
-    key: &PrivateKeySigner,
-    request: &ChatRequest,
-    stall_timeout: Duration,
     mut on_text: impl FnMut(&str),
 ) -> Result<ChatOutcome, ClientError> {
     let admitted = admit(client, key, &request.model, request.max_tokens).await?;
@@ -91,7 +82,7 @@ pub async fn chat_with_stall_timeout(
         admitted.issued.request_id,
         admitted.issued.ticket.message.provider,
     );
-    let mut exchange = Exchange::new(admitted).with_stall_timeout(stall_timeout);
+    let mut exchange = Exchange::new(admitted, request.stall_timeout);
     let body = json!({
         "model": request.model,
         "messages": [{"role": "user", "content": request.prompt}],

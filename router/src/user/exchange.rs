@@ -173,8 +173,9 @@ pub fn provider_http() -> reqwest::Client {
 }
 
 impl Exchange {
-    /// Starts the tally of the request `admitted` admitted, with the default stall timeout.
-    pub fn new(admitted: Admitted) -> Exchange {
+    /// Starts the tally of the request `admitted` admitted; the provider may stay silent for
+    /// `stall` at the most.
+    pub fn new(admitted: Admitted, stall: Duration) -> Exchange {
         Exchange {
             admitted,
             sent: Instant::now(),
@@ -185,15 +186,9 @@ impl Exchange {
             failure: None,
             failed: None,
             done: false,
-            stall: DEFAULT_STALL_TIMEOUT,
+            stall,
             parser: SseParser::default(),
         }
-    }
-
-    /// Sets the stall timeout: the longest the provider may send nothing at all.
-    pub fn with_stall_timeout(mut self, stall: Duration) -> Exchange {
-        self.stall = stall;
-        self
     }
 
     /// The failure, with its status and code, once the answer failed.

@@ -26,7 +26,7 @@ use tokio::{net::TcpListener, sync::mpsc, task::JoinHandle};
 
 use super::{
     describe,
-    exchange::{admit, provider_http, Exchange, Failure, Step, DEFAULT_STALL_TIMEOUT},
+    exchange::{admit, provider_http, Exchange, Failure, Step},
 };
 use crate::client::{ClientError, RouterClient};
 
@@ -39,6 +39,10 @@ pub struct ProxyConfig {
     pub router_url: String,
     /// `tokenMax` when the application gives no `max_tokens`.
     pub max_tokens: u64,
+    /// How long a provider may send nothing at all before the application gets a
+    /// `provider_stalled` error and the answer is reported as failed
+    /// ([`super::exchange::DEFAULT_STALL_TIMEOUT`] unless told otherwise).
+    pub stall_timeout: Duration,
 }
 
 /// A proxy serving on a socket.
@@ -73,27 +77,17 @@ struct Proxy {
     stall: Duration,
 }
 
-/// Starts the proxy on `config.listen`, signing with `key`, with the default stall timeout.
+/// Starts the proxy on `config.listen`, signing with `key`.
 pub async fn start_proxy(
     config: &ProxyConfig,
     key: PrivateKeySigner,
-) -> anyhow::Result<RunningProxy> {
-    start_proxy_with_stall_timeout(config, key, DEFAULT_STALL_TIMEOUT).await
-}
-
-/// [`start_proxy`], giving up on a provider that sends nothing at all for `stall_timeout`:
-/// the application gets a `provider_stalled` error and the answer is reported as failed.
-pub async fn start_proxy_with_stall_timeout(
-    config: &ProxyConfig,
-    key: PrivateKeySigner,
-    stall_timeout: Duration,
 ) -> anyhow::Result<RunningProxy> {
     let proxy = Arc::new(Proxy {
         client: RouterClient::new(&config.router_url),
         key,
         http: provider_http(),
         max_tokens: config.max_tokens,
-        stall: stall_timeout,
+        stall: config.stall_timeout,
     });
     let app = Router::new()
         .route("/v1/chat/completions", post(completions))
@@ -197,7 +191,7 @@ async fn completions(State(proxy): State<Arc<Proxy>>, bytes: Bytes) -> Response 
         Ok(a) => a,
         Err(e) => return router_error(e),
     };
-    let mut exchange = Exchange::new(admitted).with_stall_timeout(proxy.stall);
+    let mut exchange = Exchange::new(admitted, proxy.stall);
     let response = match exchange.send(&proxy.http, body).await {
         Ok(r) => r,
         Err(failure) => {
