@@ -110,7 +110,7 @@ pub async fn chat_with(
             answer = text;
         }
     }
-    let error = exchange.failure.clone();
+    let error = exchange.failed().map(|f| f.message.clone());
     let error_code = exchange.failed().map(|f| f.code);
     let reported = exchange.report(client, key, request.fail).await;
     let (verdict, report_error) = match reported.judged {

@@ -155,8 +155,7 @@ pub struct Exchange {
     /// Tokens counted so far.
     pub tokens: u64,
     receipt: Option<Signed<Receipt>>,
-    /// Why the answer failed, once it did.
-    pub failure: Option<String>,
+    /// Why the answer failed, once it did (the first failure stands).
     failed: Option<Failure>,
     done: bool,
     stall: Duration,
@@ -183,7 +182,6 @@ impl Exchange {
             ended: None,
             tokens: 0,
             receipt: None,
-            failure: None,
             failed: None,
             done: false,
             stall,
@@ -295,7 +293,6 @@ impl Exchange {
 
     fn record(&mut self, failure: Failure) {
         if self.failed.is_none() {
-            self.failure = Some(failure.message.clone());
             self.failed = Some(failure);
         }
         self.ended.get_or_insert_with(Instant::now);
@@ -557,7 +554,7 @@ impl Exchange {
         key: &PrivateKeySigner,
         fail: bool,
     ) -> Reported {
-        let pass = self.failure.is_none() && !fail;
+        let pass = self.failed.is_none() && !fail;
         let elapsed_ms = self.elapsed_ms();
         let ticket = &self.admitted.issued.ticket.message;
         let receipt_note = match (&self.receipt, &self.failed) {
