@@ -106,11 +106,15 @@ pub async fn start_proxy(
     Ok(RunningProxy { addr, server })
 }
 
+/// An OpenAI-style error body.
+fn error_body(kind: &str, code: &str, message: &str) -> Value {
+    json!({"error": {"message": message, "type": kind, "code": code}})
+}
+
 /// An OpenAI-style error answer.
 fn openai_error(status: u16, kind: &str, code: &str, message: &str) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
-    let body = json!({"error": {"message": message, "type": kind, "code": code}});
-    (status, Json(body)).into_response()
+    (status, Json(error_body(kind, code, message))).into_response()
 }
 
 /// A provider failure as an OpenAI-style error.
@@ -126,8 +130,7 @@ fn provider_error(failure: &Failure) -> Response {
 /// A provider failure as the last event of a stream: `data: {"error": ...}`, which OpenAI
 /// libraries raise as an API error.
 fn provider_error_event(failure: &Failure) -> Bytes {
-    let body = json!({"error": {"message": failure.message, "type": "provider_error",
-                                "code": failure.code}});
+    let body = error_body("provider_error", failure.code, &failure.message);
     Bytes::from(format!("data: {body}\n\n"))
 }
 
