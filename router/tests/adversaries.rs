@@ -76,11 +76,9 @@ fn rfc(net: &Net, user: &PrivateKeySigner, nonce: u64, tokens: u64, now: u64) ->
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replayed_rfcs_reports_receipts_and_epoch_roots_change_nothing() {
-    let net = market().await;
-    let gateways = Gateways::start().await;
-    let running = router(&net, &net.rpc.url(), &temp_db("replays"), 1).await;
-    let api = Api::new(running.url());
-    providers_join(&net, &api, &gateways).await;
+    let Joined {
+        net, running, api, ..
+    } = joined("replays").await;
     let domain = net.domain();
     let user = key(USERS[0]);
 
@@ -231,11 +229,9 @@ fn messages(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forged_high_s_and_foreign_domain_signatures_are_refused_on_every_message() {
-    let net = market().await;
-    let gateways = Gateways::start().await;
-    let running = router(&net, &net.rpc.url(), &temp_db("signatures"), 1).await;
-    let api = Api::new(running.url());
-    providers_join(&net, &api, &gateways).await;
+    let Joined {
+        net, running, api, ..
+    } = joined("signatures").await;
     let now = net.now().await;
     // A live request of USERS[2], so that reports and receipts reach the signature check
     // with everything else right.
@@ -306,11 +302,9 @@ async fn forged_high_s_and_foreign_domain_signatures_are_refused_on_every_messag
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mor_moved_to_a_fresh_address_mid_day_buys_no_second_allowance() {
-    let net = market().await;
-    let gateways = Gateways::start().await;
-    let running = router(&net, &net.rpc.url(), &temp_db("fresh-address"), 1).await;
-    let api = Api::new(running.url());
-    providers_join(&net, &api, &gateways).await;
+    let Joined {
+        net, running, api, ..
+    } = joined("fresh-address").await;
     let holder = key(USERS[0]);
     let fresh = PrivateKeySigner::random();
     let (_, before) = api
@@ -374,11 +368,9 @@ async fn mor_moved_to_a_fresh_address_mid_day_buys_no_second_allowance() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_provider_is_never_ticketed_to_itself_and_an_accomplice_is_bounded_by_its_allowance() {
-    let net = market().await;
-    let gateways = Gateways::start().await;
-    let running = router(&net, &net.rpc.url(), &temp_db("self-spam"), 1).await;
-    let api = Api::new(running.url());
-    providers_join(&net, &api, &gateways).await;
+    let Joined {
+        net, running, api, ..
+    } = joined("self-spam").await;
     let provider = key(STAKED);
     let now = net.now().await;
 

@@ -22,11 +22,9 @@ use yellowstone_router::chain::IYellowstoneCompute as I;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_day_of_the_market_settles_within_the_cap_and_pays_to_the_wei() {
-    let net = market().await;
-    let gateways = Gateways::start().await;
-    let running = router(&net, &net.rpc.url(), &temp_db("day"), 1).await;
-    let api = Api::new(running.url());
-    providers_join(&net, &api, &gateways).await;
+    let Joined {
+        net, running, api, ..
+    } = joined("day").await;
 
     // 40 inferences of 1,000 tokens at 0.1 MOR: 4,000 MOR of work, more than the day's cap
     // (3,069 MOR scheduled + 1% of the 10,000 MOR pool). The cheap providers are never chosen.

@@ -146,3 +146,31 @@ pub async fn committed_total(api: &Api) -> U256 {
         None => U256::ZERO,
     }
 }
+
+/// The market with a router serving it, the providers joined.
+pub struct Joined {
+    /// The chain.
+    pub net: Net,
+    /// The router.
+    pub running: yellowstone_router::server::Running,
+    /// A client of the router.
+    pub api: Api,
+    /// The providers' health checks (kept serving).
+    pub gateways: Gateways,
+}
+
+/// [`market`], a router on a fresh database named `name` with one-second inference blocks,
+/// and [`providers_join`].
+pub async fn joined(name: &str) -> Joined {
+    let net = market().await;
+    let gateways = Gateways::start().await;
+    let running = router(&net, &net.rpc.url(), &temp_db(name), 1).await;
+    let api = Api::new(running.url());
+    providers_join(&net, &api, &gateways).await;
+    Joined {
+        net,
+        running,
+        api,
+        gateways,
+    }
+}
