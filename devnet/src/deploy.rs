@@ -25,9 +25,8 @@ use alloy_primitives::{Address, TxKind, B256, U256};
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::{sol, SolCall, SolValue};
-use serde::{Deserialize, Serialize};
 use yellowstone_artifact::{build_artifact, BuildOptions, Limits};
-use yellowstone_protocol::emission::MORPHEUS_COMPUTE;
+use yellowstone_protocol::{emission::MORPHEUS_COMPUTE, time::DAY};
 
 use crate::chain::{
     stylus_constructor_selector, stylus_deploy_init_code, BlockTag, Chain, ChainError, Receipt,
@@ -42,7 +41,6 @@ sol! {
 }
 
 /// Seconds in a UTC day.
-const DAY: u64 = 86_400;
 /// Gas limit of every deployment transaction (the devnet's fee is paid from dev balances).
 const GAS_LIMIT: u64 = 30_000_000;
 
@@ -51,41 +49,7 @@ pub const COMPUTE_PACKAGE: &str = "yellowstone-compute";
 /// The MOR token fixture's package and artifact name.
 pub const MOR_PACKAGE: &str = "yellowstone-mor-token";
 
-/// An address and its private key (hex, `0x`-prefixed). Development keys only.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct KeyPair {
-    /// The account's address.
-    pub address: Address,
-    /// The account's private key, `0x`-prefixed hex.
-    pub key: String,
-}
-
-impl KeyPair {
-    fn of(account: usize) -> Self {
-        KeyPair {
-            address: DEV_ACCOUNTS[account].address,
-            key: DEV_ACCOUNTS[account].private_key.to_string(),
-        }
-    }
-}
-
-/// What [`deploy_yellowstone`] deployed, as written to `--deployments` and stdout by
-/// `yellowstone devnet`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Deployment {
-    /// The JSON-RPC endpoint, once the chain is served.
-    pub rpc_url: Option<String>,
-    /// The chain id (EIP-155 and the EIP-712 domain).
-    pub chain_id: u64,
-    /// The MOR token fixture.
-    pub mor: Address,
-    /// The compute contract.
-    pub compute: Address,
-    /// The authorised router key (a development key: devnet only).
-    pub router_key: KeyPair,
-    /// The development accounts, each holding ETH and MOR (devnet only).
-    pub accounts: Vec<KeyPair>,
-}
+pub use yellowstone_protocol::dev::{Deployment, KeyPair};
 
 /// Options of [`deploy_yellowstone`].
 #[derive(Clone, Debug)]
@@ -334,7 +298,10 @@ pub fn deploy_yellowstone(
         progress,
     )?;
 
-    let router = DEV_ACCOUNTS[config.router_account].address;
+    let router_key = KeyPair::dev(config.router_account).ok_or_else(|| {
+        DeployError::BadConfig(format!("no development account {}", config.router_account))
+    })?;
+    let router = router_key.address;
     send(
         chain,
         0,
@@ -354,8 +321,8 @@ pub fn deploy_yellowstone(
         chain_id: chain.chain_id(),
         mor,
         compute,
-        router_key: KeyPair::of(config.router_account),
-        accounts: (0..DEV_ACCOUNTS.len()).map(KeyPair::of).collect(),
+        router_key,
+        accounts: (0..DEV_ACCOUNTS.len()).filter_map(KeyPair::dev).collect(),
     })
 }
 

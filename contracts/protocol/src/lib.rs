@@ -15,6 +15,7 @@
 //! | [`math`] | a compact U256 division for the contract's Wasm |
 //! | [`access`] | the access rate: how many output tokens a MOR buys per day |
 //! | [`messages`] | the market's signed messages: attestation, bid, RFC, ticket, receipt, report (std only) |
+//! | [`dev`] | the well-known development accounts and the devnet's deployment file (std only) |
 //! | [`abi`] | the contract's events and errors, shared so every side decodes them alike |
 #![cfg_attr(not(feature = "std"), no_std)]
 #![deny(missing_docs)]
@@ -23,6 +24,8 @@ extern crate alloc;
 
 pub mod abi;
 pub mod access;
+#[cfg(feature = "std")]
+pub mod dev;
 pub mod eip712;
 pub mod emission;
 pub mod math;

@@ -173,6 +173,23 @@ pub struct Signed<T> {
 }
 
 impl<T: Party> Signed<T> {
+    /// Signs `message` with `signer` under `domain`: the one way every off-chain party (user,
+    /// provider, tools and tests) makes a signed message.
+    ///
+    /// # Errors
+    /// The signer's own error (a local key does not fail; a remote signer may).
+    pub fn sign(
+        message: T,
+        signer: &impl alloy_signer::SignerSync,
+        domain: &Eip712Domain,
+    ) -> Result<Self, alloy_signer::Error> {
+        let sig = signer.sign_hash_sync(&message.eip712_signing_hash(domain))?;
+        Ok(Signed {
+            message,
+            signature: signature_bytes(&sig),
+        })
+    }
+
     /// The EIP-712 digest of the message under `domain`.
     pub fn digest(&self, domain: &Eip712Domain) -> B256 {
         self.message.eip712_signing_hash(domain)
@@ -256,7 +273,6 @@ mod tests {
     use super::*;
     use crate::eip712::{types::domain, SECP256K1_HALF_ORDER};
     use alloy_primitives::{address, keccak256, U256};
-    use alloy_signer::SignerSync;
     use alloy_signer_local::PrivateKeySigner;
 
     fn key(n: u8) -> PrivateKeySigner {
@@ -264,13 +280,7 @@ mod tests {
     }
 
     fn sign<T: Party>(signer: &PrivateKeySigner, message: T, domain: &Eip712Domain) -> Signed<T> {
-        let sig = signer
-            .sign_hash_sync(&message.eip712_signing_hash(domain))
-            .unwrap();
-        Signed {
-            message,
-            signature: signature_bytes(&sig),
-        }
+        Signed::sign(message, signer, domain).unwrap()
     }
 
     fn rfc(user: Address) -> Rfc {

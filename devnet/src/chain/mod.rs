@@ -10,14 +10,13 @@
 //! Execution runs on revm (see [`evm`]); Stylus programs (code starting `EF F0 00`) run in the
 //! Wasm executor and are deployed and activated as on Arbitrum (see [`stylus`]).
 
-mod accounts;
 mod clock;
 mod error;
 pub mod evm;
 pub mod stylus;
 mod types;
 
-pub use accounts::{DevAccount, DEV_ACCOUNTS, DEV_BALANCE, DEV_MNEMONIC};
+pub use yellowstone_protocol::dev::{DevAccount, DEV_ACCOUNTS, DEV_BALANCE, DEV_MNEMONIC};
 pub use error::ChainError;
 pub use evm::{BASE_FEE, BENEFICIARY, BLOCK_GAS_LIMIT, SPEC};
 pub use stylus::{

@@ -1,10 +1,16 @@
-//! The development accounts every fresh chain starts with.
+//! The well-known development accounts and the devnet's deployment file, shared by the devnet
+//! (which funds them at genesis) and by every off-chain tool (which refuses their keys on any
+//! chain but the devnet's).
 //!
 //! These are anvil's well-known accounts, derived from the public test mnemonic
 //! `test test test test test test test test test test test junk` along the path
 //! `m/44'/60'/0'/0/i`. Their keys are public test vectors: never send real funds to them.
 
 use alloy_primitives::{address, b256, Address, B256, U256};
+use serde::{Deserialize, Serialize};
+
+/// The devnet's chain id: development keys are accepted there and nowhere else.
+pub const DEVNET_CHAIN_ID: u64 = 412_346;
 
 /// The mnemonic the development accounts are derived from (BIP-39, path `m/44'/60'/0'/0/i`).
 pub const DEV_MNEMONIC: &str = "test test test test test test test test test test test junk";
@@ -64,6 +70,48 @@ pub const DEV_ACCOUNTS: [DevAccount; 10] = [
         private_key: b256!("2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6"),
     },
 ];
+
+/// Whether `address` is one of the [`DEV_ACCOUNTS`] (its key is public).
+pub fn is_dev_account(address: Address) -> bool {
+    DEV_ACCOUNTS.iter().any(|a| a.address == address)
+}
+
+/// An address and its private key (hex, `0x`-prefixed). Development keys only.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyPair {
+    /// The account's address.
+    pub address: Address,
+    /// The account's private key, `0x`-prefixed hex.
+    pub key: String,
+}
+
+impl KeyPair {
+    /// The development account at `index` of [`DEV_ACCOUNTS`] (`None` past the tenth).
+    pub fn dev(index: usize) -> Option<Self> {
+        DEV_ACCOUNTS.get(index).map(|a| KeyPair {
+            address: a.address,
+            key: a.private_key.to_string(),
+        })
+    }
+}
+
+/// What a devnet deployed, as `yellowstone devnet` writes it to `--deployments` and stdout,
+/// and as the router, the provider tools and the demo read it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deployment {
+    /// The JSON-RPC endpoint, once the chain is served.
+    pub rpc_url: Option<String>,
+    /// The chain id (EIP-155 and the EIP-712 domain).
+    pub chain_id: u64,
+    /// The MOR token fixture.
+    pub mor: Address,
+    /// The compute contract.
+    pub compute: Address,
+    /// The authorised router key (a development key: devnet only).
+    pub router_key: KeyPair,
+    /// The development accounts, each holding ETH and MOR (devnet only).
+    pub accounts: Vec<KeyPair>,
+}
 
 #[cfg(test)]
 mod tests {
