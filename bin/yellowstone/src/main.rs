@@ -1,7 +1,7 @@
 //! `yellowstone`: one binary for the Yellowstone compute market, in the manner of `cast` and
-//! `forge`. Each subcommand lives in its own module under `yellowstone_router::cli`.
+//! `forge`. Each subcommand lives in its own module under `yellowstone_cli::cli`.
 
-use yellowstone_router::cli;
+use yellowstone_cli::cli;
 
 use clap::Parser;
 

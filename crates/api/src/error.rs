@@ -102,3 +102,21 @@ impl fmt::Display for ApiError {
 }
 
 impl std::error::Error for ApiError {}
+
+/// The body of every refusal: `{"code", "message"}`.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ErrorBody {
+    /// The stable code, e.g. `allowance_exhausted`.
+    pub code: String,
+    /// What was wrong.
+    pub message: String,
+}
+
+impl From<&ApiError> for ErrorBody {
+    fn from(e: &ApiError) -> Self {
+        ErrorBody {
+            code: e.code.to_string(),
+            message: e.message.clone(),
+        }
+    }
+}

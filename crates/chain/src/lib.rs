@@ -21,7 +21,7 @@ use yellowstone_protocol::{emission, time::DAY};
 
 sol!(
     #[sol(all_derives)]
-    "../abi/IYellowstoneCompute.sol"
+    "../../abi/IYellowstoneCompute.sol"
 );
 
 sol! {
@@ -76,26 +76,7 @@ fn rpc_error(error: TransportError) -> ChainError {
     }
 }
 
-/// On-chain record of one provider, from `provider(address)`.
-#[derive(Clone, Debug, PartialEq, Eq, Default, serde::Serialize)]
-pub struct ProviderRecord {
-    /// Has staked at least once (registration is never undone).
-    pub registered: bool,
-    /// Staked MOR wei.
-    pub stake: U256,
-    /// Start of the current lock (unix seconds; the latest stake).
-    pub lock_start: u64,
-    /// End of the current lock (unix seconds).
-    pub lock_end: u64,
-    /// MRC40 power multiplier of the current lock, 1e18 fixed point.
-    pub multiplier: U256,
-    /// Selection weight: `floor(stake * multiplier / 1e18)`.
-    pub weight: U256,
-    /// Cumulative earned + bootstrap as last proven by a claim.
-    pub earned: U256,
-    /// Wei paid out so far.
-    pub claimed: U256,
-}
+pub use yellowstone_api::ProviderRecord;
 
 /// What settlement needs to know about the contract, read at one block, so the figures are
 /// mutually consistent.

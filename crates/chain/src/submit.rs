@@ -50,7 +50,7 @@ impl EpochCall {
     /// The call committing a built epoch: its figures and its stored 65-byte signature in the
     /// compact form the contract takes.
     pub fn from_record(
-        epoch: &crate::records::EpochRecord,
+        epoch: &yellowstone_market::records::EpochRecord,
     ) -> Result<Self, yellowstone_protocol::eip712::SignatureError> {
         let (r, vs) = yellowstone_protocol::eip712::Signature::parse(&epoch.signature)?.compact();
         Ok(EpochCall {

@@ -9,10 +9,9 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::exchange::{admit, provider_http, Exchange, Step};
-use crate::{
-    client::{ClientError, RouterClient},
-    market::judge::Verdict,
-};
+use yellowstone_api::Verdict;
+
+use crate::router::{ClientError, RouterClient};
 
 /// One prompt to send.
 #[derive(Clone, Debug)]

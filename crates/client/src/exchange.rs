@@ -33,7 +33,9 @@ use super::{
     failure::{chain, content_type, error_text, shown_type, snippet},
     sse::{SseEvent, SseParser},
 };
-use crate::client::{ClientError, Issued, Judged, RouterClient};
+use yellowstone_api::v1::{Issued, Judged};
+
+use crate::router::{ClientError, RouterClient};
 
 /// Seconds from the router's `now` to the RFC's deadline.
 const DEADLINE_SECONDS: u64 = 120;

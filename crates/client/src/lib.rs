@@ -1,9 +1,12 @@
+//! # yellowstone-client
+//!
 //! The user's side of the market (SPEC section 4, steps 2, 7 and 9): sign an RFC, take the
 //! ticket to the provider, send the prompt straight there, count the answer, sign a report.
 //! The router never sees a prompt or an answer.
 //!
 //! | module | what it does |
 //! |---|---|
+//! | [`router`] | a typed async client of the router's API ([`RouterClient`]) |
 //! | [`exchange`] | one request: RFC and ticket, the provider call, the tally, the report |
 //! | [`failure`] | how a provider call fails: status, code and a message naming the fault |
 //! | [`chat`] | `yellowstone user chat`: one prompt, the answer streamed |
@@ -11,12 +14,15 @@
 //! | [`sse`] | reading server-sent events |
 
 pub mod chat;
+pub mod router;
 pub mod exchange;
 pub mod failure;
 pub mod proxy;
 pub mod sse;
 
-use crate::market::judge::Verdict;
+pub use router::{ClientError, RouterClient};
+
+use yellowstone_api::Verdict;
 
 /// A verdict in words: `credited 12 tokens (120 wei)` or `refused: failed`.
 pub fn describe(verdict: &Verdict) -> String {

@@ -28,7 +28,7 @@ use super::{
     describe,
     exchange::{admit, provider_http, Exchange, Failure, Step},
 };
-use crate::client::{ClientError, RouterClient};
+use crate::router::{ClientError, RouterClient};
 
 /// How the proxy runs.
 #[derive(Clone, Debug)]

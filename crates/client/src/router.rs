@@ -6,15 +6,14 @@
 
 use std::time::Duration;
 
-use alloy_primitives::{Address, B256, U256};
-use alloy_sol_types::Eip712Domain;
+use alloy_primitives::Address;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
-use yellowstone_protocol::{
-    eip712::types::domain,
-    messages::{Bid, ModelAttestation, Receipt, Report, Rfc, Signed, Ticket},
-};
+use yellowstone_protocol::messages::{Bid, ModelAttestation, Receipt, Report, Rfc, Signed};
 
-use crate::{api::ReportBody, market::judge::Verdict};
+use yellowstone_api::v1::{
+    Allowance, BidAccepted, Issued, Judged, LiveBid, MarketInfo, Proof, ReportBody,
+};
+use yellowstone_api::ErrorBody;
 
 /// The longest `Retry-After` the client waits before its one retry of a `503 busy`.
 const MAX_RETRY_WAIT: u64 = 10;
@@ -50,120 +49,6 @@ pub enum ClientError {
     Signing(String),
 }
 
-/// `GET /v1/market`: what a client needs to sign and to choose a model.
-#[derive(Clone, Debug, Deserialize)]
-pub struct Market {
-    /// The router's address (signs tickets).
-    pub router: Address,
-    /// The chain id of the signing domain.
-    pub chain_id: u64,
-    /// The compute contract (the domain's verifying contract).
-    pub contract: Address,
-    /// The router's clock, unix seconds (the chain's on a devnet).
-    pub now: u64,
-    /// Models with at least one unexpired bid.
-    pub models: Vec<String>,
-}
-
-impl Market {
-    /// The EIP-712 domain every message is signed under.
-    pub fn domain(&self) -> Eip712Domain {
-        domain(self.chain_id, self.contract)
-    }
-}
-
-/// `POST /v1/rfcs`: a ticket issued.
-#[derive(Clone, Debug, Deserialize)]
-pub struct Issued {
-    /// The request id.
-    pub request_id: B256,
-    /// The router-signed ticket: the bearer token at the provider.
-    pub ticket: Signed<Ticket>,
-    /// The provider gateway's base URL.
-    pub endpoint: String,
-}
-
-/// `POST /v1/reports`: the router's judgement.
-#[derive(Clone, Debug, Deserialize)]
-pub struct Judged {
-    /// The request id.
-    pub request_id: B256,
-    /// Credited or refused, and why.
-    pub verdict: Verdict,
-}
-
-/// `GET /v1/allowance/{user}`: today's allowance.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Allowance {
-    /// UTC day.
-    pub day: u64,
-    /// The user.
-    pub user: Address,
-    /// MOR wei at the day's snapshot block.
-    pub balance: U256,
-    /// Tokens allowed today.
-    pub allowance: u64,
-    /// Tokens settled.
-    pub used: u64,
-    /// Tokens held by open tickets.
-    pub held: u64,
-    /// Tokens left.
-    pub left: u64,
-}
-
-/// `GET /v1/bids`: one live bid.
-#[derive(Clone, Debug, Deserialize)]
-pub struct LiveBid {
-    /// The provider.
-    pub provider: Address,
-    /// The model.
-    pub model: String,
-    /// Wei per output token.
-    pub price_per_token: U256,
-    /// The gateway's base URL.
-    pub endpoint: String,
-    /// The bid's nonce.
-    pub nonce: u64,
-    /// Unix second the bid expires.
-    pub expiry: u64,
-    /// Whether selection may pick it now.
-    pub selectable: bool,
-}
-
-/// `POST /v1/bids`: whether the bid can be selected now.
-#[derive(Clone, Debug, Deserialize)]
-pub struct BidAccepted {
-    /// Always true on a 200.
-    pub accepted: bool,
-    /// Whether selection may pick it now.
-    pub selectable: bool,
-    /// Why not, when not.
-    pub reason: Option<String>,
-}
-
-/// `GET /v1/proofs/{provider}`: the arguments of the contract's `claim`.
-#[derive(Clone, Debug, Deserialize)]
-pub struct Proof {
-    /// The committed epoch.
-    pub epoch: u64,
-    /// Its Merkle root.
-    pub root: B256,
-    /// The provider.
-    pub provider: Address,
-    /// Cumulative earned wei.
-    pub cumulative_earned: U256,
-    /// Cumulative bootstrap wei.
-    pub cumulative_bootstrap: U256,
-    /// Sibling hashes, leaf to root.
-    pub proof: Vec<B256>,
-}
-
-#[derive(Deserialize)]
-struct Refusal {
-    code: String,
-    message: String,
-}
-
 /// A client of one router.
 #[derive(Clone, Debug)]
 pub struct RouterClient {
@@ -190,7 +75,7 @@ impl RouterClient {
     }
 
     /// `GET /v1/market`.
-    pub async fn market(&self) -> Result<Market, ClientError> {
+    pub async fn market(&self) -> Result<MarketInfo, ClientError> {
         self.get("/v1/market").await
     }
 
@@ -304,7 +189,7 @@ async fn once<T: DeserializeOwned>(
         return serde_json::from_slice(&bytes)
             .map_err(|e| ClientError::Answer(format!("{url}: {e}")));
     }
-    let (code, message) = match serde_json::from_slice::<Refusal>(&bytes) {
+    let (code, message) = match serde_json::from_slice::<ErrorBody>(&bytes) {
         Ok(r) => (r.code, r.message),
         Err(_) => (
             "http".to_string(),

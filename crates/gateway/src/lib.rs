@@ -19,6 +19,7 @@ mod error;
 mod forward;
 mod health;
 mod ticket;
+pub mod textgen;
 
 pub use forward::RECEIPT_HEADER;
 

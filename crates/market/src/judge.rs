@@ -14,6 +14,7 @@
 use std::collections::VecDeque;
 
 use alloy_primitives::U256;
+pub use yellowstone_api::{Refusal, Verdict};
 
 /// The credit rule's parameters: X (percent slower than the recent average still credited,
 /// default 50), Z (window of recent credited requests per model, default 100), and the warm-up
@@ -113,47 +114,6 @@ pub struct Evidence {
     pub pass: bool,
     /// The ticket's price in wei per output token.
     pub price_wei_per_token: U256,
-}
-
-/// The judgement of one report.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(tag = "outcome", rename_all = "snake_case")]
-pub enum Verdict {
-    /// Credited `tokens * price`.
-    Credited {
-        /// Credited tokens: the smallest of the user's count, the receipt and `TokenMax`.
-        tokens: u64,
-        /// `tokens * price` in wei (saturating).
-        wei: U256,
-        /// The request's speed, for the caller to record into the model's [`ModelSpeed`].
-        micros_per_token: u64,
-    },
-    /// Not credited, with the reason.
-    Refused {
-        /// Why nothing was credited.
-        reason: Refusal,
-    },
-}
-
-/// Why a report earned nothing.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(tag = "reason", rename_all = "snake_case")]
-pub enum Refusal {
-    /// The user reported fail.
-    Failed,
-    /// The report carried no provider receipt, so delivery is unproven.
-    NoReceipt,
-    /// The credited count is zero.
-    NothingDelivered,
-    /// Slower than the recent average allows.
-    TooSlow {
-        /// This request's speed.
-        micros_per_token: u64,
-        /// The model's recent average speed (floor).
-        average: u64,
-        /// The slowest speed still credited: `floor(average_exact * (100 + X) / 100)`.
-        limit: u64,
-    },
 }
 
 /// Judges a report: a fail earns nothing; credited tokens = min(user count, receipt, TokenMax)

@@ -1,4 +1,4 @@
-//! # The market rules
+//! # yellowstone-market
 //!
 //! The pure rules of the Yellowstone compute market as the router applies them: no IO, no
 //! async, no clock reads (time is always a `now: u64` unix-seconds parameter), no floats
@@ -14,6 +14,9 @@
 //! | [`selection`] | the order in which providers are offered a request: exploration, price band, weight, price; back-off | 5 Selection, 4 steps 4-5 |
 //! | [`bootstrap`] | the day's bootstrap shares, pro rata among the top providers by credited work | 6 Bootstrap |
 //! | [`settle`] | folding pending credits into an epoch within the caps, the cumulative table and its Merkle tree | 6 Settlement |
+//! | [`state`] | the market state in memory: every rule above applied to signed messages at a given `now`, returning the [`records::Change`]s to persist | 3-6 |
+//! | [`signatures`] | process-wide counts of secp256k1 recoveries and signatures | |
+//! | [`records`] | what is persisted, and the [`records::Change`] unit of persistence | |
 //!
 //! Formulas that both the contract and the router must agree on live in
 //! `yellowstone_protocol` and are called from here, never re-implemented.
@@ -24,8 +27,11 @@ pub mod admission;
 pub mod allowance;
 pub mod bootstrap;
 pub mod judge;
+pub mod records;
 pub mod selection;
 pub mod settle;
+pub mod signatures;
+pub mod state;
 
 /// `floor(a * b / d)` computed through a 512-bit product, so the product never overflows;
 /// `None` for a zero divisor or a quotient that does not fit in 256 bits.

@@ -6,7 +6,7 @@
 use alloy_primitives::{Address, Bytes, B256, U256};
 use serde::{Deserialize, Serialize};
 
-use crate::market::{allowance::Allowance, judge::Verdict, selection::Score};
+use crate::{allowance::Allowance, judge::Verdict, selection::Score};
 
 /// A provider's latest bid for one model, as signed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -257,3 +257,42 @@ pub enum Change {
         value: String,
     },
 }
+
+/// What the router loads at start-up: the store reads it, [`crate::state::State::restore`]
+/// rebuilds the state from it.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    /// Every bid.
+    pub bids: Vec<BidRecord>,
+    /// Every attestation.
+    pub attestations: Vec<AttestationRecord>,
+    /// Allowances of days >= now/86400 - 1.
+    pub allowances: Vec<AllowanceRecord>,
+    /// Used nonces (user, nonce, deadline) with deadline >= now.
+    pub nonces: Vec<(Address, u64, u64)>,
+    /// Open tickets, plus reported ones with expiry + 3600 >= now (so duplicates are refused
+    /// quickly).
+    pub tickets: Vec<TicketRecord>,
+    /// The receipts of the tickets above.
+    pub receipts: Vec<ReceiptRecord>,
+    /// Every pending credit, by seq.
+    pub credits: Vec<CreditRecord>,
+    /// 1 + the greatest credit seq ever inserted (1 when none ever was).
+    pub next_seq: u64,
+    /// Work (day, provider, wei, tokens) for days >= now/86400 - 1.
+    pub work: Vec<(u64, Address, U256, u64)>,
+    /// Every provider's score.
+    pub scores: Vec<(Address, Score)>,
+    /// Per model, the micros per token of its last `speed_window` credited reports, oldest
+    /// first.
+    pub speeds: Vec<(String, Vec<u64>)>,
+    /// The latest committed epoch.
+    pub committed: Option<EpochRecord>,
+    /// The lowest built or sent epoch above the committed one, if any.
+    pub in_flight: Option<EpochRecord>,
+    /// The table as of the highest of `committed` and `in_flight` (empty without epochs).
+    pub table: Vec<LeafRecord>,
+    /// Every named value.
+    pub meta: Vec<(String, String)>,
+}
+

@@ -12,6 +12,7 @@
 use std::cmp::Ordering;
 
 use alloy_primitives::{Address, U256, U512};
+pub use yellowstone_api::{Backoff, Score};
 
 /// Selection parameters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -33,32 +34,6 @@ impl Default for SelectionPolicy {
             explore_permille: 50,
             new_provider_reports: 10,
         }
-    }
-}
-
-/// A provider's recent record: passes and fails over its last judged reports (a sliding count
-/// is the caller's business; here just the numbers).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Score {
-    /// Reports judged pass.
-    pub passes: u64,
-    /// Reports judged fail.
-    pub fails: u64,
-}
-
-impl Score {
-    /// Laplace-smoothed pass rate in per-mille: `(passes + 1) * 1000 / (passes + fails + 2)`,
-    /// so a provider with no record scores 500 and a single report does not decide everything.
-    pub fn permille(&self) -> u64 {
-        let passes = u128::from(self.passes);
-        let judged = passes + u128::from(self.fails);
-        let permille = (passes + 1) * 1000 / (judged + 2);
-        u64::try_from(permille).unwrap_or(1000)
-    }
-
-    /// How many reports were judged (saturating).
-    pub fn judged(&self) -> u64 {
-        self.passes.saturating_add(self.fails)
     }
 }
 
@@ -200,43 +175,6 @@ fn draw_below(rng: &mut impl FnMut() -> u64, total: U512) -> U512 {
         r = (r << 64) | U512::from(rng());
     }
     r.checked_rem(total).unwrap_or_default()
-}
-
-/// Exponential back-off of a provider after failures (probe failures, failed reports):
-/// `base * 2^(n-1)` seconds after `n` consecutive failures, capped; one success clears it.
-///
-/// Why: a provider that is down should not cost every user a probe, yet one that recovers
-/// should come back soon.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Backoff {
-    /// Consecutive failures.
-    pub failures: u32,
-    /// Unix seconds before which the provider is not offered.
-    pub until: u64,
-}
-
-impl Backoff {
-    /// Records a failure at `now`: the provider is out until `now + min(base * 2^(n-1), max)`.
-    pub fn fail(&mut self, now: u64, base_secs: u64, max_secs: u64) {
-        self.failures = self.failures.saturating_add(1);
-        let doublings = self.failures - 1;
-        let delay = 1u64
-            .checked_shl(doublings)
-            .map(|factor| base_secs.saturating_mul(factor))
-            .unwrap_or(if base_secs == 0 { 0 } else { u64::MAX })
-            .min(max_secs);
-        self.until = now.saturating_add(delay);
-    }
-
-    /// Records a success: clears the back-off.
-    pub fn succeed(&mut self) {
-        *self = Self::default();
-    }
-
-    /// Whether the provider may be offered at `now`.
-    pub fn available(&self, now: u64) -> bool {
-        now >= self.until
-    }
 }
 
 #[cfg(test)]

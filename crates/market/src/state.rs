@@ -22,18 +22,19 @@ use yellowstone_protocol::{
     time::DAY,
 };
 
+use yellowstone_api::{
+    v1::{Allowance as AllowanceView, Issued},
+    ApiError, ProviderRecord,
+};
+
 use crate::{
-    chain::ProviderRecord,
-    error::ApiError,
-    market::{
-        allowance::Allowance,
-        bootstrap,
-        judge::{judge, Evidence, JudgePolicy, ModelSpeed, Refusal, Verdict},
-        selection::{Backoff, Candidate, Score, SelectionPolicy},
-        settle::{self, Pending, Table},
-    },
+    allowance::Allowance,
+    bootstrap,
+    judge::{judge, Evidence, JudgePolicy, ModelSpeed, Refusal, Verdict},
     records::*,
-    store::Loaded,
+    selection::{Backoff, Candidate, Score, SelectionPolicy},
+    settle::{self, Pending, Table},
+    signatures,
 };
 
 /// Meta key: the last day whose bootstrap shares were issued.
@@ -128,7 +129,7 @@ pub struct Verified<T> {
 impl<T: Party> Verified<T> {
     /// Recovers `signed`'s signer under `domain` and checks it is the party the message names.
     pub fn new(signed: Signed<T>, domain: &Eip712Domain) -> Self {
-        crate::metrics::SIGNATURE_RECOVERIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        signatures::recovered();
         let digest = signed.digest(domain);
         let outcome = recover(digest, &signed.signature)
             .and_then(|signer| {
@@ -177,7 +178,7 @@ pub fn sign_ticket(
 }
 
 fn sign_digest(key: &PrivateKeySigner, digest: B256) -> Result<Bytes, ApiError> {
-    crate::metrics::SIGNATURES_MADE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    signatures::made();
     let sig = key
         .sign_hash_sync(&digest)
         .map_err(|e| ApiError::internal(format!("signing failed: {e}")))?;
@@ -190,17 +191,6 @@ pub struct Offer {
     /// What selection weighs.
     pub candidate: Candidate,
     /// The provider gateway's base URL.
-    pub endpoint: String,
-}
-
-/// A ticket handed out.
-#[derive(Clone, Debug, Serialize)]
-pub struct Issued {
-    /// The request id.
-    pub request_id: B256,
-    /// The router-signed ticket: the user's bearer token at the provider.
-    pub ticket: Signed<Ticket>,
-    /// Where to send the prompt.
     pub endpoint: String,
 }
 
@@ -360,7 +350,7 @@ impl State {
     }
 
     /// The router's signing key, for signing tickets outside the lock ([`sign_ticket`]).
-    pub(crate) fn key(&self) -> &PrivateKeySigner {
+    pub fn key(&self) -> &PrivateKeySigner {
         &self.key
     }
 
@@ -1285,7 +1275,7 @@ fn verify<T: yellowstone_protocol::messages::Party>(
     domain: &Eip712Domain,
     expected: Option<Address>,
 ) -> Result<Address, ApiError> {
-    crate::metrics::SIGNATURE_RECOVERIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    signatures::recovered();
     signed
         .verify(domain, expected)
         .map_err(|e| ApiError::signature(e.to_string()))
@@ -1312,25 +1302,6 @@ fn check_endpoint(endpoint: &str) -> Result<(), ApiError> {
         )));
     }
     Ok(())
-}
-
-/// Today's allowance figures for one user.
-#[derive(Clone, Debug, Serialize)]
-pub struct AllowanceView {
-    /// UTC day.
-    pub day: u64,
-    /// The user.
-    pub user: Address,
-    /// MOR balance at the day's snapshot block.
-    pub balance: U256,
-    /// Tokens allowed today.
-    pub allowance: u64,
-    /// Tokens used (settled or charged).
-    pub used: u64,
-    /// Tokens held by open tickets.
-    pub held: u64,
-    /// Tokens left.
-    pub left: u64,
 }
 
 impl From<&AllowanceRecord> for AllowanceView {

@@ -14,11 +14,15 @@ use axum::{
     routing::{get, post},
     Json, Router as Routes,
 };
-use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use serde::{de::DeserializeOwned, Deserialize};
 use serde_json::{json, Value};
-use yellowstone_protocol::messages::{Receipt, Report, Signed};
+use yellowstone_api::v1::ReportBody;
 
-use crate::{error::ApiError, records::LeafRecord, service::Router};
+use yellowstone_api::{ApiError, ErrorBody};
+
+use yellowstone_market::records::LeafRecord;
+
+use crate::service::Router;
 
 type App = State<Arc<Router>>;
 
@@ -38,20 +42,27 @@ pub fn routes(router: Arc<Router>) -> Routes {
         .route("/v1/epochs/latest", get(latest_epoch))
         .route("/v1/epochs/{epoch}", get(epoch))
         .route("/v1/proofs/{provider}", get(proof))
-        .fallback(|| async { ApiError::not_found("no such route; see docs/API.md") })
+        .fallback(|| async { Refused(ApiError::not_found("no such route; see docs/API.md")) })
         .layer(middleware::from_fn_with_state(router.clone(), count))
         .with_state(router)
 }
 
-impl IntoResponse for ApiError {
+/// A refusal on its way out: [`ApiError`] as the HTTP answer `{code, message}` with its status
+/// and `Retry-After` (a local type, as axum's trait and the wire type live in other crates).
+pub struct Refused(pub ApiError);
+
+impl From<ApiError> for Refused {
+    fn from(e: ApiError) -> Self {
+        Refused(e)
+    }
+}
+
+impl IntoResponse for Refused {
     fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let mut response = (
-            status,
-            Json(json!({"code": self.code, "message": self.message})),
-        )
-            .into_response();
-        if let Some(seconds) = self.retry_after {
+        let Refused(e) = self;
+        let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut response = (status, Json(ErrorBody::from(&e))).into_response();
+        if let Some(seconds) = e.retry_after {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
@@ -132,12 +143,12 @@ async fn market(State(router): App) -> Json<Value> {
     }))
 }
 
-async fn attest(State(router): App, bytes: Bytes) -> Result<Json<Value>, ApiError> {
+async fn attest(State(router): App, bytes: Bytes) -> Result<Json<Value>, Refused> {
     router.attest(body(&bytes)?).await?;
     Ok(Json(json!({"accepted": true})))
 }
 
-async fn bid(State(router): App, bytes: Bytes) -> Result<Json<Value>, ApiError> {
+async fn bid(State(router): App, bytes: Bytes) -> Result<Json<Value>, Refused> {
     let why = router.bid(body(&bytes)?).await?;
     Ok(Json(
         json!({"accepted": true, "selectable": why.is_none(), "reason": why}),
@@ -166,7 +177,7 @@ async fn bids(State(router): App, Query(q): Query<ModelQuery>) -> Json<Value> {
     Json(json!({ "bids": bids }))
 }
 
-async fn provider(State(router): App, Path(text): Path<String>) -> Result<Json<Value>, ApiError> {
+async fn provider(State(router): App, Path(text): Path<String>) -> Result<Json<Value>, Refused> {
     let who = address(&text)?;
     let now = router.now();
     let (pending, committed) = router.earnings(who);
@@ -201,44 +212,33 @@ async fn provider(State(router): App, Path(text): Path<String>) -> Result<Json<V
     })))
 }
 
-async fn rfc(State(router): App, bytes: Bytes) -> Result<Json<Value>, ApiError> {
+async fn rfc(State(router): App, bytes: Bytes) -> Result<Json<Value>, Refused> {
     let issued = router.admit(body(&bytes)?).await?;
     Ok(Json(
         serde_json::to_value(issued).map_err(|e| ApiError::internal(e.to_string()))?,
     ))
 }
 
-async fn receipt(State(router): App, bytes: Bytes) -> Result<Json<Value>, ApiError> {
+async fn receipt(State(router): App, bytes: Bytes) -> Result<Json<Value>, Refused> {
     router.receipt(body(&bytes)?).await?;
     Ok(Json(json!({"accepted": true})))
 }
 
-/// `POST /v1/reports` body: the user's signed report and, when the user has it, the
-/// provider's signed receipt.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct ReportBody {
-    /// The user's signed report.
-    pub report: Signed<Report>,
-    /// The provider's signed receipt, if the user received one.
-    #[serde(default)]
-    pub receipt: Option<Signed<Receipt>>,
-}
-
-async fn report(State(router): App, bytes: Bytes) -> Result<Json<Value>, ApiError> {
+async fn report(State(router): App, bytes: Bytes) -> Result<Json<Value>, Refused> {
     let b: ReportBody = body(&bytes)?;
     let request_id = b.report.message.requestId;
     let verdict = router.report(b.report, b.receipt).await?;
     Ok(Json(json!({"request_id": request_id, "verdict": verdict})))
 }
 
-async fn allowance(State(router): App, Path(text): Path<String>) -> Result<Json<Value>, ApiError> {
+async fn allowance(State(router): App, Path(text): Path<String>) -> Result<Json<Value>, Refused> {
     let view = router.allowance_of(address(&text)?).await?;
     Ok(Json(
         serde_json::to_value(view).map_err(|e| ApiError::internal(e.to_string()))?,
     ))
 }
 
-async fn latest_epoch(State(router): App) -> Result<Json<Value>, ApiError> {
+async fn latest_epoch(State(router): App) -> Result<Json<Value>, Refused> {
     let number = router
         .state()
         .committed()
@@ -247,7 +247,7 @@ async fn latest_epoch(State(router): App) -> Result<Json<Value>, ApiError> {
     epoch_table(&router, number)
 }
 
-async fn epoch(State(router): App, Path(text): Path<String>) -> Result<Json<Value>, ApiError> {
+async fn epoch(State(router): App, Path(text): Path<String>) -> Result<Json<Value>, Refused> {
     let number: u64 = text
         .parse()
         .map_err(|_| ApiError::invalid(format!("{text:?} is not an epoch number")))?;
@@ -256,7 +256,7 @@ async fn epoch(State(router): App, Path(text): Path<String>) -> Result<Json<Valu
 
 /// An epoch with its full table and the router's signature: enough for anyone to recompute
 /// the root and mirror the proofs.
-fn epoch_table(router: &Router, number: u64) -> Result<Json<Value>, ApiError> {
+fn epoch_table(router: &Router, number: u64) -> Result<Json<Value>, Refused> {
     let store = router.store();
     let epoch = store
         .epoch(number)
@@ -282,7 +282,7 @@ fn epoch_table(router: &Router, number: u64) -> Result<Json<Value>, ApiError> {
     })))
 }
 
-async fn proof(State(router): App, Path(text): Path<String>) -> Result<Json<Value>, ApiError> {
+async fn proof(State(router): App, Path(text): Path<String>) -> Result<Json<Value>, Refused> {
     let who = address(&text)?;
     let state = router.state();
     let (epoch, earned, bootstrap, proof) = state.proof(who).ok_or_else(|| {

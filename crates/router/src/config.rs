@@ -10,12 +10,12 @@ use alloy_primitives::{Address, B256};
 use alloy_signer_local::PrivateKeySigner;
 use anyhow::{bail, Context};
 use serde::Deserialize;
-use yellowstone_devnet::chain::DEV_ACCOUNTS;
+pub use yellowstone_protocol::dev::DEVNET_CHAIN_ID;
+use yellowstone_protocol::dev::is_dev_account;
 
-use crate::{state::Rules, store::Durability};
+use yellowstone_market::state::Rules;
 
-/// The devnet's chain id: development keys are accepted there and nowhere else.
-pub const DEVNET_CHAIN_ID: u64 = 412_346;
+use yellowstone_store::Durability;
 
 /// Everything the router needs to run, after merging file, environment and flags.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
@@ -144,7 +144,7 @@ pub fn load_key(
 
 /// Refuses a well-known development key on any chain but the devnet.
 pub fn refuse_dev_key(key: &PrivateKeySigner, chain_id: u64) -> anyhow::Result<()> {
-    let public = DEV_ACCOUNTS.iter().any(|a| a.address == key.address());
+    let public = is_dev_account(key.address());
     if public && chain_id != DEVNET_CHAIN_ID {
         bail!(
             "the router key {} is a public development key (anvil's test mnemonic): refused on chain {chain_id}; use it on the devnet ({DEVNET_CHAIN_ID}) only",
@@ -198,6 +198,7 @@ pub struct Overrides {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use yellowstone_protocol::dev::DEV_ACCOUNTS;
 
     #[test]
     fn a_toml_file_sets_rules_and_refuses_unknown_keys() {

@@ -12,13 +12,9 @@ use std::{
 
 use alloy_primitives::U256;
 
-/// secp256k1 signature recoveries done by the router's rule checks in this process (every
-/// signed message it accepts or refuses costs one): what `yellowstone bench router` divides by
-/// the requests it sent to count signatures verified per request.
-pub static SIGNATURE_RECOVERIES: AtomicU64 = AtomicU64::new(0);
-
-/// secp256k1 signatures made by the router in this process (tickets and epoch roots).
-pub static SIGNATURES_MADE: AtomicU64 = AtomicU64::new(0);
+/// The rules' secp256k1 counters, exported here: recoveries (every signed message accepted or
+/// refused costs one) and signatures made (tickets and epoch roots).
+pub use yellowstone_market::signatures::{MADE as SIGNATURES_MADE, RECOVERIES as SIGNATURE_RECOVERIES};
 
 /// The router's counters and gauges.
 #[derive(Default)]

@@ -9,17 +9,20 @@ use anyhow::Context;
 use tokio::{net::TcpListener, task::JoinHandle};
 use yellowstone_protocol::eip712::types::domain;
 
-use crate::{
-    api,
-    chain::{
+use crate::api;
+
+use yellowstone_chain::{
         submit::{SubmitPolicy, Submitter},
         ChainClient,
-    },
-    config::{refuse_dev_key, Config},
-    service::{clock::Clock, DayParams, Parts, Router, ServiceSettings},
-    state::State,
-    store::{writer::Writer, Store},
-};
+    };
+
+use crate::config::{refuse_dev_key, Config};
+
+use crate::service::{clock::Clock, DayParams, Parts, Router, ServiceSettings};
+
+use yellowstone_market::state::State;
+
+use yellowstone_store::{writer::Writer, Store};
 
 /// A router serving on a socket.
 pub struct Running {

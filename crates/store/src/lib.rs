@@ -53,10 +53,11 @@ use std::time::Duration;
 use alloy_primitives::{Address, Bytes, B256, U256};
 use rusqlite::{params, Connection, ErrorCode, OpenFlags, Row};
 
-use crate::market::{allowance::Allowance, judge::Verdict, selection::Score};
-use crate::records::{
+use yellowstone_protocol::time::DAY;
+use yellowstone_market::{allowance::Allowance, judge::Verdict, selection::Score};
+use yellowstone_market::records::{
     AllowanceRecord, AttestationRecord, BidRecord, Change, CreditRecord, EpochRecord, EpochStatus,
-    LeafRecord, ReceiptRecord, ReportRecord, TicketRecord, TicketStatus,
+    LeafRecord, Loaded, ReceiptRecord, ReportRecord, TicketRecord, TicketStatus,
 };
 
 pub mod writer;
@@ -71,7 +72,6 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 const STATEMENT_CACHE: usize = 64;
 
 /// Seconds in a UTC day.
-const DAY: u64 = 86_400;
 
 /// Days of allowances and work kept by [`Store::prune`] before the current day.
 const KEEP_DAYS: u64 = 7;
@@ -399,43 +399,6 @@ impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Store").field("path", &self.path).finish()
     }
-}
-
-/// What the router loads at start-up.
-#[derive(Debug, Default)]
-pub struct Loaded {
-    /// Every bid.
-    pub bids: Vec<BidRecord>,
-    /// Every attestation.
-    pub attestations: Vec<AttestationRecord>,
-    /// Allowances of days >= now/86400 - 1.
-    pub allowances: Vec<AllowanceRecord>,
-    /// Used nonces (user, nonce, deadline) with deadline >= now.
-    pub nonces: Vec<(Address, u64, u64)>,
-    /// Open tickets, plus reported ones with expiry + 3600 >= now (so duplicates are refused
-    /// quickly).
-    pub tickets: Vec<TicketRecord>,
-    /// The receipts of the tickets above.
-    pub receipts: Vec<ReceiptRecord>,
-    /// Every pending credit, by seq.
-    pub credits: Vec<CreditRecord>,
-    /// 1 + the greatest credit seq ever inserted (1 when none ever was).
-    pub next_seq: u64,
-    /// Work (day, provider, wei, tokens) for days >= now/86400 - 1.
-    pub work: Vec<(u64, Address, U256, u64)>,
-    /// Every provider's score.
-    pub scores: Vec<(Address, Score)>,
-    /// Per model, the micros per token of its last `speed_window` credited reports, oldest
-    /// first.
-    pub speeds: Vec<(String, Vec<u64>)>,
-    /// The latest committed epoch.
-    pub committed: Option<EpochRecord>,
-    /// The lowest built or sent epoch above the committed one, if any.
-    pub in_flight: Option<EpochRecord>,
-    /// The table as of the highest of `committed` and `in_flight` (empty without epochs).
-    pub table: Vec<LeafRecord>,
-    /// Every named value.
-    pub meta: Vec<(String, String)>,
 }
 
 /// Counts for `/metrics` and `status`.
@@ -1672,7 +1635,7 @@ fn leaf_from(row: &Row<'_>, epoch_column: &'static str) -> Result<LeafRecord, St
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::market::judge::Refusal;
+    use yellowstone_market::judge::Refusal;
 
     /// A directory under the system temp dir, removed on drop.
     pub(crate) struct TempDir(pub(crate) PathBuf);

@@ -46,8 +46,9 @@ use std::time::Duration;
 
 use tokio::sync::oneshot;
 
-use super::{Store, StoreError};
-use crate::records::Change;
+use yellowstone_market::records::Change;
+
+use crate::{Store, StoreError};
 
 /// How often the checkpoint thread checkpoints the WAL while the writer runs.
 pub const CHECKPOINT_EVERY: Duration = Duration::from_millis(50);
@@ -282,9 +283,9 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>, max_batch: usize, restart_due: &
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::records::{CreditRecord, TicketStatus};
-    use crate::store::tests::{addr, report, ticket, TempDir};
-    use crate::store::Durability;
+    use crate::tests::{addr, report, ticket, TempDir};
+    use crate::Durability;
+    use yellowstone_market::records::{CreditRecord, TicketStatus};
     use alloy_primitives::{B256, U256};
 
     fn id(n: u64) -> B256 {
@@ -445,7 +446,7 @@ mod tests {
         let store = Arc::new(Store::open(&dir.db(), Durability::Normal).unwrap());
         assert_eq!(
             store.auto_checkpoint().unwrap(),
-            crate::store::AUTO_CHECKPOINT_PAGES
+            crate::AUTO_CHECKPOINT_PAGES
         );
         let writer = Writer::spawn_checkpointing(store.clone(), 64, Duration::from_millis(5));
         writer.commit(batch(0)).await.unwrap();
@@ -489,7 +490,7 @@ mod tests {
         }
         assert_eq!(
             store.auto_checkpoint().unwrap(),
-            crate::store::AUTO_CHECKPOINT_PAGES
+            crate::AUTO_CHECKPOINT_PAGES
         );
         assert_eq!(store.stats().unwrap().tickets, 3001);
     }

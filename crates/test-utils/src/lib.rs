@@ -1,11 +1,17 @@
-//! A market on one machine for the router's tests: the devnet running the real contract Wasm,
-//! funded and staked through JSON-RPC, mock provider gateways that answer health probes, and
-//! routers started in-process on a database of their own.
-
-#![allow(dead_code)]
+//! # yellowstone-test-utils
+//!
+//! A market on one machine for the end-to-end tests: the devnet running the real contract
+//! Wasm, funded and staked through JSON-RPC, mock provider gateways that answer health probes,
+//! and routers started in-process on a database of their own.
+//!
+//! | module | what |
+//! |---|---|
+//! | (root) | [`Net`] (the devnet with Yellowstone deployed), keys, routers, gateways, the HTTP [`Api`] |
+//! | [`scenario`] | one staked provider beside two cheap unattested ones, four users, one inference's calls |
+//! | [`chain_proxy`] | a JSON-RPC proxy that injects faults between a router and the chain |
 
 pub mod chain_proxy;
-pub mod market;
+pub mod scenario;
 
 use std::{
     path::{Path, PathBuf},
@@ -30,11 +36,9 @@ use yellowstone_protocol::{
     messages::{signature_bytes, Party, Signed},
     time::DAY,
 };
-use yellowstone_router::{
-    chain::IYellowstoneCompute as I,
-    config::Config,
-    server::{start, Running},
-};
+use yellowstone_chain::IYellowstoneCompute as I;
+use yellowstone_router::config::Config;
+use yellowstone_router::server::{start, Running};
 
 sol! {
     interface IToken {
@@ -65,7 +69,7 @@ impl Net {
     /// Deploys the real MOR fixture and compute Wasm and serves JSON-RPC.
     pub fn start() -> Net {
         let mut chain = Chain::new();
-        let artifacts = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/stylus");
+        let artifacts = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/stylus");
         let d = deploy_yellowstone(&mut chain, &artifacts, &DeployConfig::default())
             .expect("deploy_yellowstone");
         let rpc = serve(Arc::new(Mutex::new(chain)), "127.0.0.1:0".parse().unwrap()).unwrap();
@@ -364,9 +368,9 @@ where
 /// A provider's whole stack: textgen behind the real gateway, attested and bid on the router.
 pub struct ProviderStack {
     /// The backend.
-    pub textgen: yellowstone_router::textgen::RunningTextgen,
+    pub textgen: yellowstone_gateway::textgen::RunningTextgen,
     /// The gateway, the bid's endpoint.
-    pub gateway: yellowstone_router::gateway::RunningGateway,
+    pub gateway: yellowstone_gateway::RunningGateway,
 }
 
 /// Starts textgen and, in front of it, the gateway of `account` serving `model`, posting
@@ -377,10 +381,8 @@ pub async fn serve_provider(
     account: usize,
     model: &str,
 ) -> ProviderStack {
-    use yellowstone_router::{
-        gateway::{self, GatewayConfig, Trust},
-        textgen::{start_textgen, TextgenConfig},
-    };
+    use yellowstone_gateway::{GatewayConfig, Trust};
+    use yellowstone_gateway::textgen::{start_textgen, TextgenConfig};
     let textgen = start_textgen(TextgenConfig {
         listen: "127.0.0.1:0".parse().unwrap(),
         token_delay: Duration::ZERO,
@@ -399,7 +401,7 @@ pub async fn serve_provider(
     );
     config.router = Some(router_url.to_string());
     config.models = vec![model.to_string()];
-    let gateway = gateway::start(config, key(account)).await.unwrap();
+    let gateway = yellowstone_gateway::start(config, key(account)).await.unwrap();
     ProviderStack { textgen, gateway }
 }
 
@@ -407,7 +409,7 @@ pub async fn serve_provider(
 /// the router's client; asserts the bid is selectable.
 pub async fn join(
     net: &Net,
-    client: &yellowstone_router::client::RouterClient,
+    client: &yellowstone_client::router::RouterClient,
     account: usize,
     model: &str,
     price: U256,

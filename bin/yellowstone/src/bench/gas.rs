@@ -3,9 +3,9 @@
 //!
 //! **Per inference.** For each K of `--inferences` (1, 100 and 10,000 by default), K
 //! inferences are credited within one inference block through the router's own rules (signed
-//! RFC, ticket, provider receipt, user report, judge: [`crate::state::State`]), settled into
+//! RFC, ticket, provider receipt, user report, judge: [`yellowstone_market::state::State`]), settled into
 //! ONE epoch root by the router's settlement code and committed with the router's
-//! [`Submitter`](crate::chain::submit::Submitter); then every provider with new credit claims
+//! [`Submitter`](yellowstone_chain::submit::Submitter); then every provider with new credit claims
 //! its leaf with the router's proof. Gas per inference is `(commit + claims) / K`: the whole
 //! on-chain cost of the block if every provider claims after every block (providers that claim
 //! less often pay less, since claims are cumulative). The design goal is a commit whose gas
@@ -56,10 +56,8 @@ use anyhow::{bail, Context, Result};
 use yellowstone_protocol::time::DAY;
 
 use super::{push_flag, Figure};
-use crate::{
-    chain::{ChainClient, IYellowstoneCompute as I},
-    demo::devnet::{dev_key, Devnet},
-};
+use yellowstone_chain::{ChainClient, IYellowstoneCompute as I};
+use crate::demo::devnet::{dev_key, Devnet};
 use alloy_sol_types::sol;
 use functions::{Book, Measured};
 use yellowstone_devnet::chain::ARB_WASM_CACHE;

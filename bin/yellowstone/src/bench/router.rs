@@ -19,7 +19,7 @@
 //!    settings, every user's allowance computed before any timing.
 //! 2. A calibration through the API: a few RFCs and reports of a user of its own, counting the
 //!    recoveries and signings the router's code did per request (process-wide counters in
-//!    [`crate::metrics`]) rather than assuming them.
+//!    [`yellowstone_router::metrics`]) rather than assuming them.
 //! 3. The load, as a separate process (`yellowstone bench load`, see [`super::load`]) over
 //!    loopback HTTP/1.1 keep-alive: full-speed admission, full-speed reports, then admission
 //!    at half the measured rate for latency, with the limit (recoveries per second, one core
@@ -44,7 +44,7 @@ use self::{
     market::Market,
 };
 use super::{load::LoadReport, Figure};
-use crate::metrics::SIGNATURE_RECOVERIES;
+use yellowstone_router::metrics::SIGNATURE_RECOVERIES;
 
 /// The goal of issue 6: throughput per signature verified, as a share of the recovery limit.
 pub const GOAL_SHARE: f64 = 0.70;

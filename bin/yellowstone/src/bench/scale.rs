@@ -1,7 +1,7 @@
 //! `yellowstone bench scale`: what the router costs at scale (GitHub issue 6).
 //!
 //! * **Memory and database per 100,000 users and 1,000 providers** ([`population`]): the
-//!   router's real [`State`](crate::state::State) and [`Store`](crate::store::Store) (SQLite in
+//!   router's real [`State`](yellowstone_market::state::State) and [`Store`](yellowstone_store::Store) (SQLite in
 //!   WAL mode behind the group-commit writer) in a temporary directory; 1,000 providers attest
 //!   and bid, 100,000 users are each admitted once in the day (allowance, ticket) and report,
 //!   every message signed and checked as the service checks it, every change committed as the

@@ -9,10 +9,9 @@ use std::{
 
 use anyhow::{bail, Context, Result};
 
-use crate::{
-    demo::{run, DemoOptions, Progress},
-    units::format_mor as mor,
-};
+use crate::demo::{run, DemoOptions, Progress};
+
+use crate::units::format_mor as mor;
 
 const AFTER_LONG_HELP: &str = "\
 What it does, in one process, in about a minute:

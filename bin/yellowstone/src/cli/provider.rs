@@ -11,12 +11,13 @@ use clap::Subcommand;
 use serde::Serialize;
 use yellowstone_protocol::time::DAY;
 
-use crate::{
-    gateway::{self, GatewayConfig, Trust},
-    provider::{market, onchain, status, ChainCtx, Ctx},
-    textgen::{self, TextgenConfig},
-    units::{format_mor, format_multiplier, parse_lock_end, parse_mor},
-};
+use yellowstone_gateway::{GatewayConfig, Trust};
+
+use crate::provider::{market, onchain, status, ChainCtx, Ctx};
+
+use yellowstone_gateway::textgen::{self, TextgenConfig};
+
+use crate::units::{format_mor, format_multiplier, parse_lock_end, parse_mor};
 
 /// Provider tools: serve a model behind the market's gateway, and manage stake, bids and
 /// earnings.
@@ -127,7 +128,7 @@ impl ServeArgs {
                 let Some(url) = &self.router else {
                     bail!("pass --router <URL>, or all of --router-address, --chain-id and --contract");
                 };
-                let market = gateway::discover(url).await?;
+                let market = yellowstone_gateway::discover(url).await?;
                 Trust {
                     router: router.unwrap_or(market.router),
                     chain_id: chain_id.unwrap_or(market.chain_id),
@@ -140,7 +141,7 @@ impl ServeArgs {
         config.models = self.models;
         config.clock_skew_seconds = self.clock_skew_seconds;
         config.backend_timeout = Duration::from_secs(self.backend_timeout_seconds);
-        let running = gateway::start(config, key).await?;
+        let running = yellowstone_gateway::start(config, key).await?;
         eprintln!(
             "provider gateway: serving {} (Ctrl-C to stop)",
             running.url()
@@ -558,7 +559,7 @@ fn status_text(s: &status::Status) -> String {
 
 /// The provider key: from `file`, or YELLOWSTONE_PROVIDER_KEY (hex). Never logged.
 fn provider_key(file: Option<&std::path::Path>) -> Result<PrivateKeySigner> {
-    crate::config::load_key(
+    yellowstone_router::config::load_key(
         "provider",
         file,
         std::env::var("YELLOWSTONE_PROVIDER_KEY").ok(),

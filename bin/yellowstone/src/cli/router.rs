@@ -5,7 +5,7 @@ use std::{net::SocketAddr, path::PathBuf};
 use alloy_primitives::Address;
 use anyhow::{Context, Result};
 
-use crate::config::{load_key, merge, Config, Overrides};
+use yellowstone_router::config::{load_key, merge, Config, Overrides};
 
 const AFTER_LONG_HELP: &str = "\
 Configuration, each source overriding the one before:
@@ -123,7 +123,7 @@ impl Args {
         let config = merge(file, overrides);
         let key = load_key("router", self.key_file.as_deref(), env_key)?;
         super::block_on(async {
-            let running = crate::server::start(&config, key).await?;
+            let running = yellowstone_router::server::start(&config, key).await?;
             eprintln!("router: serving {} (Ctrl-C to stop)", running.url());
             running.wait().await
         })?

@@ -7,16 +7,16 @@ use alloy_primitives::Address;
 use alloy_signer_local::PrivateKeySigner;
 use anyhow::Result;
 
-use crate::{
-    client::RouterClient,
-    units::format_wad_exact,
-    user::{
+use yellowstone_client::router::RouterClient;
+
+use crate::units::format_wad_exact;
+
+use yellowstone_client::{
         chat::{chat_with, ChatRequest},
         describe,
         exchange::DEFAULT_STALL_TIMEOUT,
         proxy::{start_proxy, ProxyConfig},
-    },
-};
+    };
 
 /// Uses the market as a MOR holder: free inference in proportion to your balance.
 ///
@@ -56,7 +56,7 @@ struct Common {
 
 impl Common {
     fn key(&self) -> Result<PrivateKeySigner> {
-        crate::config::load_key(
+        yellowstone_router::config::load_key(
             "user",
             self.key_file.as_deref(),
             std::env::var("YELLOWSTONE_USER_KEY").ok(),

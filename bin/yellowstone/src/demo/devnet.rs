@@ -20,7 +20,7 @@ use yellowstone_devnet::{
 };
 use yellowstone_protocol::time::DAY;
 
-use crate::chain::IYellowstoneCompute as I;
+use yellowstone_chain::IYellowstoneCompute as I;
 
 sol! {
     /// The MOR token's transfers, as the demo's accounts send them.
@@ -33,12 +33,10 @@ sol! {
 /// `<workspace>/target/stylus` of the workspace this binary was built from: where
 /// `yellowstone build-contract` puts the artifacts the devnet deploys.
 pub fn default_artifacts_dir() -> PathBuf {
-    let router = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    router
-        .parent()
-        .unwrap_or(router)
-        .join("target")
-        .join("stylus")
+    // This crate is `bin/yellowstone`, two levels below the workspace root.
+    let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = manifest.parent().and_then(std::path::Path::parent).unwrap_or(manifest);
+    root.join("target").join("stylus")
 }
 
 /// A development account's key (devnet only: these keys are public).

@@ -25,12 +25,13 @@ use alloy_primitives::{keccak256, U256};
 use alloy_signer_local::PrivateKeySigner;
 use anyhow::{bail, Context, Result};
 
-use crate::{
-    chain::{ChainClient, IYellowstoneCompute as I},
-    client::RouterClient,
-    config::Config,
-    server::{start, Running},
-};
+use yellowstone_chain::{ChainClient, IYellowstoneCompute as I};
+
+use yellowstone_client::router::RouterClient;
+
+use yellowstone_router::config::Config;
+
+use yellowstone_router::server::{start, Running};
 use devnet::{dev_key, Devnet};
 use providers::{Provider, SPECS};
 use report::{DemoReport, ProviderRow, Settlement, Urls};
@@ -390,7 +391,7 @@ async fn settle(
     router: &Running,
     rows: &[ProviderRow],
     tally: &Tally,
-    work_day: crate::chain::SettlementView,
+    work_day: yellowstone_chain::SettlementView,
     epochs_before_midnight: u64,
 ) -> Result<Settlement> {
     let epochs = committed(router).0;

@@ -9,12 +9,10 @@ use anyhow::{ensure, Context, Result};
 use yellowstone_protocol::messages::{Bid, ModelAttestation};
 
 use super::devnet::{dev_key, Devnet};
-use crate::{
-    client::RouterClient,
-    gateway::{self, GatewayConfig, RunningGateway, Trust},
-    textgen::{start_textgen, RunningTextgen, TextgenConfig, MODEL},
-    user::exchange::sign,
-};
+use yellowstone_client::router::RouterClient;
+use yellowstone_gateway::{GatewayConfig, RunningGateway, Trust};
+use yellowstone_gateway::textgen::{start_textgen, RunningTextgen, TextgenConfig, MODEL};
+use yellowstone_client::exchange::sign;
 
 /// One provider of the demo.
 #[derive(Clone, Copy, Debug)]
@@ -116,7 +114,7 @@ pub async fn start(spec: Spec, net: &Devnet, router_url: &str, chain_now: u64) -
     config.models = vec![MODEL.into()];
     let system = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs();
     config.now_offset = i64::try_from(chain_now)? - i64::try_from(system)?;
-    let gateway = gateway::start(config, key.clone()).await?;
+    let gateway = yellowstone_gateway::start(config, key.clone()).await?;
     Ok(Provider {
         spec,
         key,

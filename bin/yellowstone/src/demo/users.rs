@@ -10,15 +10,16 @@ use alloy_primitives::{Address, U256};
 use alloy_signer_local::PrivateKeySigner;
 use tokio::task::JoinSet;
 
-use crate::{
-    client::RouterClient,
-    market::judge::{Refusal, Verdict},
-    textgen::MODEL,
-    user::{
+use yellowstone_client::router::RouterClient;
+
+use yellowstone_market::judge::{Refusal, Verdict};
+
+use yellowstone_gateway::textgen::MODEL;
+
+use yellowstone_client::{
         chat::{chat, ChatRequest},
         exchange::DEFAULT_STALL_TIMEOUT,
-    },
-};
+    };
 
 /// What the router judged for one provider's answers.
 #[derive(Clone, Debug, Default)]
@@ -54,7 +55,7 @@ impl Tally {
         self.providers.values().map(|s| s.credited).sum()
     }
 
-    fn record(&mut self, fail: bool, outcome: Result<crate::user::chat::ChatOutcome, String>) {
+    fn record(&mut self, fail: bool, outcome: Result<yellowstone_client::chat::ChatOutcome, String>) {
         self.done += 1;
         let outcome = match outcome {
             Ok(o) => o,

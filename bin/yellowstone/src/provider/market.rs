@@ -8,7 +8,7 @@ use serde::Serialize;
 use yellowstone_protocol::messages::{weights_hash, Bid, ModelAttestation};
 
 use super::{Ctx, ProviderError};
-use crate::user::exchange::sign;
+use yellowstone_client::exchange::sign;
 
 /// What [`attest`] did.
 #[derive(Clone, Debug, Serialize)]

@@ -22,11 +22,11 @@ use alloy_provider::{DynProvider, Provider, ProviderBuilder};
 use alloy_signer_local::PrivateKeySigner;
 use yellowstone_devnet::chain::DEV_ACCOUNTS;
 
-use crate::{
-    chain::{ChainClient, ChainError},
-    client::{ClientError, RouterClient},
-    config::DEVNET_CHAIN_ID,
-};
+use yellowstone_chain::{ChainClient, ChainError};
+
+use yellowstone_client::router::{ClientError, RouterClient};
+
+use yellowstone_router::config::DEVNET_CHAIN_ID;
 
 /// Bound of every chain read.
 const CHAIN_TIMEOUT: Duration = Duration::from_secs(10);

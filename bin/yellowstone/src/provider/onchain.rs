@@ -9,7 +9,7 @@ use super::{
     tx::{IMorApproval, Mined},
     ChainCtx, ProviderError,
 };
-use crate::chain::{IYellowstoneCompute as I, IERC20};
+use yellowstone_chain::{IYellowstoneCompute as I, IERC20};
 
 /// What [`stake`] did.
 #[derive(Clone, Debug, Serialize)]

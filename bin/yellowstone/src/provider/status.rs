@@ -8,10 +8,10 @@ use super::{
     onchain::{balance, stake_cap_remaining},
     ChainCtx, ProviderError,
 };
-use crate::client::ClientError;
+use yellowstone_client::router::ClientError;
 
 /// The contract's `provider(address)` record.
-pub use crate::chain::ProviderRecord as Record;
+pub use yellowstone_chain::ProviderRecord as Record;
 
 /// Passes and fails of recent judged reports.
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -13,7 +13,7 @@ use alloy_sol_types::{sol, SolCall};
 use serde::Serialize;
 
 use super::{ChainCtx, ProviderError};
-use crate::chain::submit::decode_revert;
+use yellowstone_chain::submit::decode_revert;
 
 sol! {
     /// The MOR token's allowance and approval, for staking.

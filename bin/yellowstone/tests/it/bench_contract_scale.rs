@@ -4,7 +4,7 @@
 //! asserted (the machine is shared); only what the figures are made of.
 
 use alloy_primitives::U256;
-use yellowstone_router::bench::{
+use yellowstone_cli::bench::{
     contract::{precision, reference},
     scale::{epoch, population},
 };
@@ -14,7 +14,7 @@ use yellowstone_router::bench::{
 fn fixture() -> Vec<(U256, U256, U256)> {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../contracts/protocol/tests/fixtures/multiplier_reference.txt"
+        "/../../contracts/protocol/tests/fixtures/multiplier_reference.txt"
     );
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
     text.lines()
@@ -60,7 +60,7 @@ fn a_short_precision_run_finds_the_contract_exact() {
     assert!(found.max_error < 1.0, "{found:?}");
     assert!(found.mean_error() < 1.0);
     assert!(found.clamped > 0 && found.clamped < found.samples);
-    let figures = yellowstone_router::bench::contract::precision_figures(&found, "test");
+    let figures = yellowstone_cli::bench::contract::precision_figures(&found, "test");
     assert_eq!(figures.len(), 3);
     assert!(figures.iter().all(|f| f.met != Some(false)), "{figures:?}");
 }
@@ -82,7 +82,7 @@ fn a_small_population_is_recorded_for_every_user() {
     assert!(found.db_bytes > 0);
     // Every report was credited 600 tokens at its provider's price, then settled.
     assert!(found.credited > U256::ZERO);
-    let figures = yellowstone_router::bench::scale::population_figures(&found, "test");
+    let figures = yellowstone_cli::bench::scale::population_figures(&found, "test");
     assert_eq!(figures.len(), 5);
 }
 
@@ -93,6 +93,6 @@ fn an_epoch_of_100_providers_has_proofs_that_verify() {
     assert_eq!(timing.builds.len(), 3);
     assert_eq!(timing.verified, 100);
     assert_ne!(timing.root, alloy_primitives::B256::ZERO);
-    let figures = yellowstone_router::bench::scale::epoch_figures(&timing, "test");
+    let figures = yellowstone_cli::bench::scale::epoch_figures(&timing, "test");
     assert_eq!(figures.len(), 2);
 }

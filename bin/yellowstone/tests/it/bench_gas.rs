@@ -2,13 +2,11 @@
 //! the contract gets a gas figure, the settlement figures exist, and the commit's gas does not
 //! depend on how many inferences the root settles (a property of the contract, not a timing).
 
-use yellowstone_router::{
-    bench::{
+use yellowstone_cli::bench::{
         gas::{run, Options, INDEPENDENCE_PERCENT},
         Figure,
-    },
-    demo::devnet::default_artifacts_dir,
-};
+    };
+use yellowstone_cli::demo::devnet::default_artifacts_dir;
 
 fn figure<'a>(figures: &'a [Figure], key: &str) -> &'a Figure {
     figures
@@ -20,7 +18,7 @@ fn figure<'a>(figures: &'a [Figure], key: &str) -> &'a Figure {
 /// The function names of the exported ABI.
 fn abi_functions() -> Vec<String> {
     let abi: serde_json::Value =
-        serde_json::from_str(include_str!("../../abi/IYellowstoneCompute.json")).unwrap();
+        serde_json::from_str(include_str!("../../../../abi/IYellowstoneCompute.json")).unwrap();
     abi.as_array()
         .unwrap()
         .iter()

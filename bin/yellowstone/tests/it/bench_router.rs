@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use yellowstone_router::bench::router::{figures, measure, Options};
+use yellowstone_cli::bench::router::{figures, measure, Options};
 
 #[test]
 fn a_short_router_bench_admits_reports_and_measures() {
@@ -14,7 +14,7 @@ fn a_short_router_bench_admits_reports_and_measures() {
         concurrency: 4,
         users: 3,
         recover_seconds: 0.2,
-        artifacts_dir: Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/stylus"),
+        artifacts_dir: Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/stylus"),
         load_exe: Some(env!("CARGO_BIN_EXE_yellowstone").into()),
     };
     let m = measure(&options).expect("the bench runs");

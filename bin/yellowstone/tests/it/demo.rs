@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use yellowstone_router::demo::{run, DemoOptions};
+use yellowstone_cli::demo::{run, DemoOptions};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_small_demo_settles_and_the_books_balance_to_the_wei() {
@@ -12,7 +12,7 @@ async fn a_small_demo_settles_and_the_books_balance_to_the_wei() {
         requests: 30,
         block_seconds: 1,
         database: None,
-        artifacts_dir: Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/stylus"),
+        artifacts_dir: Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/stylus"),
     };
     let demo = run(options, |_| {}).await.expect("the demo finishes");
     let report = &demo.report;

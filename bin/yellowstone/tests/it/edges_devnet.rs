@@ -3,16 +3,13 @@
 //! checks the router's ticket and signs the receipt, the router credits the report, an epoch
 //! commits, and the provider claims exactly what the user's answers were credited.
 
-mod common;
 
 use alloy_primitives::U256;
-use common::*;
-use yellowstone_router::user::exchange::DEFAULT_STALL_TIMEOUT;
-use yellowstone_router::{
-    client::RouterClient,
-    market::judge::Verdict,
-    user::chat::{chat, ChatRequest},
-};
+use yellowstone_test_utils::*;
+use yellowstone_client::exchange::DEFAULT_STALL_TIMEOUT;
+use yellowstone_client::router::RouterClient;
+use yellowstone_market::judge::Verdict;
+use yellowstone_client::chat::{chat, ChatRequest};
 
 const MODEL: &str = "textgen-words";
 const PROVIDER: usize = 1;

@@ -6,7 +6,6 @@
 //!
 //! `FAULT_KILLS` (default 6) and `FAULT_SEED` (default 1) make longer or other runs.
 
-mod common;
 
 use std::{
     io::{BufRead, BufReader},
@@ -20,14 +19,14 @@ use std::{
 };
 
 use alloy_primitives::{B256, U256};
-use common::{
+use yellowstone_test_utils::{
     chain_proxy::{ChainProxy, Fault},
-    market::*,
+    scenario::*,
     *,
 };
 use serde_json::{json, Value};
 use yellowstone_protocol::messages::{Receipt, Report, Rfc, Signed, Ticket};
-use yellowstone_router::chain::IYellowstoneCompute as I;
+use yellowstone_chain::IYellowstoneCompute as I;
 
 /// Output tokens per inference here: at 0.1 MOR a token, each credited report is 0.1 MOR, so
 /// even a long run (thousands of reports) stays inside the day's cap and settles the same day.

@@ -25,12 +25,11 @@
 //! FUZZ_CASES=2000 FUZZ_SEED=7 cargo test -p yellowstone-router --test fuzz_api -- --nocapture
 //! ```
 
-mod common;
 
 use std::time::{Duration, Instant};
 
 use alloy_primitives::{keccak256, U256};
-use common::*;
+use yellowstone_test_utils::*;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Map, Value};
 use yellowstone_protocol::messages::{Bid, ModelAttestation, Receipt, Report, Rfc, Signed, Ticket};

@@ -19,10 +19,8 @@ use yellowstone_protocol::{
     eip712::types::domain,
     messages::{signature_bytes, Party, Receipt, Signed, Ticket},
 };
-use yellowstone_router::{
-    gateway::{self, GatewayConfig, RunningGateway, Trust, RECEIPT_HEADER},
-    textgen::{start_textgen, RunningTextgen, TextgenConfig},
-};
+use yellowstone_gateway::{GatewayConfig, RunningGateway, Trust, RECEIPT_HEADER};
+use yellowstone_gateway::textgen::{start_textgen, RunningTextgen, TextgenConfig};
 
 const MODEL: &str = "demo-1b";
 const CHAIN_ID: u64 = 412_346;
@@ -131,7 +129,7 @@ fn config(backend: String) -> GatewayConfig {
 }
 
 async fn gateway(config: GatewayConfig) -> RunningGateway {
-    gateway::start(config, provider_key()).await.unwrap()
+    yellowstone_gateway::start(config, provider_key()).await.unwrap()
 }
 
 async fn post_chat(gw: &RunningGateway, auth: Option<String>, body: &Value) -> reqwest::Response {

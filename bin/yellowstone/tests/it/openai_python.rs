@@ -4,15 +4,14 @@
 //! credited. The test finds Python with `openai` through `YELLOWSTONE_PYTHON`, then
 //! `target/pyenv/bin/python` (made by scripts/test.sh); without it, it fails and says how.
 
-mod common;
 
 use std::{path::Path, path::PathBuf, process::Command};
 
 use alloy_primitives::U256;
-use common::*;
+use yellowstone_test_utils::*;
 use serde_json::Value;
-use yellowstone_router::user::exchange::DEFAULT_STALL_TIMEOUT;
-use yellowstone_router::user::proxy::{start_proxy, ProxyConfig};
+use yellowstone_client::exchange::DEFAULT_STALL_TIMEOUT;
+use yellowstone_client::proxy::{start_proxy, ProxyConfig};
 
 const MODEL: &str = "textgen-words";
 const PROVIDER: usize = 1;
@@ -22,7 +21,7 @@ fn python() -> PathBuf {
     if let Some(path) = std::env::var_os("YELLOWSTONE_PYTHON") {
         return PathBuf::from(path);
     }
-    let local = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/pyenv/bin/python");
+    let local = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/pyenv/bin/python");
     assert!(
         local.exists(),
         "Python with the openai package is needed: run scripts/test.sh (it makes target/pyenv), \
@@ -53,7 +52,7 @@ async fn the_official_openai_client_works_unchanged_through_the_user_proxy() {
     .await
     .unwrap();
 
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/openai_client.py");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/openai_client.py");
     let base_url = format!("http://{}/v1", proxy.addr);
     let out = tokio::task::spawn_blocking(move || {
         Command::new(python())

@@ -14,7 +14,6 @@
 //! 3. the provider is backed off: its record shows it, and the next request goes to the
 //!    healthy provider, which is credited.
 
-mod common;
 
 use std::{
     sync::Arc,
@@ -23,24 +22,22 @@ use std::{
 
 use alloy_primitives::{keccak256, Address, B256, U256};
 use alloy_sol_types::Eip712Domain;
-use common::*;
+use yellowstone_test_utils::*;
 use serde_json::{json, Value};
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::{TcpListener, TcpStream},
 };
 use yellowstone_protocol::messages::{Receipt, Signed, Ticket};
-use yellowstone_router::{
-    client::RouterClient,
-    market::judge::{Refusal, Verdict},
-    server::{start, Running},
-    user::{
+use yellowstone_client::router::RouterClient;
+use yellowstone_market::judge::{Refusal, Verdict};
+use yellowstone_router::server::{start, Running};
+use yellowstone_client::{
         chat::{chat, ChatOutcome, ChatRequest},
         exchange::{PROVIDER_BAD_RECEIPT, PROVIDER_CUT, PROVIDER_GARBAGE, PROVIDER_STALLED},
         proxy::{start_proxy, ProxyConfig},
         sse::SseParser,
-    },
-};
+    };
 
 const MODEL: &str = "faults-1b";
 const HEALTHY: usize = 1;
@@ -411,7 +408,7 @@ impl Market {
         net.stake(FAULTY, mor(10_000), 365).await;
         net.next_day().await;
         let gateways = mock_gateways(&net, fault).await;
-        // As common::router, but without exploration: the cheapest provider is always tried
+        // As yellowstone_test_utils::router, but without exploration: the cheapest provider is always tried
         // first, so the faulty one gets the first request and, backed off, not the next.
         let mut config = yellowstone_router::config::Config {
             listen: "127.0.0.1:0".parse().unwrap(),

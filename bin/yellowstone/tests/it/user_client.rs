@@ -2,7 +2,6 @@
 //! (streamed and whole, `--fail`, a failing provider), the allowance, and the local
 //! OpenAI-compatible proxy. Plus the MOR formatting and the SSE reader.
 
-mod common;
 
 use std::sync::Arc;
 
@@ -16,20 +15,18 @@ use axum::{
     routing::{get, post},
     Json,
 };
-use common::*;
+use yellowstone_test_utils::*;
 use serde_json::{json, Value};
 use yellowstone_protocol::messages::{Receipt, Signed, Ticket};
-use yellowstone_router::user::exchange::DEFAULT_STALL_TIMEOUT;
-use yellowstone_router::{
-    client::RouterClient,
-    market::judge::{Refusal, Verdict},
-    units::format_wad_exact,
-    user::{
+use yellowstone_client::exchange::DEFAULT_STALL_TIMEOUT;
+use yellowstone_client::router::RouterClient;
+use yellowstone_market::judge::{Refusal, Verdict};
+use yellowstone_cli::units::format_wad_exact;
+use yellowstone_client::{
         chat::{chat, ChatRequest},
         proxy::{start_proxy, ProxyConfig},
         sse::{SseEvent, SseParser},
-    },
-};
+    };
 
 const MODEL: &str = "demo-1b";
 const BROKEN: &str = "broken-1b";

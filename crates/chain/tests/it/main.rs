@@ -20,8 +20,8 @@ use yellowstone_devnet::{
     deploy::{deploy_yellowstone, key_bytes, DeployConfig, Deployment},
     rpc::{serve, RpcHandle},
 };
-use yellowstone_protocol::{eip712, emission, merkle};
-use yellowstone_router::chain::{
+use yellowstone_protocol::{eip712, emission, merkle, time::DAY};
+use yellowstone_chain::{
     submit::{bumped, EpochCall, Outcome, SentTx, SubmitPolicy, Submitter},
     ChainClient, ChainError, IYellowstoneCompute as I, ProviderRecord, SettlementView,
 };
@@ -33,7 +33,7 @@ sol! {
     }
 }
 
-const DAY: u64 = 86_400;
+
 const TIMEOUT: Duration = Duration::from_secs(5);
 
 fn mor(n: u64) -> U256 {
@@ -42,7 +42,7 @@ fn mor(n: u64) -> U256 {
 
 fn start() -> (Deployment, RpcHandle) {
     let mut chain = Chain::new();
-    let artifacts = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/stylus");
+    let artifacts = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/stylus");
     let deployment = deploy_yellowstone(&mut chain, &artifacts, &DeployConfig::default())
         .expect("deploy_yellowstone");
     let handle = serve(Arc::new(Mutex::new(chain)), "127.0.0.1:0".parse().unwrap()).unwrap();

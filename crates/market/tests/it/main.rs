@@ -1,5 +1,5 @@
 //! The router's market rules, read as a specification (SPEC sections 3 to 6): every rule of
-//! `yellowstone_router::state::State` driven directly with signed messages and an explicit
+//! `yellowstone_market::state::State` driven directly with signed messages and an explicit
 //! clock, no network, no chain, no database (except the restore test, which replays the
 //! returned `Change` records into an in-memory store).
 
@@ -15,17 +15,15 @@ use yellowstone_protocol::{
         Signed,
     },
 };
-use yellowstone_router::{
-    chain::ProviderRecord,
-    error::ApiError,
-    market::{
+use yellowstone_chain::ProviderRecord;
+use yellowstone_api::error::ApiError;
+use yellowstone_market::{
         allowance::Allowance,
         judge::{JudgePolicy, Refusal, Verdict},
-    },
-    records::{AllowanceRecord, Change, EpochRecord, TicketStatus},
-    state::{Issued, Rules, State},
-    store::Store,
-};
+    };
+use yellowstone_market::records::{AllowanceRecord, Change, EpochRecord, TicketStatus};
+use yellowstone_market::state::{Issued, Rules, State};
+use yellowstone_store::Store;
 
 const CHAIN_ID: u64 = 412_346;
 const CONTRACT: Address = address!("00000000000000000000000000000000000c0de1");

@@ -13,12 +13,10 @@ use alloy_primitives::{Address, U256};
 use serde::{Deserialize, Serialize};
 
 use super::Router;
-use crate::{
-    chain::ChainError,
-    error::ApiError,
-    market::allowance::{daily_allowance, reference_price, Allowance},
-    records::{AllowanceRecord, Change},
-};
+use yellowstone_chain::ChainError;
+use yellowstone_api::error::ApiError;
+use yellowstone_market::allowance::{daily_allowance, reference_price, Allowance};
+use yellowstone_market::records::{AllowanceRecord, Change};
 
 /// Meta key prefix of a day's persisted figures.
 pub const DAY_PARAMS: &str = "day_params:";

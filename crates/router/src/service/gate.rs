@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use alloy_primitives::U256;
 use tokio::sync::oneshot;
 
-use crate::market::admission::{AdmissionQueue, Pushed};
+use yellowstone_market::admission::{AdmissionQueue, Pushed};
 
 /// The gate shared by every admission.
 #[derive(Clone)]

@@ -33,15 +33,14 @@ use yellowstone_protocol::{
 
 pub use self::allowance::{DayParams, DAY_PARAMS};
 use self::{clock::Clock, gate::Gate, probe::Prober};
-use crate::{
-    chain::{submit::Submitter, ChainClient},
-    error::ApiError,
-    market::{judge::Verdict, selection},
-    metrics::{Gauges, Metrics},
-    records::Change,
-    state::{sign_ticket, AllowanceView, Issued, State, Verified},
-    store::{writer::Writer, Store},
-};
+use yellowstone_chain::{submit::Submitter, ChainClient};
+use yellowstone_api::error::ApiError;
+use yellowstone_market::{judge::Verdict, selection};
+use crate::metrics::{Gauges, Metrics};
+use yellowstone_market::records::Change;
+use yellowstone_api::v1::{Allowance as AllowanceView, Issued};
+use yellowstone_market::state::{sign_ticket, State, Verified};
+use yellowstone_store::{writer::Writer, Store};
 
 /// Service tunables that are not market rules.
 #[derive(Clone, Debug)]

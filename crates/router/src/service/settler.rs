@@ -9,10 +9,8 @@ use std::{sync::atomic::Ordering::Relaxed, time::Duration};
 use yellowstone_protocol::emission::in_bootstrap_window;
 
 use super::Router;
-use crate::{
-    chain::submit::{EpochCall, Outcome, SentTx},
-    records::EpochRecord,
-};
+use yellowstone_chain::submit::{EpochCall, Outcome, SentTx};
+use yellowstone_market::records::EpochRecord;
 
 impl Router {
     pub(super) async fn settle_loop(self: std::sync::Arc<Self>) {

@@ -16,7 +16,7 @@ use yellowstone_devnet::{
 use yellowstone_protocol::multiplier::{power_multiplier, WINDOW_START};
 
 use super::precision::sample;
-use crate::chain::IYellowstoneCompute;
+use yellowstone_chain::IYellowstoneCompute;
 
 /// The packages measured: the compute contract and the MOR token fixture.
 pub const PACKAGES: [&str; 2] = ["yellowstone-compute", "yellowstone-mor-token"];

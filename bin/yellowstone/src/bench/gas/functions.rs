@@ -11,10 +11,9 @@ use alloy_sol_types::{sol, SolCall};
 use anyhow::{Context, Result};
 use yellowstone_protocol::time::DAY;
 
-use crate::{
-    chain::IYellowstoneCompute as I,
-    demo::devnet::{dev_key, Devnet},
-};
+use yellowstone_chain::IYellowstoneCompute as I;
+
+use crate::demo::devnet::{dev_key, Devnet};
 
 sol! {
     /// The MOR approval `fund` and `stake` need first.
@@ -24,7 +23,7 @@ sol! {
 }
 
 /// The contract's ABI as exported from its source (CI keeps it current).
-const ABI: &str = include_str!("../../../../abi/IYellowstoneCompute.json");
+const ABI: &str = include_str!("../../../../../abi/IYellowstoneCompute.json");
 
 /// One external function of the contract, from the ABI.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -23,18 +23,22 @@ use yellowstone_protocol::{
     time::DAY,
 };
 
-use crate::{
-    bench::format_value,
-    chain::{
+use crate::bench::format_value;
+
+use yellowstone_chain::{
         submit::{EpochCall, Outcome, SubmitPolicy, Submitter},
         ChainClient, IYellowstoneCompute as I,
-    },
-    demo::devnet::{dev_key, Devnet},
-    error::ApiError,
-    market::{allowance::Allowance, judge::Verdict},
-    records::AllowanceRecord,
-    state::{Rules, State},
-};
+    };
+
+use crate::demo::devnet::{dev_key, Devnet};
+
+use yellowstone_api::error::ApiError;
+
+use yellowstone_market::{allowance::Allowance, judge::Verdict};
+
+use yellowstone_market::records::AllowanceRecord;
+
+use yellowstone_market::state::{Rules, State};
 
 /// The model every inference asks for.
 const MODEL: &str = "llama-3.1-8b-instruct";

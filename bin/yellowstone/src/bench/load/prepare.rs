@@ -10,7 +10,9 @@ use super::{
     http::{Conn, Target},
     Options,
 };
-use crate::{api::ReportBody, client::Market, user::exchange::sign};
+use yellowstone_api::v1::ReportBody;
+use yellowstone_api::v1::MarketInfo as Market;
+use yellowstone_client::exchange::sign;
 
 /// One RFC ready to send: its request bytes and what its report needs.
 pub(super) struct Prepared {

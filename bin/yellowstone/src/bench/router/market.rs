@@ -8,17 +8,15 @@ use anyhow::{ensure, Context, Result};
 use yellowstone_protocol::messages::{request_id, Report, Rfc};
 
 use super::Options;
-use crate::{
-    client::RouterClient,
-    config::Config,
-    demo::{
+use yellowstone_client::router::RouterClient;
+use yellowstone_router::config::Config;
+use crate::demo::{
         devnet::{dev_key, Devnet},
         providers::{self, Provider, Spec},
-    },
-    metrics::{SIGNATURES_MADE, SIGNATURE_RECOVERIES},
-    server::{start, Running},
-    user::exchange::sign,
-};
+    };
+use yellowstone_router::metrics::{SIGNATURES_MADE, SIGNATURE_RECOVERIES};
+use yellowstone_router::server::{start, Running};
+use yellowstone_client::exchange::sign;
 
 /// MOR each bench user receives (the allowance is far beyond any run's needs at the bench
 /// provider's price).

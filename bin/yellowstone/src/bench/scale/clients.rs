@@ -12,7 +12,9 @@ use yellowstone_protocol::{
     time::DAY,
 };
 
-use crate::{market::allowance::Allowance, records::AllowanceRecord};
+use yellowstone_market::allowance::Allowance;
+
+use yellowstone_market::records::AllowanceRecord;
 
 /// The models bid for (one per provider, round robin).
 pub const MODELS: [&str; 4] = [

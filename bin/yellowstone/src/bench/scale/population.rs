@@ -24,12 +24,10 @@ use yellowstone_protocol::{
 };
 
 use super::clients::{bench_domain, key, parallel, sign, user_messages, DAY_START, MODELS};
-use crate::{
-    chain::ProviderRecord,
-    records::Change,
-    state::{Rules, State},
-    store::{writer::Writer, Durability, Store},
-};
+use yellowstone_chain::ProviderRecord;
+use yellowstone_market::records::Change;
+use yellowstone_market::state::{Rules, State};
+use yellowstone_store::{writer::Writer, Durability, Store};
 
 /// Users signed per chunk (bounds the memory the pre-signed messages take).
 const CHUNK: u64 = 2_000;

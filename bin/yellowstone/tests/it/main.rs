@@ -1,0 +1,20 @@
+//! The end-to-end tests: the whole market on one machine (the devnet running the real
+//! contract Wasm, routers, provider gateways, users, and the `yellowstone` binary itself),
+//! in one test binary so the heavy dependencies link once. Scaffolding is in
+//! `yellowstone-test-utils`.
+
+mod adversaries;
+mod bench_contract_scale;
+mod bench_gas;
+mod bench_router;
+mod cli_router;
+mod demo;
+mod edges_devnet;
+mod faults;
+mod fuzz_api;
+mod gateway;
+mod openai_python;
+mod provider_cli;
+mod provider_faults;
+mod router_devnet;
+mod user_client;
