@@ -9,7 +9,7 @@ exact value at 1e18 scale (`yellowstone_protocol::multiplier::power_multiplier`)
 
 This script evaluates the formula with Python's `decimal` at 60 significant digits (stdlib
 only, no floats: `decimal.exp` and `decimal.ln` are correctly rounded, so the output is the
-same on every platform) and writes the fixture read by `contracts/protocol/tests/multiplier.rs`.
+same on every platform) and writes the fixture read by `contracts/protocol/tests/it/multiplier.rs`.
 
 Usage (from anywhere):
 

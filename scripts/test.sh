@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The project's test command (the README's): installs what the build needs, builds the
 # deployable contract and fails above the Stylus size limit, checks that the exported ABI and
-# the multiplier reference fixture are fresh, then runs every test in the workspace.
+# the multiplier reference fixture are fresh, runs every test in the workspace, then holds the
+# layout to its rules: crate boundaries, clippy and rustdoc without warnings, small files.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,3 +36,18 @@ python3 scripts/multiplier_reference.py --check
 
 step "tests"
 cargo test --locked --workspace
+
+step "crate boundaries (cargo tree -e normal)"
+scripts/check-boundaries.sh
+
+step "production binary without the dev tools (no devnet, revm or wasmi)"
+cargo build --locked --quiet -p yellowstone --no-default-features
+
+step "clippy, every target, warnings are errors"
+cargo clippy --locked --quiet --workspace --all-targets -- -D warnings
+
+step "rustdoc, warnings are errors"
+RUSTDOCFLAGS="-D warnings" cargo doc --locked --quiet --workspace --no-deps
+
+step "no source file over 800 lines (tests aside)"
+scripts/check-file-sizes.sh

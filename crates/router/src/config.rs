@@ -10,8 +10,8 @@ use alloy_primitives::{Address, B256};
 use alloy_signer_local::PrivateKeySigner;
 use anyhow::{bail, Context};
 use serde::Deserialize;
-pub use yellowstone_protocol::dev::DEVNET_CHAIN_ID;
-use yellowstone_protocol::dev::is_dev_account;
+
+use yellowstone_protocol::dev::{is_dev_account, DEVNET_CHAIN_ID};
 
 use yellowstone_market::state::Rules;
 

@@ -7,14 +7,19 @@ use yellowstone_protocol::messages::{Bid, ModelAttestation, Receipt, Report, Rfc
 
 use super::*;
 
+/// The model every provider of the scenario serves.
 pub const MODEL: &str = "demo-1b";
 /// Providers: account 1 is the attested, well-staked one; 2 and 3 bid cheaper but never
 /// attest, so they are never selected (yet their bids set the reference price).
 pub const STAKED: usize = 1;
+/// The cheap providers that never attest.
 pub const CHEAP: [usize; 2] = [2, 3];
+/// The users' accounts.
 pub const USERS: [usize; 4] = [4, 5, 6, 7];
+/// Output tokens per inference.
 pub const TOKENS: u64 = 1_000;
 
+/// The bid price of `account`, wei per token: 0.1 MOR for the staked provider, 0.001 for the others.
 pub fn price_of(account: usize) -> U256 {
     if account == STAKED {
         U256::from(10u64).pow(U256::from(17)) // 0.1 MOR per token
@@ -74,6 +79,7 @@ pub async fn inference(net: &Net, api: &Api, user: usize, nonce: u64, pass: bool
     report(net, api, user, &ticket, pass).await
 }
 
+/// `user` asks for a ticket with RFC nonce `nonce`; asserts it is issued.
 pub async fn admit(net: &Net, api: &Api, user: usize, nonce: u64) -> Signed<Ticket> {
     let rfc = Rfc {
         user: key(user).address(),
@@ -89,6 +95,7 @@ pub async fn admit(net: &Net, api: &Api, user: usize, nonce: u64) -> Signed<Tick
     serde_json::from_value(body["ticket"].clone()).unwrap()
 }
 
+/// `user` reports `ticket` (pass or fail) with the provider's receipt; returns the verdict.
 pub async fn report(
     net: &Net,
     api: &Api,
@@ -127,6 +134,7 @@ pub async fn report(
     answer["verdict"].clone()
 }
 
+/// The wei a verdict credits (zero when refused).
 pub fn credited(verdict: &Value) -> U256 {
     if verdict["outcome"] == "credited" {
         u256(&verdict["wei"])
@@ -135,11 +143,13 @@ pub fn credited(verdict: &Value) -> U256 {
     }
 }
 
+/// The latest committed epoch, if any.
 pub async fn latest_epoch(api: &Api) -> Option<Value> {
     let (status, body) = api.get("/v1/epochs/latest").await;
     (status == 200).then_some(body)
 }
 
+/// Credit plus bootstrap in the latest committed epoch.
 pub async fn committed_total(api: &Api) -> U256 {
     match latest_epoch(api).await {
         Some(e) => u256(&e["cumulative_credited"]) + u256(&e["cumulative_bootstrap"]),

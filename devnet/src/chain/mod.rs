@@ -16,7 +16,6 @@ pub mod evm;
 pub mod stylus;
 mod types;
 
-pub use yellowstone_protocol::dev::{DevAccount, DEV_ACCOUNTS, DEV_BALANCE, DEV_MNEMONIC};
 pub use error::ChainError;
 pub use evm::{BASE_FEE, BENEFICIARY, BLOCK_GAS_LIMIT, SPEC};
 pub use stylus::{
@@ -24,6 +23,7 @@ pub use stylus::{
     STYLUS_VERSION,
 };
 pub use types::{Block, BlockTag, CallRequest, LogEntry, LogFilter, Receipt, TransactionRecord};
+pub use yellowstone_protocol::dev::{DevAccount, DEV_ACCOUNTS, DEV_BALANCE, DEV_MNEMONIC};
 
 use std::{collections::HashMap, sync::Arc};
 

@@ -1,8 +1,8 @@
 //! Standard Ethereum JSON-RPC over HTTP in front of a [`Chain`].
 //!
-//! [`serve`] binds a [`SocketAddr`] (port 0 picks a free port), runs the server on its own
-//! thread (a single-threaded tokio runtime, hyper 1, HTTP/1.1) and returns an [`RpcHandle`] with
-//! the bound address and URL; the server stops when the handle is dropped or
+//! [`serve`] binds a [`SocketAddr`](std::net::SocketAddr) (port 0 picks a free port), runs the
+//! server on its own thread (a single-threaded tokio runtime, hyper 1, HTTP/1.1) and returns an
+//! [`RpcHandle`] with the bound address and URL; the server stops when the handle is dropped or
 //! [`RpcHandle::shutdown`] is called. Requests share the chain through `Arc<Mutex<Chain>>`, so
 //! the owner can keep using it in-process. [`handle_body`] answers one HTTP body without any
 //! networking, for embedding and tests.

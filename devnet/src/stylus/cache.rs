@@ -229,7 +229,7 @@ impl ProgramCache {
 
 /// Set this environment variable to print, for every Stylus call, where its gas went: entry
 /// cost, host calls (storage separately) and Wasm operators.
-pub const GAS_TRACE_ENV: &str = "YELLOWSTONE_DEVNET_GAS_TRACE";
+pub(crate) const GAS_TRACE_ENV: &str = "YELLOWSTONE_DEVNET_GAS_TRACE";
 
 /// Runs `program` with the process-wide [`ProgramCache`], keyed by
 /// [`ProgramCache::content_key`]: `user_entrypoint(calldata.len())` with `gas`, against `api` in

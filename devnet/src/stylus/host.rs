@@ -15,7 +15,7 @@ use crate::activation::HOST_MODULE;
 
 /// Why a host function stopped the program (carried through wasmi as a host error).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Stop {
+pub(crate) enum Stop {
     /// The program ran out of ink.
     OutOfInk,
     /// `exit_early(status)`.
@@ -41,7 +41,7 @@ fn fail(reason: impl Into<String>) -> Error {
 }
 
 /// The store data of one program call.
-pub struct HostState<'a> {
+pub(crate) struct HostState<'a> {
     /// The chain.
     pub api: &'a mut dyn EvmApi,
     /// The call's context.
@@ -71,7 +71,7 @@ pub struct HostState<'a> {
 }
 
 /// The store's resource limiter: the call's [`StoreLimits`].
-pub fn limiter<'b>(state: &'b mut HostState<'_>) -> &'b mut dyn ResourceLimiter {
+pub(crate) fn limiter<'b>(state: &'b mut HostState<'_>) -> &'b mut dyn ResourceLimiter {
     &mut state.limits
 }
 
@@ -605,7 +605,7 @@ fn pay_for_memory_grow(mut c: C<'_, '_>, pages: u32) -> Result<(), Error> {
 }
 
 /// A linker defining every `vm_hooks` function of [`crate::activation::HOSTIOS`].
-pub fn linker<'a>(engine: &wasmi::Engine) -> Result<Linker<HostState<'a>>, Error> {
+pub(crate) fn linker<'a>(engine: &wasmi::Engine) -> Result<Linker<HostState<'a>>, Error> {
     let mut l = Linker::<HostState<'a>>::new(engine);
     let m = HOST_MODULE;
     l.func_wrap(m, "read_args", read_args)?;

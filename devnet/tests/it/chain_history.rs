@@ -8,8 +8,7 @@ use alloy_signer_local::PrivateKeySigner;
 use yellowstone_devnet::chain::{
     BlockTag, CallRequest, Chain, ChainError, DEFAULT_CHAIN_ID, DEV_ACCOUNTS, DEV_BALANCE,
 };
-
-const DAY: u64 = 86_400;
+use yellowstone_protocol::time::DAY;
 
 fn send(chain: &mut Chain, account: usize, to: TxKind, input: Vec<u8>) -> alloy_primitives::B256 {
     let from = DEV_ACCOUNTS[account];

@@ -2,18 +2,18 @@
 //! compute contract deployed as `cargo stylus deploy` does (CREATE returning the compressed
 //! program, `activateProgram` on ArbWasm, the constructor), then calls between them.
 
-mod common;
-
 use alloy_primitives::{keccak256, uint, Address, TxKind, B256, U256};
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::{sol, SolCall, SolError, SolEvent, SolValue};
-use common::*;
 use yellowstone_devnet::chain::{
     stylus::{activate_program_selector, program_not_activated_error},
     BlockTag, CallRequest, Chain, ARB_WASM, ARB_WASM_CACHE, CACHE_MANAGER, DEV_ACCOUNTS,
 };
 use yellowstone_devnet::{activation, stylus::ink};
+use yellowstone_protocol::time::DAY;
+
+use crate::common::*;
 
 sol! {
     interface IArbWasmCache {

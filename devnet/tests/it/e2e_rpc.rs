@@ -22,7 +22,7 @@ use yellowstone_devnet::{
     deploy::{deploy_yellowstone, key_bytes, DeployConfig, Deployment},
     rpc::{serve, RpcHandle},
 };
-use yellowstone_protocol::{eip712, merkle};
+use yellowstone_protocol::{eip712, merkle, time::DAY};
 
 sol!("../abi/IYellowstoneCompute.sol");
 
@@ -36,7 +36,6 @@ sol! {
 use IYellowstoneCompute as I;
 use IYellowstoneCompute::IYellowstoneComputeErrors as E;
 
-const DAY: u64 = 86_400;
 const GAS_LIMIT: u64 = 5_000_000;
 
 fn mor(n: u64) -> U256 {

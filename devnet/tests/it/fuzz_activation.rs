@@ -5,22 +5,21 @@
 //! Inputs are arbitrary byte strings (bare, behind the `EF F0 00 00` prefix, brotli-compressed
 //! behind it, and behind a Wasm header) and random mutations of the real compute contract
 //! (`target/stylus/yellowstone_compute.br`; those properties are skipped with a note when it
-//! has not been built, as in `tests/activation.rs`).
+//! has not been built, as in `tests/it/activation.rs`).
 //!
 //! Each property runs a bounded number of cases so the file stays fast in CI (see the
 //! `cases` arguments below). For a longer run set `PROPTEST_CASES`, which replaces every
 //! property's count, for example
-//! `PROPTEST_CASES=20000 cargo test -p yellowstone-devnet --test fuzz_activation --release`.
-
-mod common;
+//! `PROPTEST_CASES=20000 cargo test -p yellowstone-devnet --release --test it fuzz_activation::`.
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use common::config;
 use proptest::prelude::*;
 use yellowstone_artifact::{compress, decompress};
 use yellowstone_devnet::activation::{activate, check_module, ActivationError};
+
+use crate::common::config;
 
 /// The deployable code's prefix: `EF F0 00` and dictionary byte `00`.
 const PREFIX: [u8; 4] = [0xEF, 0xF0, 0x00, 0x00];

@@ -1,7 +1,7 @@
 //! Bad input: property-based fuzzing of the compute contract's calldata, executed by the
 //! devnet on the REAL compiled artifacts (`target/stylus/yellowstone_compute.br` and
 //! `target/stylus/yellowstone_mor_token.br`, deployed, activated and constructed through
-//! signed transactions as in `tests/chain_stylus.rs`).
+//! signed transactions as in `tests/it/chain_stylus.rs`).
 //!
 //! The oracle every property shares, from the Stylus SDK the contract is built with
 //! (stylus-sdk 0.10.10, `router_entrypoint` and the `#[public]` macro's generated router):
@@ -27,9 +27,7 @@
 //! Each property runs a bounded number of cases so the file stays fast in CI (the `config`
 //! arguments below). For a longer run set `PROPTEST_CASES`, which replaces every property's
 //! count, for example
-//! `PROPTEST_CASES=2000 cargo test -p yellowstone-devnet --test fuzz_calldata --release`.
-
-mod common;
+//! `PROPTEST_CASES=2000 cargo test -p yellowstone-devnet --release --test it fuzz_calldata::`.
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;
@@ -37,13 +35,15 @@ use std::collections::BTreeSet;
 use alloy_primitives::{hex, keccak256, uint, Address, Bytes, TxKind, B256, U256};
 use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::{SolCall, SolError, SolInterface, SolValue};
-use common::*;
 use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::test_runner::TestCaseError;
 use yellowstone_devnet::chain::{
     stylus_constructor_selector, BlockTag, CallRequest, Chain, ChainError, Receipt, DEV_ACCOUNTS,
 };
+use yellowstone_protocol::time::DAY;
+
+use crate::common::*;
 use I::{IYellowstoneComputeCalls as Calls, IYellowstoneComputeErrors as Errors};
 
 /// The secp256k1 group order n.

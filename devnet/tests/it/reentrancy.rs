@@ -31,7 +31,7 @@
 //! acting address has more than one open non-delegate call frame in the transaction
 //! (`arbos/tx_processor.go`: `reentrant := p.Programs[acting] > 1`, the counter kept by
 //! `PushContract`/`PopContract` for every frame that is not DELEGATECALL/CALLCODE); the devnet
-//! computes it in `devnet/src/chain/stylus.rs` as "a program with this storage address is
+//! computes it in `devnet/src/chain/stylus/program.rs` as "a program with this storage address is
 //! already running further up the transaction". compute -> token (EVM) -> compute is reentrant
 //! under both rules. The last test probes the devnet's rule with a small Wasm program: it
 //! agrees with Nitro for calls. For DELEGATECALL frames the two differ (docs/DEVNET.md, "Not
@@ -52,14 +52,13 @@
 //! reentrant) succeeds and is recorded as a success, so the hook and the recording really
 //! detect an inner call that goes through.
 
-mod common;
-
 use alloy_primitives::{keccak256, Address, TxKind, B256, U256};
 use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::{sol, SolCall, SolError, SolEvent, SolValue};
-use common::*;
 use yellowstone_devnet::chain::{BlockTag, Chain, Receipt};
 use yellowstone_protocol::merkle;
+
+use crate::common::*;
 
 sol! {
     /// The malicious token's interface (ERC-20 subset plus the attacker's controls).
@@ -84,39 +83,39 @@ sol! {
 
 /// EVM opcodes used by the token.
 mod op {
-    pub const STOP: u8 = 0x00;
-    pub const ADD: u8 = 0x01;
-    pub const SUB: u8 = 0x03;
-    pub const LT: u8 = 0x10;
-    pub const EQ: u8 = 0x14;
-    pub const ISZERO: u8 = 0x15;
-    pub const SHR: u8 = 0x1c;
-    pub const SHA3: u8 = 0x20;
-    pub const CALLER: u8 = 0x33;
-    pub const CALLDATALOAD: u8 = 0x35;
-    pub const CALLDATACOPY: u8 = 0x37;
-    pub const RETURNDATASIZE: u8 = 0x3d;
-    pub const RETURNDATACOPY: u8 = 0x3e;
-    pub const POP: u8 = 0x50;
-    pub const MLOAD: u8 = 0x51;
-    pub const MSTORE: u8 = 0x52;
-    pub const SLOAD: u8 = 0x54;
-    pub const SSTORE: u8 = 0x55;
-    pub const JUMP: u8 = 0x56;
-    pub const JUMPI: u8 = 0x57;
-    pub const GAS: u8 = 0x5a;
-    pub const JUMPDEST: u8 = 0x5b;
-    pub const PUSH1: u8 = 0x60;
-    pub const PUSH2: u8 = 0x61;
-    pub const DUP1: u8 = 0x80;
-    pub const DUP2: u8 = 0x81;
-    pub const DUP3: u8 = 0x82;
-    pub const DUP4: u8 = 0x83;
-    pub const SWAP1: u8 = 0x90;
-    pub const CALL: u8 = 0xf1;
-    pub const RETURN: u8 = 0xf3;
-    pub const STATICCALL: u8 = 0xfa;
-    pub const REVERT: u8 = 0xfd;
+    pub(super) const STOP: u8 = 0x00;
+    pub(super) const ADD: u8 = 0x01;
+    pub(super) const SUB: u8 = 0x03;
+    pub(super) const LT: u8 = 0x10;
+    pub(super) const EQ: u8 = 0x14;
+    pub(super) const ISZERO: u8 = 0x15;
+    pub(super) const SHR: u8 = 0x1c;
+    pub(super) const SHA3: u8 = 0x20;
+    pub(super) const CALLER: u8 = 0x33;
+    pub(super) const CALLDATALOAD: u8 = 0x35;
+    pub(super) const CALLDATACOPY: u8 = 0x37;
+    pub(super) const RETURNDATASIZE: u8 = 0x3d;
+    pub(super) const RETURNDATACOPY: u8 = 0x3e;
+    pub(super) const POP: u8 = 0x50;
+    pub(super) const MLOAD: u8 = 0x51;
+    pub(super) const MSTORE: u8 = 0x52;
+    pub(super) const SLOAD: u8 = 0x54;
+    pub(super) const SSTORE: u8 = 0x55;
+    pub(super) const JUMP: u8 = 0x56;
+    pub(super) const JUMPI: u8 = 0x57;
+    pub(super) const GAS: u8 = 0x5a;
+    pub(super) const JUMPDEST: u8 = 0x5b;
+    pub(super) const PUSH1: u8 = 0x60;
+    pub(super) const PUSH2: u8 = 0x61;
+    pub(super) const DUP1: u8 = 0x80;
+    pub(super) const DUP2: u8 = 0x81;
+    pub(super) const DUP3: u8 = 0x82;
+    pub(super) const DUP4: u8 = 0x83;
+    pub(super) const SWAP1: u8 = 0x90;
+    pub(super) const CALL: u8 = 0xf1;
+    pub(super) const RETURN: u8 = 0xf3;
+    pub(super) const STATICCALL: u8 = 0xfa;
+    pub(super) const REVERT: u8 = 0xfd;
 }
 
 /// A two-pass assembler: opcodes, minimal PUSHes, labels (`JUMPDEST`) and PUSH2 label
@@ -180,25 +179,25 @@ impl Asm {
 mod slot {
     /// Nonzero: the next `transfer`/`transferFrom` re-enters (cleared before the re-entry, so
     /// one arming makes one attempt and the hook cannot loop).
-    pub const ARMED: u64 = 1;
+    pub(super) const ARMED: u64 = 1;
     /// Address the re-entry calls.
-    pub const TARGET: u64 = 2;
+    pub(super) const TARGET: u64 = 2;
     /// Length in bytes of the re-entry calldata.
-    pub const LEN: u64 = 3;
+    pub(super) const LEN: u64 = 3;
     /// Number of re-entries attempted so far.
-    pub const ATTEMPTS: u64 = 4;
+    pub(super) const ATTEMPTS: u64 = 4;
     /// Success flag (1/0) of the last re-entry.
-    pub const SUCCESS: u64 = 5;
+    pub(super) const SUCCESS: u64 = 5;
     /// `RETURNDATASIZE` after the last re-entry.
-    pub const RET_SIZE: u64 = 6;
+    pub(super) const RET_SIZE: u64 = 6;
     /// `keccak256` of the last re-entry's return or revert data.
-    pub const RET_HASH: u64 = 7;
+    pub(super) const RET_HASH: u64 = 7;
     /// First 32 bytes of that data, zero-padded.
-    pub const RET_WORD: u64 = 8;
+    pub(super) const RET_WORD: u64 = 8;
     /// Nonzero: the re-entry is a STATICCALL.
-    pub const STATIC: u64 = 9;
+    pub(super) const STATIC: u64 = 9;
     /// The re-entry calldata, word `i` at `DATA + i`.
-    pub const DATA: u64 = 0x1000;
+    pub(super) const DATA: u64 = 0x1000;
 }
 
 /// Memory offset the re-entry's return data is copied to (beyond any calldata used here, so

@@ -13,7 +13,7 @@ use yellowstone_devnet::stylus::api::{
     ApiError, CallKind, CallOutcome, CreateOutcome, EvmApi, EvmData,
 };
 use yellowstone_devnet::stylus::{execute, Outcome, Status};
-use yellowstone_protocol::eip712;
+use yellowstone_protocol::{eip712, time::DAY};
 
 sol!("../abi/IYellowstoneCompute.sol");
 
@@ -33,7 +33,6 @@ const STRANGER: Address = address!("00000000000000000000000000000000000000f1");
 const FUNDER: Address = address!("00000000000000000000000000000000000000f2");
 const ECRECOVER: Address = address!("0000000000000000000000000000000000000001");
 const CHAIN_ID: u64 = 42_161;
-const DAY: u64 = 86_400;
 const EMISSION_START_DAY: u64 = 19_761;
 const FIRST_DAY_EMISSION: U256 = uint!(3_456_000_000_000_000_000_000_U256);
 const DAILY_DECREASE: U256 = uint!(592_558_728_240_000_000_U256);

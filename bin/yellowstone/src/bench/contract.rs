@@ -115,7 +115,7 @@ pub fn precision_figures(found: &precision::Precision, command: &str) -> Vec<Fig
 }
 
 /// What entering the program costs on every call, as Nitro predicts it at activation from the
-/// program's shape (devnet/src/activation.rs `entry_costs`): the size a contract ships is also
+/// program's shape (`entry_costs` in devnet/src/activation/costs.rs): the size a contract ships is also
 /// gas on every call.
 fn entry_figures(key: &str, size: &onchain::Size, command: &str) -> Result<Vec<Figure>> {
     let program = yellowstone_devnet::activation::activate(&size.deployable)

@@ -47,7 +47,7 @@
 
 mod figures;
 mod functions;
-mod market;
+mod settlement;
 
 use std::{path::PathBuf, time::Duration};
 
@@ -68,7 +68,7 @@ sol! {
         function cacheProgram(address addr) external;
     }
 }
-use market::{Market, Round};
+use settlement::{Round, Settlement};
 
 /// Morpheus's gas for one session: open plus close.
 pub const MORPHEUS_SESSION_GAS: u64 = 936_000;
@@ -219,7 +219,7 @@ async fn measure_on(net: &Devnet, options: &Options) -> Result<Measurements> {
     functions::send(net, &leaver, call).await?;
     net.next_day().await?;
 
-    let mut market = Market::new(net, client.clone(), providers.clone()).await?;
+    let mut market = Settlement::new(net, client.clone(), providers.clone()).await?;
     progress(format!(
         "first root: one inference per provider ({} providers)",
         providers.len()

@@ -30,7 +30,7 @@
 
 mod figures;
 mod launch;
-mod market;
+mod setup;
 mod recover;
 
 use std::{path::PathBuf, sync::atomic::Ordering, time::Duration};
@@ -41,7 +41,7 @@ pub use self::figures::figures;
 pub use self::recover::{recoveries_per_second, Recoveries};
 use self::{
     launch::{run_load, temp_dir, write_keys},
-    market::Market,
+    setup::Stage,
 };
 use super::{load::LoadReport, Figure};
 use yellowstone_router::metrics::SIGNATURE_RECOVERIES;
@@ -153,7 +153,7 @@ pub fn measure(options: &Options) -> Result<Measured> {
             "bench router: deploying, funding {} users, starting the router",
             options.users
         );
-        let market = runtime.block_on(Market::start(options, &dir))?;
+        let market = runtime.block_on(Stage::start(options, &dir))?;
         let result = (|| {
             eprintln!("bench router: calibrating signatures per request");
             let (recoveries_per_rfc, signings_per_rfc, recoveries_per_report) =

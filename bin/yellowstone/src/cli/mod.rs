@@ -1,9 +1,12 @@
 //! Command-line interface: the subcommands of `yellowstone`.
 
 mod access_rate;
+#[cfg(feature = "dev-tools")]
 mod bench;
 mod build_contract;
+#[cfg(feature = "dev-tools")]
 mod demo;
+#[cfg(feature = "dev-tools")]
 mod devnet;
 mod multiplier;
 mod provider;
@@ -33,11 +36,14 @@ pub enum Command {
     Multiplier(multiplier::Args),
     AccessRate(access_rate::Args),
     BuildContract(build_contract::Args),
+    #[cfg(feature = "dev-tools")]
     Devnet(devnet::Args),
+    #[cfg(feature = "dev-tools")]
     Demo(demo::Args),
     Router(router::Args),
     Provider(provider::Args),
     User(user::Args),
+    #[cfg(feature = "dev-tools")]
     Bench(bench::Args),
 }
 
@@ -48,11 +54,14 @@ impl Command {
             Command::Multiplier(args) => args.run(),
             Command::AccessRate(args) => args.run(),
             Command::BuildContract(args) => args.run(),
+            #[cfg(feature = "dev-tools")]
             Command::Devnet(args) => args.run(),
+            #[cfg(feature = "dev-tools")]
             Command::Demo(args) => args.run(),
             Command::Router(args) => args.run(),
             Command::Provider(args) => args.run(),
             Command::User(args) => args.run(),
+            #[cfg(feature = "dev-tools")]
             Command::Bench(args) => args.run(),
         }
     }
@@ -65,4 +74,18 @@ fn block_on<F: std::future::Future>(future: F) -> anyhow::Result<F::Output> {
         .build()
         .context("starting the async runtime")?;
     Ok(runtime.block_on(future))
+}
+
+/// The default log filter: info from every Yellowstone crate that logs, warnings from the rest.
+const DEFAULT_LOG_FILTER: &str = "yellowstone_router=info,yellowstone_chain=info,\
+    yellowstone_store=info,yellowstone_gateway=info,yellowstone_client=info,warn";
+
+/// Structured logs on stderr, filtered by RUST_LOG (default: [`DEFAULT_LOG_FILTER`]).
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(DEFAULT_LOG_FILTER));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }

@@ -52,7 +52,7 @@ enum Command {
 impl Args {
     /// Runs the subcommand.
     pub fn run(self) -> Result<()> {
-        super::router::init_tracing();
+        super::init_tracing();
         super::block_on(async move {
             match self.command {
                 Command::Serve(args) => args.run().await,
@@ -234,7 +234,7 @@ impl Conn {
         if let Some(path) = &self.deployments {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("reading {}", path.display()))?;
-            let d: yellowstone_devnet::deploy::Deployment = serde_json::from_str(&text)
+            let d: yellowstone_protocol::dev::Deployment = serde_json::from_str(&text)
                 .with_context(|| format!("{} is not a devnet deployments file", path.display()))?;
             rpc_url = rpc_url.or(d.rpc_url);
             contract = contract.or(Some(d.compute));

@@ -47,7 +47,7 @@ On the devnet:
 (--deployments reads the RPC URL, the contract and the devnet's router key from the file.)
 
 The API is documented in docs/API.md and docs/openapi.yaml; GET /health and GET /metrics
-(Prometheus) are served beside /v1. Logs: RUST_LOG=yellowstone_router=debug for more.";
+(Prometheus) are served beside /v1. Logs: RUST_LOG=yellowstone_router=debug,yellowstone_chain=debug for more.";
 
 /// Runs the router: admits requests, picks providers, judges reports, settles on-chain.
 ///
@@ -95,7 +95,7 @@ pub struct Args {
 impl Args {
     /// Starts the router and serves until Ctrl-C or SIGTERM.
     pub fn run(self) -> Result<()> {
-        init_tracing();
+        super::init_tracing();
         let file = match &self.config {
             Some(path) => Config::from_file(path)?,
             None => Config::default(),
@@ -112,7 +112,7 @@ impl Args {
         if let Some(path) = &self.deployments {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("reading {}", path.display()))?;
-            let d: yellowstone_devnet::deploy::Deployment = serde_json::from_str(&text)
+            let d: yellowstone_protocol::dev::Deployment = serde_json::from_str(&text)
                 .with_context(|| format!("{} is not a devnet deployments file", path.display()))?;
             overrides.rpc_url = overrides.rpc_url.or(d.rpc_url);
             overrides.contract = overrides.contract.or(Some(d.compute));
@@ -128,14 +128,4 @@ impl Args {
             running.wait().await
         })?
     }
-}
-
-/// Structured logs on stderr, filtered by RUST_LOG (default: info for Yellowstone).
-pub fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("yellowstone_router=info,warn"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
 }

@@ -136,7 +136,7 @@ impl Stall {
 impl Args {
     /// Runs the subcommand.
     pub fn run(self) -> Result<()> {
-        super::router::init_tracing();
+        super::init_tracing();
         super::block_on(async {
             match self.command {
                 Command::Chat(c) => c.run().await,

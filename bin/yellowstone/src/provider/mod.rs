@@ -20,13 +20,12 @@ use std::time::Duration;
 use alloy_primitives::Address;
 use alloy_provider::{DynProvider, Provider, ProviderBuilder};
 use alloy_signer_local::PrivateKeySigner;
-use yellowstone_devnet::chain::DEV_ACCOUNTS;
+use yellowstone_protocol::dev::{is_dev_account, DEVNET_CHAIN_ID};
 
 use yellowstone_chain::{ChainClient, ChainError};
 
 use yellowstone_client::router::{ClientError, RouterClient};
 
-use yellowstone_router::config::DEVNET_CHAIN_ID;
 
 /// Bound of every chain read.
 const CHAIN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -146,7 +145,7 @@ impl ChainCtx {
 
 /// Refuses a well-known development key on any chain but the devnet.
 fn refuse_dev_key(key: &PrivateKeySigner, chain_id: u64) -> Result<(), ProviderError> {
-    if chain_id != DEVNET_CHAIN_ID && DEV_ACCOUNTS.iter().any(|a| a.address == key.address()) {
+    if chain_id != DEVNET_CHAIN_ID && is_dev_account(key.address()) {
         return Err(ProviderError::Input(format!(
             "the provider key {} is a public development key: refused on chain {chain_id}; \
              use it on the devnet ({DEVNET_CHAIN_ID}) only",

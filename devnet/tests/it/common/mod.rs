@@ -3,9 +3,7 @@
 //! contract ABI bindings, the deployable artifacts, EIP-1559 transactions signed by the dev
 //! accounts, `eth_call`, deployment as `cargo stylus deploy` does it (CREATE returning the
 //! compressed program, `activateProgram` on ArbWasm, the stylus-sdk constructor), and signed
-//! `commitEpoch` calldata. Each test file uses what it needs, hence `dead_code` is allowed.
-
-#![allow(dead_code)]
+//! `commitEpoch` calldata.
 
 use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
 use alloy_eips::eip2718::Encodable2718;
@@ -18,7 +16,7 @@ use yellowstone_devnet::chain::{
     stylus_constructor_selector, stylus_deploy_init_code, BlockTag, CallRequest, Chain, ChainError,
     Receipt, ARB_WASM, DEFAULT_CHAIN_ID, DEV_ACCOUNTS,
 };
-use yellowstone_protocol::eip712;
+use yellowstone_protocol::{eip712, time::DAY};
 
 sol!("../abi/IYellowstoneCompute.sol");
 
@@ -36,25 +34,23 @@ sol! {
     }
 }
 
-pub use IYellowstoneCompute as I;
+pub(crate) use IYellowstoneCompute as I;
 
 /// One gwei in wei: the max fee per gas of every transaction.
-pub const GWEI: u128 = 1_000_000_000;
-/// Seconds in a day.
-pub const DAY: u64 = 86_400;
+pub(crate) const GWEI: u128 = 1_000_000_000;
 /// The gas limit of every transaction [`send`] signs (and of a test's `eth_call`s where it
 /// sets one): ample for any call of the contracts, so running out of it means a trap or a
 /// runaway.
-pub const GAS: u64 = 30_000_000;
+pub(crate) const GAS: u64 = 30_000_000;
 
 /// `n` MOR in wei (18 decimals).
-pub fn mor(n: u64) -> U256 {
+pub(crate) fn mor(n: u64) -> U256 {
     U256::from(n) * U256::from(10u64).pow(U256::from(18))
 }
 
 /// A proptest configuration with `cases` cases, unless `PROPTEST_CASES` is set, in which case
 /// its value replaces every property's count (for longer runs than CI's).
-pub fn config(cases: u32) -> ProptestConfig {
+pub(crate) fn config(cases: u32) -> ProptestConfig {
     let cases = std::env::var("PROPTEST_CASES")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -67,7 +63,7 @@ pub fn config(cases: u32) -> ProptestConfig {
 /// The deployable artifact `target/stylus/{name}.br`; panics, saying how to build it (the
 /// `build-contract` command followed by `package`, e.g. `" --package x"` or `""`), when it is
 /// missing.
-pub fn artifact(name: &str, package: &str) -> Vec<u8> {
+pub(crate) fn artifact(name: &str, package: &str) -> Vec<u8> {
     let path = format!("{}/../target/stylus/{name}.br", env!("CARGO_MANIFEST_DIR"));
     std::fs::read(&path).unwrap_or_else(|e| {
         panic!(
@@ -78,25 +74,25 @@ pub fn artifact(name: &str, package: &str) -> Vec<u8> {
 }
 
 /// The compute contract's deployable code.
-pub fn compute_code() -> Vec<u8> {
+pub(crate) fn compute_code() -> Vec<u8> {
     artifact("yellowstone_compute", "")
 }
 
 /// The MOR token's deployable code.
-pub fn mor_code() -> Vec<u8> {
+pub(crate) fn mor_code() -> Vec<u8> {
     artifact("yellowstone_mor_token", " --package yellowstone-mor-token")
 }
 
 // ---- transactions and calls ---------------------------------------------------------------------
 
 /// The address of dev account `account`.
-pub fn address_of(account: usize) -> Address {
+pub(crate) fn address_of(account: usize) -> Address {
     DEV_ACCOUNTS[account].address
 }
 
 /// Signs and sends an EIP-1559 transaction from dev account `account` with `gas_limit`;
 /// returns its receipt, or the chain's refusal of the transaction.
-pub fn try_send(
+pub(crate) fn try_send(
     chain: &mut Chain,
     account: usize,
     to: TxKind,
@@ -124,12 +120,12 @@ pub fn try_send(
 
 /// Signs and sends a transaction from dev account `account` with [`GAS`]; returns its receipt
 /// (successful or not). Panics if the chain refuses the transaction.
-pub fn send(chain: &mut Chain, account: usize, to: TxKind, input: Vec<u8>) -> Receipt {
+pub(crate) fn send(chain: &mut Chain, account: usize, to: TxKind, input: Vec<u8>) -> Receipt {
     try_send(chain, account, to, input, GAS).expect("the chain accepts the transaction")
 }
 
 /// [`send`]s a call to `to` and asserts that it succeeded.
-pub fn ok(chain: &mut Chain, account: usize, to: Address, input: Vec<u8>) -> Receipt {
+pub(crate) fn ok(chain: &mut Chain, account: usize, to: Address, input: Vec<u8>) -> Receipt {
     let receipt = send(chain, account, TxKind::Call(to), input);
     assert!(receipt.status, "transaction failed: {receipt:?}");
     receipt
@@ -137,7 +133,7 @@ pub fn ok(chain: &mut Chain, account: usize, to: Address, input: Vec<u8>) -> Rec
 
 /// `eth_call` of `to` with `data` from dev account 0 at the latest block, with the chain's
 /// default gas.
-pub fn call(chain: &Chain, to: Address, data: Vec<u8>) -> Result<Bytes, ChainError> {
+pub(crate) fn call(chain: &Chain, to: Address, data: Vec<u8>) -> Result<Bytes, ChainError> {
     chain.call(
         &CallRequest {
             from: Some(address_of(0)),
@@ -153,7 +149,7 @@ pub fn call(chain: &Chain, to: Address, data: Vec<u8>) -> Result<Bytes, ChainErr
 
 /// Deploys `code` from dev account `account` with a CREATE whose init code returns it; asserts
 /// that the code at the new address is `code`; returns the address.
-pub fn deploy(chain: &mut Chain, account: usize, code: &[u8]) -> Address {
+pub(crate) fn deploy(chain: &mut Chain, account: usize, code: &[u8]) -> Address {
     let receipt = send(
         chain,
         account,
@@ -171,7 +167,7 @@ pub fn deploy(chain: &mut Chain, account: usize, code: &[u8]) -> Address {
 
 /// Activates the Stylus program at `program` through ArbWasm, sent by dev account `account`;
 /// asserts that it succeeded with version 1 and no data fee.
-pub fn activate(chain: &mut Chain, account: usize, program: Address) -> Receipt {
+pub(crate) fn activate(chain: &mut Chain, account: usize, program: Address) -> Receipt {
     let receipt = ok(
         chain,
         account,
@@ -186,20 +182,25 @@ pub fn activate(chain: &mut Chain, account: usize, program: Address) -> Receipt 
 
 /// Calls the stylus-sdk constructor of `program` with ABI-encoded `args`, from dev account
 /// `account`; asserts that it succeeded.
-pub fn construct(chain: &mut Chain, account: usize, program: Address, args: Vec<u8>) -> Receipt {
+pub(crate) fn construct(
+    chain: &mut Chain,
+    account: usize,
+    program: Address,
+    args: Vec<u8>,
+) -> Receipt {
     let mut data = stylus_constructor_selector().to_vec();
     data.extend_from_slice(&args);
     ok(chain, account, program, data)
 }
 
 /// The chain's current day number (latest block timestamp / [`DAY`]).
-pub fn today(chain: &Chain) -> u64 {
+pub(crate) fn today(chain: &Chain) -> u64 {
     chain.latest_block().timestamp() / DAY
 }
 
 /// Deploys, activates and constructs the real MOR token from dev account 0: 1,000,000 MOR for
 /// each dev account.
-pub fn deploy_mor_token(chain: &mut Chain) -> Address {
+pub(crate) fn deploy_mor_token(chain: &mut Chain) -> Address {
     let holders: Vec<Address> = DEV_ACCOUNTS.iter().map(|a| a.address).collect();
     let token = deploy(chain, 0, &mor_code());
     activate(chain, 0, token);
@@ -215,7 +216,7 @@ pub fn deploy_mor_token(chain: &mut Chain) -> Address {
 /// Deploys, activates and constructs the real compute contract from dev account 0 with
 /// `token` as its MOR: owner dev account 0, a Morpheus-like emission schedule (3,456 MOR a day,
 /// falling by 0.59255872824 MOR a day) starting today, bootstrap window open today.
-pub fn deploy_compute(chain: &mut Chain, token: Address) -> Address {
+pub(crate) fn deploy_compute(chain: &mut Chain, token: Address) -> Address {
     let compute = deploy(chain, 0, &compute_code());
     activate(chain, 0, compute);
     let day = today(chain);
@@ -240,7 +241,7 @@ pub fn deploy_compute(chain: &mut Chain, token: Address) -> Address {
 
 /// An `EpochRoot` signature by `key` under `compute`'s EIP-712 domain on the devnet's chain id,
 /// in the compact form (r, vs).
-pub fn sign_epoch_root(
+pub(crate) fn sign_epoch_root(
     key: &PrivateKeySigner,
     compute: Address,
     epoch: u64,
@@ -258,7 +259,7 @@ pub fn sign_epoch_root(
 
 /// `commitEpoch` calldata (no bootstrap credit) signed by `key` under `compute`'s EIP-712
 /// domain.
-pub fn signed_commit(
+pub(crate) fn signed_commit(
     key: &PrivateKeySigner,
     compute: Address,
     epoch: u64,

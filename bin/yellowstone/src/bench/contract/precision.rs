@@ -13,12 +13,14 @@ use std::{
 };
 
 use alloy_primitives::U256;
-use yellowstone_protocol::multiplier::{power_multiplier, POWER_MAX, WINDOW_END, WINDOW_START};
+use yellowstone_protocol::{
+    multiplier::{power_multiplier, POWER_MAX, WINDOW_END, WINDOW_START},
+    time::DAY,
+};
 
 use super::reference::exact;
 
 const S: u64 = WINDOW_START;
-const DAY: u64 = 86_400;
 const YEAR: u64 = 365 * DAY;
 const D: u64 = WINDOW_END - WINDOW_START;
 

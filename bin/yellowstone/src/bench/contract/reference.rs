@@ -146,9 +146,9 @@ pub fn exact(start: U256, end: U256) -> Exact {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use yellowstone_protocol::time::DAY;
 
     const S: u64 = WINDOW_START;
-    const DAY: u64 = 86_400;
 
     fn at(start: u64, end: u64) -> u128 {
         exact(U256::from(start), U256::from(end)).floor_e18()

@@ -1,6 +1,6 @@
 //! The epoch build at scale: once per inference block the router folds the block's credits into
 //! the cumulative table, builds the Merkle tree over every provider's leaf and signs the root
-//! (`State::build_epoch`, with `market::settle` and `yellowstone_protocol::merkle`). This times
+//! (`State::build_epoch`, with `yellowstone_market::settle` and `yellowstone_protocol::merkle`). This times
 //! exactly that call on a router state holding `providers` providers, each with a leaf from an
 //! earlier epoch and a credit in the closed block, restored the way a restarted router restores
 //! it; then the proofs of every leaf as the API serves them (`State::proof`), each verified
@@ -25,7 +25,7 @@ pub struct EpochTiming {
     pub providers: usize,
     /// Each timed `build_epoch`.
     pub builds: Vec<Duration>,
-    /// Each timed Merkle tree alone (`market::settle::tree` on the new table).
+    /// Each timed Merkle tree alone (`yellowstone_market::settle::tree` on the new table).
     pub trees: Vec<Duration>,
     /// Producing every provider's proof with `State::proof` after the commit.
     pub proofs: Duration,

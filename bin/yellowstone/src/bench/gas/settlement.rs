@@ -70,7 +70,7 @@ impl Round {
 }
 
 /// The router's state, its submitter, the providers and users, and the router's clock.
-pub(super) struct Market<'a> {
+pub(super) struct Settlement<'a> {
     net: &'a Devnet,
     client: ChainClient,
     state: State,
@@ -98,14 +98,14 @@ fn sign<T: Party>(key: &PrivateKeySigner, message: T, domain: &Eip712Domain) -> 
     })
 }
 
-impl<'a> Market<'a> {
+impl<'a> Settlement<'a> {
     /// A router state for the deployed contract with `providers` attested, bidding and their
     /// stakes read from the chain, and [`USERS`] users, at the chain's current time.
     pub async fn new(
         net: &'a Devnet,
         client: ChainClient,
         providers: Vec<PrivateKeySigner>,
-    ) -> Result<Market<'a>> {
+    ) -> Result<Settlement<'a>> {
         let d = &net.deployment;
         let router = dev_key(ROUTER_ACCOUNT)?;
         let submitter = Submitter::new(&client, router.clone(), SubmitPolicy::default());
@@ -117,7 +117,7 @@ impl<'a> Market<'a> {
             })
             .collect::<Result<Vec<_>>>()?;
         let now = net.now().await?;
-        let mut market = Market {
+        let mut market = Settlement {
             net,
             client,
             state,

@@ -1,4 +1,4 @@
-//! The bench's market on the embedded devnet: router, provider, users, and the calibration.
+//! The bench's stage on the embedded devnet: router, provider, users, and the calibration.
 
 use std::{path::Path, sync::atomic::Ordering};
 
@@ -25,7 +25,7 @@ const USER_MOR: u64 = 20_000;
 const CALIBRATION: u64 = 8;
 
 /// The bench's market: devnet, router, one provider and the users.
-pub(super) struct Market {
+pub(super) struct Stage {
     net: Devnet,
     pub(super) router: Running,
     provider: Provider,
@@ -35,8 +35,8 @@ pub(super) struct Market {
     calibrator: PrivateKeySigner,
 }
 
-impl Market {
-    pub(super) async fn start(options: &Options, dir: &Path) -> Result<Market> {
+impl Stage {
+    pub(super) async fn start(options: &Options, dir: &Path) -> Result<Stage> {
         let net = Devnet::start(options.artifacts_dir.clone()).await?;
         let funder = dev_key(0)?;
         let spec = Spec {
@@ -92,7 +92,7 @@ impl Market {
                 allowance.left
             );
         }
-        Ok(Market {
+        Ok(Stage {
             net,
             router,
             provider,

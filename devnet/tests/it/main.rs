@@ -1,0 +1,19 @@
+//! The devnet's integration tests, one binary: a single link of the crate and its dependencies
+//! instead of one per file, and one home for the shared scaffolding (`common`). Run one group
+//! with a name filter, e.g. `cargo test -p yellowstone-devnet --test it activation::`.
+
+mod common;
+
+mod activation;
+mod cast_client;
+mod chain_history;
+mod chain_stylus;
+mod chain_transactions;
+mod e2e_rpc;
+mod fuzz_activation;
+mod fuzz_calldata;
+mod reentrancy;
+mod rpc_node;
+mod rpc_protocol;
+mod stylus_compute;
+mod stylus_hostio;
