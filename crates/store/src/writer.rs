@@ -56,7 +56,7 @@ pub const CHECKPOINT_EVERY: Duration = Duration::from_millis(50);
 /// WAL frames (pages) past which, once the checkpoint thread has copied what it could without
 /// stopping commits, the writer copies the rest before its next transaction, so the WAL starts
 /// again from its beginning (SQLite's automatic checkpoint threshold).
-pub const RESTART_FRAMES: u64 = super::AUTO_CHECKPOINT_PAGES as u64;
+pub const RESTART_FRAMES: u64 = crate::AUTO_CHECKPOINT_PAGES as u64;
 
 /// WAL frames past which the writer stops committing until a checkpoint has caught up: the
 /// backstop for a checkpoint thread that falls behind (a slow disk stalling its fsync), so the
@@ -137,7 +137,7 @@ impl Writer {
     }
 
     /// Commits `changes`; resolves once they are durable (per the store's
-    /// [`Durability`](super::Durability)). An empty batch resolves immediately.
+    /// [`Durability`](crate::Durability)). An empty batch resolves immediately.
     pub async fn commit(&self, changes: Vec<Change>) -> Result<(), StoreError> {
         if changes.is_empty() {
             return Ok(());
@@ -224,7 +224,7 @@ impl Checkpoints {
     fn stop(self, store: &Store) {
         drop(self.stop);
         let _ = self.thread.join();
-        if let Err(error) = store.set_auto_checkpoint(super::AUTO_CHECKPOINT_PAGES) {
+        if let Err(error) = store.set_auto_checkpoint(crate::AUTO_CHECKPOINT_PAGES) {
             tracing::warn!(%error, "cannot turn automatic WAL checkpoints back on");
         }
     }
@@ -235,7 +235,7 @@ impl Checkpoints {
 fn run(store: &Store, rx: &mpsc::Receiver<Job>, max_batch: usize, restart_due: &AtomicBool) {
     let mut jobs: Vec<Job> = Vec::with_capacity(max_batch);
     while let Ok(first) = rx.recv() {
-        let behind = super::wal_frames_seen() >= HARD_LIMIT_FRAMES;
+        let behind = crate::wal_frames_seen() >= HARD_LIMIT_FRAMES;
         if restart_due.swap(false, Ordering::AcqRel) || behind {
             // Copies what was committed since the checkpoint thread's pass, so the next
             // transaction starts the WAL again from its beginning.
@@ -283,10 +283,10 @@ fn run(store: &Store, rx: &mpsc::Receiver<Job>, max_batch: usize, restart_due: &
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tests::{addr, report, ticket, TempDir};
+    use crate::test_support::{addr, report, ticket, TempDir};
     use crate::Durability;
-    use yellowstone_market::records::{CreditRecord, TicketStatus};
     use alloy_primitives::{B256, U256};
+    use yellowstone_market::records::{CreditRecord, TicketStatus};
 
     fn id(n: u64) -> B256 {
         B256::from(U256::from(n) + U256::from(1_000_000u64))

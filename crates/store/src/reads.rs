@@ -1,0 +1,219 @@
+//! Reads by key that are not worth keeping in memory: a request's ticket, report or receipt,
+//! an epoch, the table at any epoch, a user's latest allowance, a day's work. All go through
+//! the read connection, so they see the last commit and never wait for one in progress.
+
+use alloy_primitives::{Address, B256, U256};
+use rusqlite::{params, Connection};
+
+use yellowstone_market::records::{
+    AllowanceRecord, EpochRecord, LeafRecord, ReceiptRecord, ReportRecord, TicketRecord,
+};
+
+use crate::codec::{
+    allowance_from, cmp, epoch_from, int, leaf_from, receipt_from, report_from, ticket_from,
+};
+use crate::cols::Cols;
+use crate::error::StoreError;
+use crate::sql::{query, ALLOWANCE_COLS, EPOCH_COLS, RECEIPT_COLS, REPORT_COLS, TICKET_COLS};
+use crate::Store;
+
+impl Store {
+    /// The ticket of a request.
+    pub fn ticket(&self, request_id: B256) -> Result<Option<TicketRecord>, StoreError> {
+        let conn = self.reader();
+        let sql_text = format!("SELECT {TICKET_COLS} FROM tickets WHERE request_id = ?1");
+        Ok(query(
+            &conn,
+            "tickets",
+            &sql_text,
+            [request_id.as_slice()],
+            ticket_from,
+        )?
+        .pop())
+    }
+
+    /// The report of a request.
+    pub fn report(&self, request_id: B256) -> Result<Option<ReportRecord>, StoreError> {
+        let conn = self.reader();
+        let sql_text = format!("SELECT {REPORT_COLS} FROM reports WHERE request_id = ?1");
+        Ok(query(
+            &conn,
+            "reports",
+            &sql_text,
+            [request_id.as_slice()],
+            report_from,
+        )?
+        .pop())
+    }
+
+    /// The receipt of a request.
+    pub fn receipt(&self, request_id: B256) -> Result<Option<ReceiptRecord>, StoreError> {
+        let conn = self.reader();
+        let sql_text = format!("SELECT {RECEIPT_COLS} FROM receipts WHERE request_id = ?1");
+        Ok(query(
+            &conn,
+            "receipts",
+            &sql_text,
+            [request_id.as_slice()],
+            receipt_from,
+        )?
+        .pop())
+    }
+
+    /// An epoch by number.
+    pub fn epoch(&self, epoch: u64) -> Result<Option<EpochRecord>, StoreError> {
+        let conn = self.reader();
+        let sql_text = format!("SELECT {EPOCH_COLS} FROM epochs WHERE epoch = ?1");
+        Ok(query(&conn, "epochs", &sql_text, [int(epoch)], epoch_from)?.pop())
+    }
+
+    /// The committed epoch with the greatest number.
+    pub fn latest_committed_epoch(&self) -> Result<Option<EpochRecord>, StoreError> {
+        latest_committed(&self.reader())
+    }
+
+    /// The full table as of `epoch`: for every provider, its leaf with the greatest epoch <=
+    /// `epoch` (one SQL query), sorted by provider.
+    pub fn table_at(&self, epoch: u64) -> Result<Vec<LeafRecord>, StoreError> {
+        table_at(&self.reader(), epoch)
+    }
+
+    /// One provider's leaf as of `epoch` (greatest epoch <= `epoch`).
+    pub fn leaf_at(&self, provider: Address, epoch: u64) -> Result<Option<LeafRecord>, StoreError> {
+        let conn = self.reader();
+        Ok(query(
+            &conn,
+            "leaves",
+            "SELECT provider, epoch, earned, bootstrap FROM leaves \
+             WHERE provider = ?1 AND epoch BETWEEN 0 AND ?2 ORDER BY epoch DESC LIMIT 1",
+            params![provider.as_slice(), cmp(epoch)],
+            |row| leaf_from(row, "epoch"),
+        )?
+        .pop())
+    }
+
+    /// The user's most recent allowance record of any day (fallback balance when the chain is
+    /// unreachable).
+    pub fn latest_allowance(&self, user: Address) -> Result<Option<AllowanceRecord>, StoreError> {
+        let conn = self.reader();
+        let sql_text = format!(
+            "SELECT {ALLOWANCE_COLS} FROM allowances WHERE user = ?1 ORDER BY day DESC LIMIT 1"
+        );
+        Ok(query(
+            &conn,
+            "allowances",
+            &sql_text,
+            [user.as_slice()],
+            allowance_from,
+        )?
+        .pop())
+    }
+
+    /// Total (wei, tokens) credited on a day, over all providers (the reference price's
+    /// volume-weighted average). Saturates at the type maxima.
+    pub fn day_volume(&self, day: u64) -> Result<(U256, u64), StoreError> {
+        let conn = self.reader();
+        let rows = query(
+            &conn,
+            "work",
+            "SELECT wei, tokens FROM work WHERE day = ?1",
+            [int(day)],
+            |row| {
+                let r = Cols::new(row, "work");
+                Ok((r.u256("wei")?, r.u64("tokens")?))
+            },
+        )?;
+        Ok(rows
+            .into_iter()
+            .fold((U256::ZERO, 0u64), |(wei, tokens), (w, t)| {
+                (wei.saturating_add(w), tokens.saturating_add(t))
+            }))
+    }
+
+    /// Work per provider on a day: (provider, wei), sorted by provider.
+    pub fn day_work(&self, day: u64) -> Result<Vec<(Address, U256)>, StoreError> {
+        let conn = self.reader();
+        query(
+            &conn,
+            "work",
+            "SELECT provider, wei FROM work WHERE day = ?1 ORDER BY provider",
+            [int(day)],
+            |row| {
+                let r = Cols::new(row, "work");
+                Ok((r.address("provider")?, r.u256("wei")?))
+            },
+        )
+    }
+}
+
+/// The latest committed epoch.
+pub(crate) fn latest_committed(conn: &Connection) -> Result<Option<EpochRecord>, StoreError> {
+    let sql_text = format!(
+        "SELECT {EPOCH_COLS} FROM epochs WHERE status = 'committed' ORDER BY epoch DESC LIMIT 1"
+    );
+    Ok(query(conn, "epochs", &sql_text, [], epoch_from)?.pop())
+}
+
+/// For every provider, its leaf with the greatest epoch <= `epoch`, sorted by provider. (SQLite
+/// takes the bare columns of a `max()` aggregate from the row holding the maximum.)
+pub(crate) fn table_at(conn: &Connection, epoch: u64) -> Result<Vec<LeafRecord>, StoreError> {
+    query(
+        conn,
+        "leaves",
+        "SELECT provider, max(epoch) AS max_epoch, earned, bootstrap FROM leaves \
+         WHERE epoch BETWEEN 0 AND ?1 GROUP BY provider ORDER BY provider",
+        [cmp(epoch)],
+        |row| leaf_from(row, "max_epoch"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use yellowstone_market::records::Change;
+
+    use crate::test_support::{addr, leaf};
+    use crate::Store;
+
+    #[test]
+    fn table_at_picks_the_latest_leaf_at_or_before_the_epoch() {
+        let store = Store::open_in_memory().unwrap();
+        store
+            .apply(&[
+                Change::Leaf(leaf(1, 1, 10)),
+                Change::Leaf(leaf(2, 1, 20)),
+                Change::Leaf(leaf(1, 3, 11)),
+                Change::Leaf(leaf(3, 3, 30)),
+                Change::Leaf(leaf(2, 7, 21)),
+                Change::Leaf(leaf(3, 7, 31)),
+                Change::Leaf(leaf(4, 7, 40)),
+            ])
+            .unwrap();
+        assert!(store.table_at(0).unwrap().is_empty());
+        assert_eq!(
+            store.table_at(1).unwrap(),
+            vec![leaf(1, 1, 10), leaf(2, 1, 20)]
+        );
+        assert_eq!(
+            store.table_at(2).unwrap(),
+            vec![leaf(1, 1, 10), leaf(2, 1, 20)]
+        );
+        let at3 = vec![leaf(1, 3, 11), leaf(2, 1, 20), leaf(3, 3, 30)];
+        assert_eq!(store.table_at(3).unwrap(), at3);
+        assert_eq!(store.table_at(6).unwrap(), at3);
+        let at7 = vec![
+            leaf(1, 3, 11),
+            leaf(2, 7, 21),
+            leaf(3, 7, 31),
+            leaf(4, 7, 40),
+        ];
+        assert_eq!(store.table_at(7).unwrap(), at7);
+        assert_eq!(store.table_at(u64::MAX).unwrap(), at7);
+        assert_eq!(store.leaf_at(addr(2), 6).unwrap(), Some(leaf(2, 1, 20)));
+        assert_eq!(store.leaf_at(addr(2), 7).unwrap(), Some(leaf(2, 7, 21)));
+        assert_eq!(store.leaf_at(addr(4), 6).unwrap(), None);
+        assert_eq!(store.leaf_at(addr(9), 7).unwrap(), None);
+        // A leaf rewritten at the same epoch is replaced.
+        store.apply(&[Change::Leaf(leaf(4, 7, 41))]).unwrap();
+        assert_eq!(store.leaf_at(addr(4), 7).unwrap(), Some(leaf(4, 7, 41)));
+    }
+}
