@@ -4,7 +4,8 @@
 //! async, no clock reads (time is always a `now: u64` unix-seconds parameter), no floats
 //! (money is integer wei in [`U256`], tokens are `u64`), and no panics on any input. Randomness
 //! comes in from the caller as a `&mut impl FnMut() -> u64`, so every rule is deterministic
-//! for a given random sequence and can be replayed by an auditor.
+//! for a given random sequence and can be replayed by an auditor. The one process-wide effect
+//! is counting secp256k1 recoveries and signatures in [`signatures`].
 //!
 //! | module | what it decides | SPEC |
 //! |---|---|---|
@@ -14,7 +15,7 @@
 //! | [`selection`] | the order in which providers are offered a request: exploration, price band, weight, price; back-off | 5 Selection, 4 steps 4-5 |
 //! | [`bootstrap`] | the day's bootstrap shares, pro rata among the top providers by credited work | 6 Bootstrap |
 //! | [`settle`] | folding pending credits into an epoch within the caps, the cumulative table and its Merkle tree | 6 Settlement |
-//! | [`state`] | the market state in memory: every rule above applied to signed messages at a given `now`, returning the [`records::Change`]s to persist | 3-6 |
+//! | [`state`] | the market state in memory: the rules applied to signed messages at a given `now`, returning the [`records::Change`]s to persist (the caller runs the [`admission`] queue and the [`selection`] order on what it offers) | 3-6 |
 //! | [`signatures`] | process-wide counts of secp256k1 recoveries and signatures | |
 //! | [`records`] | what is persisted, and the [`records::Change`] unit of persistence | |
 //!

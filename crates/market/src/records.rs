@@ -295,4 +295,3 @@ pub struct Loaded {
     /// Every named value.
     pub meta: Vec<(String, String)>,
 }
-
