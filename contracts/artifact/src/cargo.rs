@@ -232,7 +232,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuiltWasm> {
 }
 
 /// Bytes of Wasm stack each contract gets (see [`wasm_rustflags`]).
-pub const STACK_SIZE: u32 = 65_536;
+pub(crate) const STACK_SIZE: u32 = 65_536;
 
 /// The compiler flags of every contract build, the same on every machine:
 ///

@@ -9,7 +9,7 @@ use yellowstone_protocol::abi::ArithmeticOverflow;
 use crate::errors::ComputeError;
 
 /// A stored amount: 128 bits in storage, a `uint256` everywhere else.
-pub trait Amount {
+pub(crate) trait Amount {
     /// The stored value, widened.
     fn amount(&self) -> U256;
     /// Stores `value`, or [`ArithmeticOverflow`] if it does not fit in 128 bits.

@@ -145,7 +145,7 @@ mod tests {
     use super::*;
 
     /// A distinct value of a field's type from a small counter.
-    pub trait Sample {
+    pub(super) trait Sample {
         fn sample(n: u8) -> Self;
     }
     impl Sample for U256 {

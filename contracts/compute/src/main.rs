@@ -36,7 +36,7 @@ mod export {
     }
 
     /// The full Solidity interface: header, functions, errors and events.
-    pub fn interface() -> String {
+    pub(crate) fn interface() -> String {
         let body = Show(YellowstoneCompute::fmt_abi).to_string();
         let close = body
             .rfind('}')
@@ -62,7 +62,7 @@ mod export {
     }
 
     /// The interface as a JSON ABI, parsed from its human-readable declarations.
-    pub fn json(interface: &str) -> String {
+    pub(crate) fn json(interface: &str) -> String {
         let constructor = Show(YellowstoneCompute::fmt_constructor_signature).to_string();
         let items = interface
             .lines()

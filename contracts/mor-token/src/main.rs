@@ -29,7 +29,7 @@ mod export {
     }
 
     /// The full Solidity interface: header, functions, events and errors.
-    pub fn interface() -> String {
+    pub(crate) fn interface() -> String {
         let body = Show(MorToken::fmt_abi).to_string();
         let close = body
             .rfind('}')

@@ -4,7 +4,7 @@
 //! Ignored by default (a cold LTO build of the contract takes minutes). Run it with
 //!
 //! ```text
-//! cargo test -p yellowstone-artifact --test build_compute -- --ignored --nocapture
+//! cargo test -p yellowstone-artifact --test it build_compute -- --ignored --nocapture
 //! ```
 //!
 //! It builds into `<workspace>/target/stylus` and writes `yellowstone_compute.wasm` and

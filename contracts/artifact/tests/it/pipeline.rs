@@ -49,7 +49,7 @@ fn custom_sections(wasm: &[u8]) -> Vec<String> {
 ///     core::hint::black_box(op).apply(x)
 /// }
 /// ```
-const RUSTC_CALL_INDIRECT: &[u8] = include_bytes!("fixtures/call_indirect_overlong.wasm");
+const RUSTC_CALL_INDIRECT: &[u8] = include_bytes!("../fixtures/call_indirect_overlong.wasm");
 
 #[test]
 fn rustc_overlong_call_indirect_fails_stylus_validation_until_normalised() {

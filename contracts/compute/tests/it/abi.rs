@@ -3,13 +3,12 @@
 //! This pins the Solidity interface the router, the client and explorers rely on, the
 //! constructor guard, and non-payability.
 
-mod common;
-
 use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::{sol, SolCall, SolError};
-use common::*;
 use stylus_sdk::abi::{router_entrypoint, CONSTRUCTOR_SELECTOR};
 use yellowstone_compute::YellowstoneCompute;
+
+use crate::common::*;
 
 sol! {
     /// The interface the SPEC's parties use, written by hand.

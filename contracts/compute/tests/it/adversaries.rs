@@ -7,15 +7,14 @@
 //! tests that cover signatures for another chain or contract, high-s and malformed signatures,
 //! claims over the stake cap or of someone else's leaf, the owner moving MOR, and stake locks.
 
-mod common;
-
 use alloy_primitives::{address, uint, Address, B256, U256, U512};
-use common::*;
 use k256::{
     elliptic_curve::{ops::Reduce, point::AffineCoordinates, scalar::IsHigh, sec1::ToEncodedPoint},
     ProjectivePoint, Scalar,
 };
 use yellowstone_protocol::abi::Claimed;
+
+use crate::common::*;
 
 /// The thief: holds a stolen router key and runs (or colludes with) a staked provider.
 const MALLORY: Address = address!("000000000000000000000000000000000000bad0");

@@ -3,11 +3,10 @@
 //! and is paid `cumulative - already claimed`, always to the provider, at most its stake per
 //! 365-day period since registration, the rest staying claimable later.
 
-mod common;
-
 use alloy_primitives::{B256, U256};
-use common::*;
 use yellowstone_protocol::abi::Claimed;
+
+use crate::common::*;
 
 const BIG_STAKE: u64 = 1_000_000;
 

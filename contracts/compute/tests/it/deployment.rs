@@ -1,11 +1,10 @@
 //! Deployment (SPEC section 6, "Schedule"): the token, the owner and the emission schedule are
 //! fixed by the constructor, which refuses zero addresses and announces itself.
 
-mod common;
-
 use alloy_primitives::{Address, U256};
-use common::*;
 use yellowstone_protocol::abi::{Initialized, OwnershipTransferred};
+
+use crate::common::*;
 
 fn construct(
     w: &mut World,

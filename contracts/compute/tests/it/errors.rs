@@ -2,15 +2,14 @@
 //! every refusal is the 4-byte selector of the error declared in `yellowstone_protocol::abi`
 //! followed by its ABI-encoded fields, so any client decodes what was wrong.
 
-mod common;
-
 use alloy_primitives::{B256, U256};
 use alloy_sol_types::SolError;
-use common::*;
 use yellowstone_compute::ComputeError;
 use yellowstone_protocol::abi::{
     DailyCapExceeded, EnforcedPause, InvalidProof, NotOwner, ZeroAddress,
 };
+
+use crate::common::*;
 
 fn revert_data(err: ComputeError) -> Vec<u8> {
     err.into()

@@ -2,11 +2,10 @@
 //! the pool with MOR pulled by `transferFrom`; the day's cap is the scheduled emission plus 1%
 //! of the pool left unused at the start of the day.
 
-mod common;
-
 use alloy_primitives::{B256, U256};
-use common::*;
 use yellowstone_protocol::abi::Funded;
+
+use crate::common::*;
 
 // ---- fund ----------------------------------------------------------------------------------
 

@@ -11,15 +11,14 @@
 //! - no provider is ever paid more than its stake within one 365-day period;
 //! - every call is accepted exactly when the SPEC says it must be, with the amount it says.
 
-mod common;
-
 use std::collections::HashMap;
 
 use alloy_primitives::{Address, U256};
-use common::*;
 use proptest::{prelude::*, test_runner::FileFailurePersistence};
 use yellowstone_compute::ComputeError;
 use yellowstone_protocol::multiplier::{power_multiplier, MULTIPLIER_MAX, MULTIPLIER_MIN};
+
+use crate::common::*;
 
 const PROVIDERS: [Address; 3] = [ALICE, BOB, CAROL];
 const CALLERS: [Address; 4] = [ALICE, BOB, CAROL, STRANGER];

@@ -2,14 +2,13 @@
 //! router keys, pause commits and claims, hand ownership over in two steps, and never move
 //! MOR out.
 
-mod common;
-
 use alloy_primitives::{Address, B256, U256};
-use common::*;
 use yellowstone_protocol::abi::{
     OwnershipTransferStarted, OwnershipTransferred, Paused, RouterAuthorized, RouterRevoked,
     Unpaused,
 };
+
+use crate::common::*;
 
 const NEW_ROUTER: Address = Address::with_last_byte(0x77);
 const NEW_OWNER: Address = Address::with_last_byte(0x88);

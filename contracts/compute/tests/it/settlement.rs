@@ -6,11 +6,10 @@
 //! Every signature here is a real secp256k1 signature; the `ecrecover` precompile, which the
 //! test VM cannot run, is answered with a real off-chain recovery of the same input.
 
-mod common;
-
 use alloy_primitives::{B256, U256};
-use common::*;
 use yellowstone_protocol::abi::EpochCommitted;
+
+use crate::common::*;
 
 const POOL: u64 = 1_000_000;
 

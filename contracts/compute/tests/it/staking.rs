@@ -2,14 +2,13 @@
 //! the first stake registers a provider; a stake earns the power multiplier of its lock; a new
 //! stake restarts the lock at now; a lock end only moves later; stake leaves only after it.
 
-mod common;
-
 use alloy_primitives::{B256, U256};
-use common::*;
 use yellowstone_protocol::{
     abi::{LockExtended, ProviderRegistered, Staked, Withdrawn},
     multiplier::{power_multiplier, WINDOW_END, WINDOW_START},
 };
+
+use crate::common::*;
 
 fn m(start: u64, end: u64) -> U256 {
     power_multiplier(U256::from(start), U256::from(end))

@@ -3,16 +3,15 @@
 //! ERC-20 interface against a hand-written one, the revert data, the one-time constructor
 //! (the only mint) and that no calldata makes the contract panic.
 
-mod common;
-
 use alloy_primitives::{Address, U256};
 use alloy_sol_types::{sol, SolCall, SolError, SolValue};
-use common::*;
 use stylus_sdk::{
     abi::{router_entrypoint, CONSTRUCTOR_SELECTOR},
     host::VM,
 };
 use yellowstone_mor_token::{abi::*, MorToken};
+
+use crate::common::*;
 
 sol! {
     /// ERC-20 as EIP-20 and OpenZeppelin write it.

@@ -1,11 +1,10 @@
 //! The token's behaviour called directly: minting at deployment, transfers, allowances, the
 //! exact ERC-6093 errors and the events, with OpenZeppelin `ERC20`'s semantics.
 
-mod common;
-
 use alloy_primitives::{Address, U256};
-use common::*;
 use yellowstone_mor_token::{abi::*, MorError, DECIMALS, NAME, SYMBOL};
+
+use crate::common::*;
 
 fn transfer_event(from: Address, to: Address, value: U256) -> Transfer {
     Transfer { from, to, value }

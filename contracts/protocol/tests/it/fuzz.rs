@@ -4,8 +4,7 @@
 //!
 //! Every property runs a bounded number of cases (256 by default, [`CASES`]) so the file stays
 //! fast in CI. For a longer run set `PROPTEST_CASES`, for example
-//! `PROPTEST_CASES=100000 cargo test -p yellowstone-protocol --test fuzz --release`.
-#![cfg(feature = "std")]
+//! `PROPTEST_CASES=100000 cargo test -p yellowstone-protocol --test it fuzz:: --release`.
 
 use alloy_primitives::{Address, Bytes, B256, U256};
 use alloy_signer::SignerSync;

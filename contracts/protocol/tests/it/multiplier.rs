@@ -10,10 +10,9 @@ use proptest::test_runner::FileFailurePersistence;
 use yellowstone_protocol::multiplier::{
     power_multiplier, MULTIPLIER_MAX, MULTIPLIER_MIN, POWER_MAX, WINDOW_END, WINDOW_START,
 };
-use yellowstone_protocol::U256;
+use yellowstone_protocol::{time::DAY, U256};
 
 const S: u64 = WINDOW_START;
-const DAY: u64 = 86_400;
 const YEAR: u64 = 365 * DAY;
 
 fn m(start: u64, end: u64) -> U256 {
@@ -84,7 +83,7 @@ fn clamp_into_window(t: U256) -> U256 {
 proptest! {
     #![proptest_config(ProptestConfig {
         cases: 1_000,
-        // Integration tests have no lib.rs beside them: keep regressions next to this file.
+        // A failing case is kept next to this file (`multiplier.regressions`), easy to find.
         failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("regressions"))),
         ..ProptestConfig::default()
     })]

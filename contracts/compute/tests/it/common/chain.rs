@@ -25,7 +25,7 @@ use stylus_sdk::{stylus_core::*, testing::TestVM};
 
 /// How a contract reached another one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CallKind {
+pub(crate) enum CallKind {
     /// `CALL`.
     Call,
     /// `STATICCALL`.
@@ -36,25 +36,25 @@ pub enum CallKind {
 
 /// One call the contract made.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ExternalCall {
-    pub kind: CallKind,
-    pub to: Address,
-    pub data: Vec<u8>,
-    pub value: U256,
+pub(crate) struct ExternalCall {
+    pub(crate) kind: CallKind,
+    pub(crate) to: Address,
+    pub(crate) data: Vec<u8>,
+    pub(crate) value: U256,
 }
 
 /// An emitted log: topics and data.
-pub type Log = (Vec<B256>, Vec<u8>);
+pub(crate) type Log = (Vec<B256>, Vec<u8>);
 
 /// A minimal ERC-20 standing in for MOR: balances only, every allowance unlimited.
 #[derive(Clone, Debug, Default)]
-pub struct SimToken {
-    pub address: Address,
-    pub balances: HashMap<Address, U256>,
+pub(crate) struct SimToken {
+    pub(crate) address: Address,
+    pub(crate) balances: HashMap<Address, U256>,
 }
 
 impl SimToken {
-    pub fn balance(&self, who: Address) -> U256 {
+    pub(crate) fn balance(&self, who: Address) -> U256 {
         self.balances.get(&who).copied().unwrap_or_default()
     }
 
@@ -79,7 +79,7 @@ struct Recorder {
 }
 
 /// Storage, logs and token ledger at one instant, to roll back to.
-pub struct Snapshot {
+pub(crate) struct Snapshot {
     storage: HashMap<U256, B256>,
     logs: usize,
     token: Option<SimToken>,
@@ -87,8 +87,8 @@ pub struct Snapshot {
 
 /// `TestVM` plus correct return data, a call record, reverts and an optional MOR simulation.
 #[derive(Clone)]
-pub struct Chain {
-    pub vm: TestVM,
+pub(crate) struct Chain {
+    pub(crate) vm: TestVM,
     rec: Rc<RefCell<Recorder>>,
 }
 
@@ -99,7 +99,7 @@ impl Default for Chain {
 }
 
 impl Chain {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             vm: TestVM::new(),
             rec: Rc::new(RefCell::new(Recorder::default())),
@@ -107,7 +107,7 @@ impl Chain {
     }
 
     /// Simulates an ERC-20 at `address` for calls no explicit mock answers.
-    pub fn simulate_token(&self, address: Address) {
+    pub(crate) fn simulate_token(&self, address: Address) {
         self.rec.borrow_mut().token = Some(SimToken {
             address,
             balances: HashMap::new(),
@@ -115,12 +115,12 @@ impl Chain {
     }
 
     /// Whether a token is simulated.
-    pub fn simulates_token(&self) -> bool {
+    pub(crate) fn simulates_token(&self) -> bool {
         self.rec.borrow().token.is_some()
     }
 
     /// Gives `who` `amount` of the simulated token.
-    pub fn mint(&self, who: Address, amount: U256) {
+    pub(crate) fn mint(&self, who: Address, amount: U256) {
         let mut rec = self.rec.borrow_mut();
         let token = rec.token.as_mut().expect("no simulated token");
         let balance = token.balance(who);
@@ -128,7 +128,7 @@ impl Chain {
     }
 
     /// The simulated token's balance of `who`.
-    pub fn token_balance(&self, who: Address) -> U256 {
+    pub(crate) fn token_balance(&self, who: Address) -> U256 {
         self.rec
             .borrow()
             .token
@@ -138,37 +138,37 @@ impl Chain {
     }
 
     /// Every external call made so far (including those of reverted transactions).
-    pub fn calls(&self) -> Vec<ExternalCall> {
+    pub(crate) fn calls(&self) -> Vec<ExternalCall> {
         self.rec.borrow().calls.clone()
     }
 
     /// How many external calls were made so far.
-    pub fn call_count(&self) -> usize {
+    pub(crate) fn call_count(&self) -> usize {
         self.rec.borrow().calls.len()
     }
 
     /// The external calls from the `from`-th on.
-    pub fn calls_from(&self, from: usize) -> Vec<ExternalCall> {
+    pub(crate) fn calls_from(&self, from: usize) -> Vec<ExternalCall> {
         self.rec.borrow().calls[from..].to_vec()
     }
 
     /// Every log of every transaction that did not revert.
-    pub fn logs(&self) -> Vec<Log> {
+    pub(crate) fn logs(&self) -> Vec<Log> {
         self.rec.borrow().logs.clone()
     }
 
     /// How many logs are kept so far.
-    pub fn log_count(&self) -> usize {
+    pub(crate) fn log_count(&self) -> usize {
         self.rec.borrow().logs.len()
     }
 
     /// The logs from the `from`-th on (none if `from` is past the end).
-    pub fn logs_from(&self, from: usize) -> Vec<Log> {
+    pub(crate) fn logs_from(&self, from: usize) -> Vec<Log> {
         let rec = self.rec.borrow();
         rec.logs[from.min(rec.logs.len())..].to_vec()
     }
 
-    pub fn snapshot(&self) -> Snapshot {
+    pub(crate) fn snapshot(&self) -> Snapshot {
         let rec = self.rec.borrow();
         Snapshot {
             storage: self.vm.snapshot().storage,
@@ -178,7 +178,7 @@ impl Chain {
     }
 
     /// Undoes everything a reverted transaction did since `snapshot`.
-    pub fn revert_to(&self, snapshot: Snapshot) {
+    pub(crate) fn revert_to(&self, snapshot: Snapshot) {
         self.vm.clear_storage();
         for (key, value) in snapshot.storage {
             self.vm.set_storage(key, value);

@@ -1,13 +1,12 @@
-//! The test harness shared by every test file: a deployed compute contract on a [`Chain`] (the
+//! The test harness shared by every test module: a deployed compute contract on a [`Chain`] (the
 //! stylus-test `TestVM`, see `chain.rs`), a fixed emission schedule, token mocks, real
 //! secp256k1 router signatures with the `ecrecover` precompile answered by a real off-chain
 //! recovery, Merkle trees, clocks and typed event decoding.
 //!
 //! Every state-changing entry point is called through [`World::tx`], which sets the sender and
 //! rolls storage and logs back when the call returns an error, as the EVM does on a revert.
-#![allow(dead_code)]
 
-pub mod chain;
+mod chain;
 
 use alloy_primitives::{address, uint, Address, B256, U256};
 use alloy_sol_types::{sol, SolCall, SolEvent};
@@ -18,8 +17,7 @@ use yellowstone_protocol::{
     merkle::{leaf_hash, MerkleTree},
 };
 
-#[allow(unused_imports)]
-pub use chain::{CallKind, Chain, ExternalCall, Log};
+pub(crate) use chain::{CallKind, Chain, ExternalCall, Log};
 
 sol! {
     /// The two token calls the contract may make, encoded independently of the contract.
@@ -31,48 +29,48 @@ sol! {
 
 // ---- fixed world ------------------------------------------------------------------------
 
-/// One UTC day in seconds.
-pub const DAY: u64 = 86_400;
+/// The protocol's UTC day, re-exported so every test module has it with the rest of the world.
+pub(crate) use yellowstone_protocol::time::DAY;
 /// 365 days in seconds: a stake-cap period.
-pub const YEAR: u64 = 365 * DAY;
+pub(crate) const YEAR: u64 = 365 * DAY;
 /// The MOR token.
-pub const MOR: Address = address!("00000000000000000000000000000000000000aa");
+pub(crate) const MOR: Address = address!("00000000000000000000000000000000000000aa");
 /// The deployer and owner.
-pub const OWNER: Address = address!("00000000000000000000000000000000000000e0");
+pub(crate) const OWNER: Address = address!("00000000000000000000000000000000000000e0");
 /// The compute contract's own address.
-pub const CONTRACT: Address = address!("0000000000000000000000000000000000c0de01");
+pub(crate) const CONTRACT: Address = address!("0000000000000000000000000000000000c0de01");
 /// Arbitrum One.
-pub const CHAIN_ID: u64 = 42_161;
+pub(crate) const CHAIN_ID: u64 = 42_161;
 /// Someone with no role at all (submits roots, funds, claims for others).
-pub const STRANGER: Address = address!("00000000000000000000000000000000000000f1");
+pub(crate) const STRANGER: Address = address!("00000000000000000000000000000000000000f1");
 /// A funder of the emission pool (the emissions distributor).
-pub const FUNDER: Address = address!("00000000000000000000000000000000000000f2");
+pub(crate) const FUNDER: Address = address!("00000000000000000000000000000000000000f2");
 /// Providers.
-pub const ALICE: Address = address!("000000000000000000000000000000000000a11c");
-pub const BOB: Address = address!("0000000000000000000000000000000000000b0b");
-pub const CAROL: Address = address!("000000000000000000000000000000000000ca01");
+pub(crate) const ALICE: Address = address!("000000000000000000000000000000000000a11c");
+pub(crate) const BOB: Address = address!("0000000000000000000000000000000000000b0b");
+pub(crate) const CAROL: Address = address!("000000000000000000000000000000000000ca01");
 
 /// Morpheus's compute bucket: first emission day 2024-02-08 (UTC day 19761).
-pub const EMISSION_START_DAY: u64 = 19_761;
+pub(crate) const EMISSION_START_DAY: u64 = 19_761;
 /// 3456 MOR on the first day.
-pub const FIRST_DAY_EMISSION: U256 = uint!(3_456_000_000_000_000_000_000_U256);
+pub(crate) const FIRST_DAY_EMISSION: U256 = uint!(3_456_000_000_000_000_000_000_U256);
 /// Falling by 0.59255872824 MOR a day.
-pub const DAILY_DECREASE: U256 = uint!(592_558_728_240_000_000_U256);
+pub(crate) const DAILY_DECREASE: U256 = uint!(592_558_728_240_000_000_U256);
 /// The deployment day, 2025-01-12 (UTC day 20100).
-pub const DEPLOY_DAY: u64 = 20_100;
+pub(crate) const DEPLOY_DAY: u64 = 20_100;
 /// Deployment happens at 01:00 UTC on the deployment day.
-pub const DEPLOY_TIME: u64 = DEPLOY_DAY * DAY + 3_600;
+pub(crate) const DEPLOY_TIME: u64 = DEPLOY_DAY * DAY + 3_600;
 /// By default the bootstrap window opens on the deployment day.
-pub const BOOTSTRAP_START_DAY: u64 = DEPLOY_DAY;
+pub(crate) const BOOTSTRAP_START_DAY: u64 = DEPLOY_DAY;
 
 /// `n` whole MOR in wei.
-pub fn mor(n: u64) -> U256 {
+pub(crate) fn mor(n: u64) -> U256 {
     U256::from(n) * U256::from(1_000_000_000_000_000_000u64)
 }
 
 /// The schedule written out independently of the contract: 3456 MOR on day 19761, minus
 /// 0.59255872824 MOR for every day since, never below zero.
-pub fn scheduled(day: u64) -> U256 {
+pub(crate) fn scheduled(day: u64) -> U256 {
     if day < EMISSION_START_DAY {
         return U256::ZERO;
     }
@@ -80,22 +78,22 @@ pub fn scheduled(day: u64) -> U256 {
 }
 
 /// A deterministic secp256k1 key.
-pub fn key(seed: u8) -> SigningKey {
+pub(crate) fn key(seed: u8) -> SigningKey {
     SigningKey::from_slice(&[seed; 32]).expect("valid scalar")
 }
 
 /// The Ethereum address of `key`.
-pub fn address_of(key: &SigningKey) -> Address {
+pub(crate) fn address_of(key: &SigningKey) -> Address {
     Address::from_private_key(key)
 }
 
 /// The configuration a world is deployed with.
 #[derive(Clone, Copy, Debug)]
-pub struct Config {
-    pub deploy_time: u64,
-    pub bootstrap_start_day: u64,
+pub(crate) struct Config {
+    pub(crate) deploy_time: u64,
+    pub(crate) bootstrap_start_day: u64,
     /// Simulate the MOR token instead of requiring explicit mocks.
-    pub simulate_token: bool,
+    pub(crate) simulate_token: bool,
 }
 
 impl Default for Config {
@@ -110,7 +108,7 @@ impl Default for Config {
 
 /// What the mocked MOR token answers.
 #[derive(Clone, Copy, Debug)]
-pub enum TokenReply {
+pub(crate) enum TokenReply {
     /// Succeeds and returns `true`.
     True,
     /// Succeeds and returns `false`.
@@ -133,22 +131,22 @@ impl TokenReply {
 }
 
 /// `transfer(to, amount)` calldata.
-pub fn transfer_calldata(to: Address, amount: U256) -> Vec<u8> {
+pub(crate) fn transfer_calldata(to: Address, amount: U256) -> Vec<u8> {
     IERC20::transferCall { to, amount }.abi_encode()
 }
 
 /// `transferFrom(from, to, amount)` calldata.
-pub fn transfer_from_calldata(from: Address, to: Address, amount: U256) -> Vec<u8> {
+pub(crate) fn transfer_from_calldata(from: Address, to: Address, amount: U256) -> Vec<u8> {
     IERC20::transferFromCall { from, to, amount }.abi_encode()
 }
 
 /// The address of the `ecrecover` precompile.
-pub const ECRECOVER: Address = Address::with_last_byte(1);
+pub(crate) const ECRECOVER: Address = Address::with_last_byte(1);
 
 /// What the `ecrecover` precompile returns for `input` (hash, v, r, s): the signer's address
 /// left-padded to 32 bytes, or no bytes at all when nothing can be recovered. Computed with a
 /// real secp256k1 recovery.
-pub fn ecrecover(input: &[u8; 128]) -> Vec<u8> {
+pub(crate) fn ecrecover(input: &[u8; 128]) -> Vec<u8> {
     let digest = B256::from_slice(&input[0..32]);
     let v = U256::from_be_slice(&input[32..64]);
     let r = B256::from_slice(&input[64..96]);
@@ -164,7 +162,7 @@ pub fn ecrecover(input: &[u8; 128]) -> Vec<u8> {
 }
 
 /// `r ++ s ++ v` (v = 27 or 28) of `key` over `digest`, canonical (low s) as k256 produces.
-pub fn sign_digest(key: &SigningKey, digest: B256) -> Vec<u8> {
+pub(crate) fn sign_digest(key: &SigningKey, digest: B256) -> Vec<u8> {
     let (signature, recovery) = key
         .sign_prehash_recoverable(digest.as_slice())
         .expect("signs");
@@ -175,7 +173,7 @@ pub fn sign_digest(key: &SigningKey, digest: B256) -> Vec<u8> {
 }
 
 /// The EIP-712 digest of an epoch root under the test contract's domain.
-pub fn epoch_digest(epoch: u64, root: B256, credited: U256, bootstrap: U256) -> B256 {
+pub(crate) fn epoch_digest(epoch: u64, root: B256, credited: U256, bootstrap: U256) -> B256 {
     eip712::signing_hash(
         eip712::domain_separator(CHAIN_ID, CONTRACT),
         eip712::epoch_root_hash(epoch, root, credited, bootstrap),
@@ -184,14 +182,14 @@ pub fn epoch_digest(epoch: u64, root: B256, credited: U256, bootstrap: U256) -> 
 
 /// One provider's leaf: its cumulative earned and bootstrap wei.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Leaf {
-    pub provider: Address,
-    pub earned: U256,
-    pub bootstrap: U256,
+pub(crate) struct Leaf {
+    pub(crate) provider: Address,
+    pub(crate) earned: U256,
+    pub(crate) bootstrap: U256,
 }
 
 impl Leaf {
-    pub fn new(provider: Address, earned: U256, bootstrap: U256) -> Self {
+    pub(crate) fn new(provider: Address, earned: U256, bootstrap: U256) -> Self {
         Self {
             provider,
             earned,
@@ -199,24 +197,20 @@ impl Leaf {
         }
     }
 
-    pub fn hash(&self) -> B256 {
+    pub(crate) fn hash(&self) -> B256 {
         leaf_hash(self.provider, self.earned, self.bootstrap)
-    }
-
-    pub fn total(&self) -> U256 {
-        self.earned + self.bootstrap
     }
 }
 
 /// An epoch's Merkle tree over its leaves, built like `@openzeppelin/merkle-tree`.
 #[derive(Clone, Debug)]
-pub struct Tree {
-    pub leaves: Vec<Leaf>,
-    pub tree: MerkleTree,
+pub(crate) struct Tree {
+    pub(crate) leaves: Vec<Leaf>,
+    pub(crate) tree: MerkleTree,
 }
 
 impl Tree {
-    pub fn new(leaves: &[Leaf]) -> Self {
+    pub(crate) fn new(leaves: &[Leaf]) -> Self {
         let tree = MerkleTree::new(leaves.iter().map(Leaf::hash).collect()).expect("leaves");
         Self {
             leaves: leaves.to_vec(),
@@ -224,12 +218,12 @@ impl Tree {
         }
     }
 
-    pub fn root(&self) -> B256 {
+    pub(crate) fn root(&self) -> B256 {
         self.tree.root()
     }
 
     /// The leaf of `provider`.
-    pub fn leaf(&self, provider: Address) -> Leaf {
+    pub(crate) fn leaf(&self, provider: Address) -> Leaf {
         *self
             .leaves
             .iter()
@@ -238,12 +232,12 @@ impl Tree {
     }
 
     /// The proof of `provider`'s leaf.
-    pub fn proof(&self, provider: Address) -> Vec<B256> {
+    pub(crate) fn proof(&self, provider: Address) -> Vec<B256> {
         self.tree.proof(self.leaf(provider).hash()).expect("proof")
     }
 
     /// The sums the router commits: (cumulative credited, cumulative bootstrap).
-    pub fn totals(&self) -> (U256, U256) {
+    pub(crate) fn totals(&self) -> (U256, U256) {
         self.leaves
             .iter()
             .fold((U256::ZERO, U256::ZERO), |(e, b), l| {
@@ -255,10 +249,10 @@ impl Tree {
 // ---- the world --------------------------------------------------------------------------
 
 /// A deployed compute contract, its chain, and an authorised router key.
-pub struct World {
-    pub chain: Chain,
-    pub contract: YellowstoneCompute,
-    pub router: SigningKey,
+pub(crate) struct World {
+    pub(crate) chain: Chain,
+    pub(crate) contract: YellowstoneCompute,
+    pub(crate) router: SigningKey,
     /// Logs count before the latest transaction, to read that transaction's logs.
     tx_mark: usize,
     /// Calls count before the latest transaction.
@@ -267,7 +261,7 @@ pub struct World {
 
 impl World {
     /// A chain with the contract's code address set but its constructor not yet run.
-    pub fn undeployed(config: Config) -> Self {
+    pub(crate) fn undeployed(config: Config) -> Self {
         let chain = Chain::new();
         chain.vm.set_contract_address(CONTRACT);
         chain.vm.set_chain_id(CHAIN_ID);
@@ -287,7 +281,7 @@ impl World {
     }
 
     /// Deploys with `config` and authorises the router key.
-    pub fn deploy_with(config: Config) -> Self {
+    pub(crate) fn deploy_with(config: Config) -> Self {
         let mut w = Self::undeployed(config);
         w.tx(OWNER, |c| {
             c.constructor(
@@ -307,22 +301,22 @@ impl World {
     }
 
     /// Deploys with the default configuration.
-    pub fn deploy() -> Self {
+    pub(crate) fn deploy() -> Self {
         Self::deploy_with(Config::default())
     }
 
-    pub fn router_address(&self) -> Address {
+    pub(crate) fn router_address(&self) -> Address {
         address_of(&self.router)
     }
 
     /// Read-only access to the contract (views).
-    pub fn c(&self) -> &YellowstoneCompute {
+    pub(crate) fn c(&self) -> &YellowstoneCompute {
         &self.contract
     }
 
     /// Runs one transaction from `sender`: on `Err`, storage, logs and the simulated token are
     /// rolled back as the EVM would roll back a revert.
-    pub fn tx<T>(
+    pub(crate) fn tx<T>(
         &mut self,
         sender: Address,
         f: impl FnOnce(&mut YellowstoneCompute) -> Result<T, ComputeError>,
@@ -340,34 +334,34 @@ impl World {
 
     // ---- clocks ----
 
-    pub fn now(&self) -> u64 {
+    pub(crate) fn now(&self) -> u64 {
         stylus_sdk::stylus_core::BlockAccess::block_timestamp(&self.chain.vm)
     }
 
-    pub fn day(&self) -> u64 {
+    pub(crate) fn day(&self) -> u64 {
         self.now() / DAY
     }
 
-    pub fn set_time(&self, t: u64) {
+    pub(crate) fn set_time(&self, t: u64) {
         self.chain.vm.set_block_timestamp(t);
     }
 
-    pub fn advance_secs(&self, secs: u64) {
+    pub(crate) fn advance_secs(&self, secs: u64) {
         self.set_time(self.now() + secs);
     }
 
-    pub fn advance_days(&self, days: u64) {
+    pub(crate) fn advance_days(&self, days: u64) {
         self.advance_secs(days * DAY);
     }
 
     /// Moves to 00:00:00 UTC of the next day.
-    pub fn next_midnight(&self) {
+    pub(crate) fn next_midnight(&self) {
         self.set_time((self.day() + 1) * DAY);
     }
 
     // ---- token mocks ----
 
-    pub fn mock_transfer_from(&self, from: Address, amount: U256, reply: TokenReply) {
+    pub(crate) fn mock_transfer_from(&self, from: Address, amount: U256, reply: TokenReply) {
         self.chain.vm.mock_call(
             MOR,
             transfer_from_calldata(from, CONTRACT, amount),
@@ -376,7 +370,7 @@ impl World {
         );
     }
 
-    pub fn mock_transfer(&self, to: Address, amount: U256, reply: TokenReply) {
+    pub(crate) fn mock_transfer(&self, to: Address, amount: U256, reply: TokenReply) {
         self.chain.vm.mock_call(
             MOR,
             transfer_calldata(to, amount),
@@ -386,12 +380,12 @@ impl World {
     }
 
     /// External calls made by the latest transaction.
-    pub fn tx_calls(&self) -> Vec<ExternalCall> {
+    pub(crate) fn tx_calls(&self) -> Vec<ExternalCall> {
         self.chain.calls_from(self.call_mark)
     }
 
     /// Calls to the MOR token made by the latest transaction.
-    pub fn tx_token_calls(&self) -> Vec<Vec<u8>> {
+    pub(crate) fn tx_token_calls(&self) -> Vec<Vec<u8>> {
         self.tx_calls()
             .into_iter()
             .filter(|c| c.to == MOR)
@@ -402,7 +396,7 @@ impl World {
     // ---- funding ----
 
     /// `from` funds `amount`, the token agreeing.
-    pub fn fund(&mut self, from: Address, amount: U256) -> Result<(), ComputeError> {
+    pub(crate) fn fund(&mut self, from: Address, amount: U256) -> Result<(), ComputeError> {
         if !self.simulating() {
             self.mock_transfer_from(from, amount, TokenReply::True);
         }
@@ -417,7 +411,7 @@ impl World {
 
     /// `key` signs the epoch root; the `ecrecover` precompile is mocked with the real recovery
     /// of that signature. Returns the 65 signature bytes.
-    pub fn sign_epoch_with(
+    pub(crate) fn sign_epoch_with(
         &self,
         key: &SigningKey,
         epoch: u64,
@@ -432,14 +426,20 @@ impl World {
     }
 
     /// The authorised router signs the epoch root.
-    pub fn sign_epoch(&self, epoch: u64, root: B256, credited: U256, bootstrap: U256) -> Vec<u8> {
+    pub(crate) fn sign_epoch(
+        &self,
+        epoch: u64,
+        root: B256,
+        credited: U256,
+        bootstrap: U256,
+    ) -> Vec<u8> {
         let router = self.router.clone();
         self.sign_epoch_with(&router, epoch, root, credited, bootstrap)
     }
 
     /// Answers the `ecrecover` call the contract will make for `signature` over `digest`
     /// with what the precompile would return.
-    pub fn mock_ecrecover(&self, signature: &[u8], digest: B256) {
+    pub(crate) fn mock_ecrecover(&self, signature: &[u8], digest: B256) {
         if let Ok(parsed) = Signature::parse(signature) {
             let input = parsed.ecrecover_input(digest);
             self.chain
@@ -450,7 +450,7 @@ impl World {
 
     /// `submitter` submits an epoch root with a 65-byte signature, sent in the contract's
     /// EIP-2098 compact form (no validation here: the contract does that).
-    pub fn submit(
+    pub(crate) fn submit(
         &mut self,
         submitter: Address,
         epoch: u64,
@@ -465,7 +465,7 @@ impl World {
 
     /// `submitter` submits an epoch root with a compact `(r, vs)` signature.
     #[allow(clippy::too_many_arguments)]
-    pub fn submit_compact(
+    pub(crate) fn submit_compact(
         &mut self,
         submitter: Address,
         epoch: u64,
@@ -481,7 +481,7 @@ impl World {
     }
 
     /// The router signs and a stranger submits an epoch root.
-    pub fn commit(
+    pub(crate) fn commit(
         &mut self,
         epoch: u64,
         root: B256,
@@ -493,13 +493,13 @@ impl World {
     }
 
     /// Commits `tree` as `epoch`, its totals being the sums of its leaves.
-    pub fn commit_tree(&mut self, epoch: u64, tree: &Tree) -> Result<(), ComputeError> {
+    pub(crate) fn commit_tree(&mut self, epoch: u64, tree: &Tree) -> Result<(), ComputeError> {
         let (credited, bootstrap) = tree.totals();
         self.commit(epoch, tree.root(), credited, bootstrap)
     }
 
     /// The latest committed epoch number, or `None`.
-    pub fn epoch(&self) -> u64 {
+    pub(crate) fn epoch(&self) -> u64 {
         self.c().latest_epoch().0
     }
 
@@ -507,7 +507,7 @@ impl World {
 
     /// `caller` claims `provider`'s leaf of `tree` (no token mock: use for refusals or when
     /// the token is simulated).
-    pub fn claim(
+    pub(crate) fn claim(
         &mut self,
         caller: Address,
         tree: &Tree,
@@ -518,7 +518,7 @@ impl World {
         self.claim_raw(caller, leaf, proof)
     }
 
-    pub fn claim_raw(
+    pub(crate) fn claim_raw(
         &mut self,
         caller: Address,
         leaf: Leaf,
@@ -531,7 +531,7 @@ impl World {
 
     /// `caller` claims `provider`'s leaf, the token accepting exactly `transfer(provider,
     /// pays)`; asserts the claim returned `pays` and made that one token call and no other.
-    pub fn claim_paying(
+    pub(crate) fn claim_paying(
         &mut self,
         caller: Address,
         tree: &Tree,
@@ -552,7 +552,7 @@ impl World {
     // ---- staking ----
 
     /// `provider` stakes `amount` until `lock_end`, the token agreeing.
-    pub fn stake(
+    pub(crate) fn stake(
         &mut self,
         provider: Address,
         amount: U256,
@@ -564,12 +564,16 @@ impl World {
         self.tx(provider, |c| c.stake(amount, lock_end))
     }
 
-    pub fn lock_claim(&mut self, provider: Address, new_end: u64) -> Result<(), ComputeError> {
+    pub(crate) fn lock_claim(
+        &mut self,
+        provider: Address,
+        new_end: u64,
+    ) -> Result<(), ComputeError> {
         self.tx(provider, |c| c.lock_claim(new_end))
     }
 
     /// `provider` withdraws `amount`, the token agreeing to pay it.
-    pub fn withdraw(&mut self, provider: Address, amount: U256) -> Result<(), ComputeError> {
+    pub(crate) fn withdraw(&mut self, provider: Address, amount: U256) -> Result<(), ComputeError> {
         if !self.simulating() {
             self.mock_transfer(provider, amount, TokenReply::True);
         }
@@ -577,7 +581,7 @@ impl World {
     }
 
     /// The provider record as a struct.
-    pub fn provider(&self, provider: Address) -> ProviderView {
+    pub(crate) fn provider(&self, provider: Address) -> ProviderView {
         let (registered, stake, lock_start, lock_end, multiplier, weight, earned, claimed) =
             self.c().provider(provider);
         ProviderView {
@@ -593,7 +597,7 @@ impl World {
     }
 
     /// The totals as a struct.
-    pub fn totals(&self) -> Totals {
+    pub(crate) fn totals(&self) -> Totals {
         let (funded, credited, bootstrap, claimed, staked) = self.c().totals();
         Totals {
             funded,
@@ -607,27 +611,22 @@ impl World {
     // ---- events ----
 
     /// Every log of every successful transaction so far.
-    pub fn logs(&self) -> Vec<Log> {
+    pub(crate) fn logs(&self) -> Vec<Log> {
         self.chain.logs()
     }
 
     /// The logs of the latest transaction (empty if it reverted).
-    pub fn tx_logs(&self) -> Vec<Log> {
+    pub(crate) fn tx_logs(&self) -> Vec<Log> {
         self.chain.logs_from(self.tx_mark)
     }
 
-    /// Every `E` emitted by successful transactions, decoded.
-    pub fn events<E: SolEvent>(&self) -> Vec<E> {
-        decode_all(&self.logs())
-    }
-
     /// Every `E` emitted by the latest transaction, decoded.
-    pub fn tx_events<E: SolEvent>(&self) -> Vec<E> {
+    pub(crate) fn tx_events<E: SolEvent>(&self) -> Vec<E> {
         decode_all(&self.tx_logs())
     }
 
     /// The single `E` the latest transaction emitted.
-    pub fn tx_event<E: SolEvent>(&self) -> E {
+    pub(crate) fn tx_event<E: SolEvent>(&self) -> E {
         let mut events = self.tx_events::<E>();
         assert_eq!(
             events.len(),
@@ -640,7 +639,7 @@ impl World {
 }
 
 /// Every log in `logs` that is an `E`, decoded from its topics and data.
-pub fn decode_all<E: SolEvent>(logs: &[Log]) -> Vec<E> {
+pub(crate) fn decode_all<E: SolEvent>(logs: &[Log]) -> Vec<E> {
     logs.iter()
         .filter(|(topics, _)| topics.first() == Some(&E::SIGNATURE_HASH))
         .map(|(topics, data)| E::decode_raw_log(topics.iter().copied(), data).expect("decodes"))
@@ -649,34 +648,33 @@ pub fn decode_all<E: SolEvent>(logs: &[Log]) -> Vec<E> {
 
 /// `provider(address)` as named fields.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ProviderView {
-    pub registered: bool,
-    pub stake: U256,
-    pub lock_start: u64,
-    pub lock_end: u64,
-    pub multiplier: U256,
-    pub weight: U256,
-    pub earned: U256,
-    pub claimed: U256,
+pub(crate) struct ProviderView {
+    pub(crate) registered: bool,
+    pub(crate) stake: U256,
+    pub(crate) lock_start: u64,
+    pub(crate) lock_end: u64,
+    pub(crate) multiplier: U256,
+    pub(crate) weight: U256,
+    pub(crate) earned: U256,
+    pub(crate) claimed: U256,
 }
 
 /// `totals()` as named fields.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Totals {
-    pub funded: U256,
-    pub credited: U256,
-    pub bootstrap: U256,
-    pub claimed: U256,
-    pub staked: U256,
+pub(crate) struct Totals {
+    pub(crate) funded: U256,
+    pub(crate) credited: U256,
+    pub(crate) bootstrap: U256,
+    pub(crate) claimed: U256,
+    pub(crate) staked: U256,
 }
 
 /// 1e18.
-pub fn wad() -> U256 {
+pub(crate) fn wad() -> U256 {
     mor(1)
 }
 
 /// Asserts `result` is the error `$variant` and returns its payload for field checks.
-#[macro_export]
 macro_rules! expect_err {
     ($result:expr, $variant:ident) => {
         match $result {
@@ -686,9 +684,10 @@ macro_rules! expect_err {
         }
     };
 }
+pub(crate) use expect_err;
 
 /// `r ++ s ++ v` (v as 27/28 or 0/1) in the EIP-2098 compact form `(r, vs)`, unvalidated.
-pub fn compact(signature: &[u8]) -> (B256, B256) {
+pub(crate) fn compact(signature: &[u8]) -> (B256, B256) {
     let r = B256::from_slice(&signature[..32]);
     let mut vs = B256::from_slice(&signature[32..64]);
     if signature[64] % 27 == 1 {

@@ -1,10 +1,9 @@
-//! The harness shared by the test files: the token deployed on a stylus-test `TestVM`, with
+//! The harness shared by the test modules: the token deployed on a stylus-test `TestVM`, with
 //! transactions that roll back on a revert and typed event decoding.
 //!
 //! `TestVM` 0.10.10 writes storage straight through and keeps every log, even of a call that
 //! returns `Err`; [`Token::tx`] restores storage and drops the call's logs on `Err`, as the EVM
 //! does on a revert, so multi-step assertions see the chain's state.
-#![allow(dead_code)]
 
 use alloy_primitives::{address, Address, B256, U256};
 use alloy_sol_types::SolEvent;
@@ -12,28 +11,28 @@ use stylus_sdk::testing::TestVM;
 use yellowstone_mor_token::{MorError, MorToken};
 
 /// The token's own address.
-pub const TOKEN: Address = address!("000000000000000000000000000000000000a0a0");
+pub(crate) const TOKEN: Address = address!("000000000000000000000000000000000000a0a0");
 /// The deployer.
-pub const DEPLOYER: Address = address!("00000000000000000000000000000000000000d0");
+pub(crate) const DEPLOYER: Address = address!("00000000000000000000000000000000000000d0");
 /// Development accounts.
-pub const ALICE: Address = address!("000000000000000000000000000000000000a11c");
-pub const BOB: Address = address!("0000000000000000000000000000000000000b0b");
-pub const CAROL: Address = address!("000000000000000000000000000000000000ca01");
+pub(crate) const ALICE: Address = address!("000000000000000000000000000000000000a11c");
+pub(crate) const BOB: Address = address!("0000000000000000000000000000000000000b0b");
+pub(crate) const CAROL: Address = address!("000000000000000000000000000000000000ca01");
 /// Someone who holds nothing.
-pub const STRANGER: Address = address!("00000000000000000000000000000000000000f1");
+pub(crate) const STRANGER: Address = address!("00000000000000000000000000000000000000f1");
 
 /// `n` whole MOR in wei.
-pub fn mor(n: u64) -> U256 {
+pub(crate) fn mor(n: u64) -> U256 {
     U256::from(n) * U256::from(10u64).pow(U256::from(18))
 }
 
 /// An emitted log: topics and data.
-pub type Log = (Vec<B256>, Vec<u8>);
+pub(crate) type Log = (Vec<B256>, Vec<u8>);
 
 /// The token on a `TestVM`, with the logs of every transaction that did not revert.
-pub struct Token {
-    pub vm: TestVM,
-    pub c: MorToken,
+pub(crate) struct Token {
+    pub(crate) vm: TestVM,
+    pub(crate) c: MorToken,
     /// Logs of successful transactions.
     logs: Vec<Log>,
     /// Logs of the latest transaction (empty if it reverted).
@@ -42,7 +41,7 @@ pub struct Token {
 
 impl Token {
     /// A `TestVM` with the token's address set and its constructor not yet run.
-    pub fn undeployed() -> Self {
+    pub(crate) fn undeployed() -> Self {
         let vm = TestVM::new();
         vm.set_contract_address(TOKEN);
         vm.set_chain_id(412_346);
@@ -56,7 +55,7 @@ impl Token {
     }
 
     /// Deployed by [`DEPLOYER`], minting `amount_each` to every one of `holders`.
-    pub fn deploy(holders: &[Address], amount_each: U256) -> Self {
+    pub(crate) fn deploy(holders: &[Address], amount_each: U256) -> Self {
         let mut t = Self::undeployed();
         t.tx(DEPLOYER, |c| c.constructor(holders.to_vec(), amount_each))
             .expect("deploys");
@@ -64,12 +63,12 @@ impl Token {
     }
 
     /// Alice, Bob and Carol hold 1,000 MOR each.
-    pub fn standard() -> Self {
+    pub(crate) fn standard() -> Self {
         Self::deploy(&[ALICE, BOB, CAROL], mor(1_000))
     }
 
     /// Runs one transaction from `sender`; on `Err`, storage and logs are rolled back.
-    pub fn tx<T>(
+    pub(crate) fn tx<T>(
         &mut self,
         sender: Address,
         f: impl FnOnce(&mut MorToken) -> Result<T, MorError>,
@@ -92,7 +91,7 @@ impl Token {
     }
 
     /// `transfer(to, value)` from `sender`.
-    pub fn transfer(
+    pub(crate) fn transfer(
         &mut self,
         sender: Address,
         to: Address,
@@ -102,7 +101,7 @@ impl Token {
     }
 
     /// `approve(spender, value)` from `sender`.
-    pub fn approve(
+    pub(crate) fn approve(
         &mut self,
         sender: Address,
         spender: Address,
@@ -112,7 +111,7 @@ impl Token {
     }
 
     /// `transferFrom(from, to, value)` from `sender`.
-    pub fn transfer_from(
+    pub(crate) fn transfer_from(
         &mut self,
         sender: Address,
         from: Address,
@@ -122,42 +121,42 @@ impl Token {
         self.tx(sender, |c| c.transfer_from(from, to, value))
     }
 
-    pub fn balance(&self, who: Address) -> U256 {
+    pub(crate) fn balance(&self, who: Address) -> U256 {
         self.c.balance_of(who)
     }
 
-    pub fn allowance(&self, owner: Address, spender: Address) -> U256 {
+    pub(crate) fn allowance(&self, owner: Address, spender: Address) -> U256 {
         self.c.allowance(owner, spender)
     }
 
-    pub fn supply(&self) -> U256 {
+    pub(crate) fn supply(&self) -> U256 {
         self.c.total_supply()
     }
 
     /// Every log of every successful transaction.
-    pub fn logs(&self) -> &[Log] {
+    pub(crate) fn logs(&self) -> &[Log] {
         &self.logs
     }
 
     /// The logs of the latest transaction (none if it reverted).
-    pub fn tx_logs(&self) -> &[Log] {
+    pub(crate) fn tx_logs(&self) -> &[Log] {
         &self.tx_logs
     }
 
     /// Every `E` emitted by successful transactions, decoded.
-    pub fn events<E: SolEvent>(&self) -> Vec<E> {
+    pub(crate) fn events<E: SolEvent>(&self) -> Vec<E> {
         decode_all(&self.logs)
     }
 
     /// Every `E` the latest transaction emitted, decoded.
-    pub fn tx_events<E: SolEvent>(&self) -> Vec<E> {
+    pub(crate) fn tx_events<E: SolEvent>(&self) -> Vec<E> {
         decode_all(&self.tx_logs)
     }
 }
 
 /// The logs whose first topic is `E`'s signature hash, decoded as `E` (a log that does not
 /// decode fails the test).
-pub fn decode_all<E: SolEvent>(logs: &[Log]) -> Vec<E> {
+pub(crate) fn decode_all<E: SolEvent>(logs: &[Log]) -> Vec<E> {
     logs.iter()
         .filter(|(topics, _)| topics.first() == Some(&E::SIGNATURE_HASH))
         .map(|(topics, data)| {
