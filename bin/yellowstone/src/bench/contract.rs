@@ -6,7 +6,7 @@
 //!   limit (EIP-170), which is what a deployment must fit.
 //! * **Multiplier precision.** `yellowstone_protocol::multiplier::power_multiplier` (the code
 //!   the contract runs) against an exact reference written independently in
-//!   [`reference`] at 320 fraction bits, over `--samples` seeded random inputs
+//!   [`reference`](mod@reference) at 320 fraction bits, over `--samples` seeded random inputs
 //!   ([`precision`]) covering the whole range, clamps and absurd times included: the max and
 //!   mean error in units of 1e-18, and how many results are not the exact floor (the contract
 //!   truncates). SPEC section 5 allows 1e-15 (1,000 units).

@@ -9,7 +9,7 @@ use yellowstone_cli::bench::{
     scale::{epoch, population},
 };
 
-/// The fixture `contracts/protocol/tests/multiplier.rs` checks: `start end floor(exact * 1e24)`
+/// The fixture `contracts/protocol/tests/it/multiplier.rs` checks: `start end floor(exact * 1e24)`
 /// from `scripts/multiplier_reference.py` (Python `decimal`, 60 digits).
 fn fixture() -> Vec<(U256, U256, U256)> {
     let path = concat!(

@@ -50,13 +50,7 @@ fn now() -> u64 {
 }
 
 fn sign<T: Party>(signer: &PrivateKeySigner, message: T) -> Signed<T> {
-    let sig = signer
-        .sign_hash_sync(&message.eip712_signing_hash(&market()))
-        .unwrap();
-    Signed {
-        message,
-        signature: signature_bytes(&sig),
-    }
+    Signed::sign(message, signer, &market()).unwrap()
 }
 
 /// A ticket for request `n`, valid for two minutes, for [`TOKEN_MAX`] tokens.

@@ -18,3 +18,4 @@ mod provider_cli;
 mod provider_faults;
 mod router_devnet;
 mod user_client;
+mod wire;

@@ -259,7 +259,7 @@ async fn a_fresh_provider_stakes_attests_bids_serves_and_claims_to_the_wei() {
     assert_eq!(s.router.bids.len(), 1);
     assert_eq!(s.router.bids[0].price_per_token, price);
     assert_eq!(s.router.bids[0].unselectable, None);
-    assert_eq!(s.router.pending_wei.unwrap_or_default(), U256::ZERO);
+    assert_eq!(s.router.pending_wei, U256::ZERO);
     let committed = s.router.committed.expect("a committed leaf");
     assert_eq!(committed.earned + committed.bootstrap, credited);
     stack.gateway.kill();

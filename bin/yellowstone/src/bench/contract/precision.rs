@@ -3,7 +3,7 @@
 //! core.
 //!
 //! The inputs follow the distribution of `scripts/multiplier_reference.py` (whose fixture
-//! `contracts/protocol/tests/multiplier.rs` checks), so the whole range is covered, clamps and
+//! `contracts/protocol/tests/it/multiplier.rs` checks), so the whole range is covered, clamps and
 //! absurd times included; sample `i` is drawn from its own generator seeded with `(seed, i)`,
 //! so a run is reproducible whatever the number of threads.
 

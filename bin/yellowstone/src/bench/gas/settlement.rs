@@ -64,7 +64,7 @@ pub(super) struct Round {
 
 impl Round {
     /// Commit plus every claim.
-    pub fn total(&self) -> u64 {
+    pub(super) fn total(&self) -> u64 {
         self.commit_gas + self.claims.iter().sum::<u64>()
     }
 }
@@ -89,19 +89,13 @@ fn api<T>(result: Result<T, ApiError>, what: &str) -> Result<T> {
 }
 
 fn sign<T: Party>(key: &PrivateKeySigner, message: T, domain: &Eip712Domain) -> Result<Signed<T>> {
-    let sig = key
-        .sign_hash_sync(&message.eip712_signing_hash(domain))
-        .context("signing a message")?;
-    Ok(Signed {
-        message,
-        signature: signature_bytes(&sig),
-    })
+    Signed::sign(message, key, domain).context("signing a message")
 }
 
 impl<'a> Settlement<'a> {
     /// A router state for the deployed contract with `providers` attested, bidding and their
     /// stakes read from the chain, and [`USERS`] users, at the chain's current time.
-    pub async fn new(
+    pub(super) async fn new(
         net: &'a Devnet,
         client: ChainClient,
         providers: Vec<PrivateKeySigner>,
@@ -157,14 +151,14 @@ impl<'a> Settlement<'a> {
     }
 
     /// Sets the router's clock to the chain's (after time travel).
-    pub async fn follow_chain(&mut self) -> Result<()> {
+    pub(super) async fn follow_chain(&mut self) -> Result<()> {
         self.now = self.net.now().await?.max(self.now);
         Ok(())
     }
 
     /// Credits `k` inferences within one inference block (the router's clock stays inside
     /// it), taking providers and users in turn; prints progress on stderr for large `k`.
-    pub fn serve(&mut self, k: u64) -> Result<()> {
+    pub(super) fn serve(&mut self, k: u64) -> Result<()> {
         let now = self.now;
         let day = now / DAY;
         let domain = self.state.domain().clone();
@@ -239,7 +233,7 @@ impl<'a> Settlement<'a> {
     /// Closes the inference block (the clock moves to the next one), issues the day's
     /// bootstrap shares if `bootstrap` (as the settler does on a new day), builds the root and
     /// commits it with the router's submitter. Returns the `commitEpoch` gas.
-    pub async fn settle(&mut self, bootstrap: bool) -> Result<u64> {
+    pub(super) async fn settle(&mut self, bootstrap: bool) -> Result<u64> {
         let block = self.state.rules().block_seconds.max(1);
         self.now = (self.now / block + 1) * block;
         let view = self.client.settlement_view().await?;
@@ -274,7 +268,7 @@ impl<'a> Settlement<'a> {
 
     /// Every provider whose committed leaf grew since its last claim claims it (from its own
     /// key, with the router's proof). Returns each claim's gas.
-    pub async fn claim_all(&mut self) -> Result<Vec<u64>> {
+    pub(super) async fn claim_all(&mut self) -> Result<Vec<u64>> {
         let mut gas = Vec::new();
         for provider in self.providers.clone() {
             let who = provider.address();
@@ -302,7 +296,7 @@ impl<'a> Settlement<'a> {
     }
 
     /// One inference block of `k` inferences, settled and claimed.
-    pub async fn round(&mut self, k: u64) -> Result<Round> {
+    pub(super) async fn round(&mut self, k: u64) -> Result<Round> {
         self.serve(k)?;
         let commit_gas = self.settle(false).await?;
         let claims = self.claim_all().await?;
@@ -314,12 +308,12 @@ impl<'a> Settlement<'a> {
     }
 
     /// The latest committed root's proof length for `provider` (Merkle depth it pays for).
-    pub fn proof_len(&self, provider: Address) -> usize {
+    pub(super) fn proof_len(&self, provider: Address) -> usize {
         self.state.proof(provider).map_or(0, |p| p.3.len())
     }
 
     /// The router's address.
-    pub fn router(&self) -> Address {
+    pub(super) fn router(&self) -> Address {
         self.state.router()
     }
 }

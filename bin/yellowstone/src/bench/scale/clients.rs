@@ -53,13 +53,7 @@ pub fn bench_domain() -> Eip712Domain {
 
 /// Signs `message` with `key` under `domain`.
 pub fn sign<T: Party>(key: &PrivateKeySigner, message: T, domain: &Eip712Domain) -> Signed<T> {
-    let signature = key
-        .sign_hash_sync(&message.eip712_signing_hash(domain))
-        .expect("a local key signs");
-    Signed {
-        message,
-        signature: signature_bytes(&signature),
-    }
+    Signed::sign(message, key, domain).expect("a local key signs")
 }
 
 /// One user's messages, signed ahead (the client's side).
