@@ -29,7 +29,7 @@ use yellowstone_artifact::{build_artifact, BuildOptions, Limits};
 use yellowstone_protocol::{emission::MORPHEUS_COMPUTE, time::DAY};
 
 use crate::chain::{
-    stylus_constructor_selector, stylus_deploy_init_code, BlockTag, Chain, ChainError, Receipt,
+    stylus_constructor_selector, stylus_deploy_init_code, BlockTag, Chain, DevnetError, Receipt,
     ARB_WASM, DEV_ACCOUNTS,
 };
 
@@ -81,7 +81,7 @@ pub enum DeployError {
     /// Reading or building an artifact failed.
     Artifact(String),
     /// The chain refused a transaction.
-    Chain(ChainError),
+    Chain(DevnetError),
     /// A deployment transaction reverted.
     Reverted {
         /// The step that reverted.
@@ -110,8 +110,8 @@ impl fmt::Display for DeployError {
 
 impl std::error::Error for DeployError {}
 
-impl From<ChainError> for DeployError {
-    fn from(e: ChainError) -> Self {
+impl From<DevnetError> for DeployError {
+    fn from(e: DevnetError) -> Self {
         DeployError::Chain(e)
     }
 }

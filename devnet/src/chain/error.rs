@@ -5,7 +5,7 @@ use std::fmt;
 
 /// Why the chain refused a request.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ChainError {
+pub enum DevnetError {
     /// The raw bytes are not a valid EIP-2718 transaction envelope.
     InvalidTransaction(String),
     /// The sender could not be recovered from the signature.
@@ -102,7 +102,7 @@ pub enum ChainError {
     Evm(String),
 }
 
-impl ChainError {
+impl DevnetError {
     /// The revert data, if this error is a revert.
     pub fn revert_data(&self) -> Option<&Bytes> {
         match self {
@@ -112,7 +112,7 @@ impl ChainError {
     }
 }
 
-impl fmt::Display for ChainError {
+impl fmt::Display for DevnetError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidTransaction(why) => write!(f, "invalid raw transaction: {why}"),
@@ -193,4 +193,4 @@ impl fmt::Display for ChainError {
     }
 }
 
-impl std::error::Error for ChainError {}
+impl std::error::Error for DevnetError {}

@@ -16,7 +16,7 @@ pub mod evm;
 pub mod stylus;
 mod types;
 
-pub use error::ChainError;
+pub use error::DevnetError;
 pub use evm::{BASE_FEE, BENEFICIARY, BLOCK_GAS_LIMIT, SPEC};
 pub use stylus::{
     stylus_constructor_selector, stylus_deploy_init_code, ARB_WASM, ARB_WASM_CACHE, CACHE_MANAGER,
@@ -174,22 +174,22 @@ impl Chain {
     }
 
     /// The number a tag refers to, if that block exists.
-    pub fn resolve(&self, block: BlockTag) -> Result<u64, ChainError> {
+    pub fn resolve(&self, block: BlockTag) -> Result<u64, DevnetError> {
         let latest = self.block_number();
         match block {
             BlockTag::Latest | BlockTag::Pending => Ok(latest),
             BlockTag::Earliest => Ok(0),
             BlockTag::Number(n) if n <= latest => Ok(n),
-            BlockTag::Number(n) => Err(ChainError::UnknownBlock(n)),
+            BlockTag::Number(n) => Err(DevnetError::UnknownBlock(n)),
         }
     }
 
     /// The state after `block`.
-    fn state(&self, block: BlockTag) -> Result<&StateDb, ChainError> {
+    fn state(&self, block: BlockTag) -> Result<&StateDb, DevnetError> {
         Ok(&self.states[self.resolve(block)? as usize])
     }
 
-    fn account(&self, address: Address, block: BlockTag) -> Result<AccountInfo, ChainError> {
+    fn account(&self, address: Address, block: BlockTag) -> Result<AccountInfo, DevnetError> {
         let state = self.state(block)?;
         Ok(state
             .basic_ref(address)
@@ -198,17 +198,17 @@ impl Chain {
     }
 
     /// The balance of `address` at `block`.
-    pub fn balance(&self, address: Address, block: BlockTag) -> Result<U256, ChainError> {
+    pub fn balance(&self, address: Address, block: BlockTag) -> Result<U256, DevnetError> {
         Ok(self.account(address, block)?.balance)
     }
 
     /// The nonce (transaction count) of `address` at `block`.
-    pub fn nonce(&self, address: Address, block: BlockTag) -> Result<u64, ChainError> {
+    pub fn nonce(&self, address: Address, block: BlockTag) -> Result<u64, DevnetError> {
         Ok(self.account(address, block)?.nonce)
     }
 
     /// The code of `address` at `block` (empty for an account without code).
-    pub fn code(&self, address: Address, block: BlockTag) -> Result<Bytes, ChainError> {
+    pub fn code(&self, address: Address, block: BlockTag) -> Result<Bytes, DevnetError> {
         let info = self.account(address, block)?;
         let code = match info.code {
             Some(code) => code,
@@ -227,7 +227,7 @@ impl Chain {
         address: Address,
         slot: U256,
         block: BlockTag,
-    ) -> Result<U256, ChainError> {
+    ) -> Result<U256, DevnetError> {
         Ok(self
             .state(block)?
             .storage_ref(address, slot)
@@ -255,8 +255,8 @@ impl Chain {
     }
 
     /// The logs matching `filter`, in chain order. A range reaching past the latest block is cut
-    /// at the latest block; a range starting past it is an [`ChainError::UnknownBlock`].
-    pub fn logs(&self, filter: &LogFilter) -> Result<Vec<LogEntry>, ChainError> {
+    /// at the latest block; a range starting past it is an [`DevnetError::UnknownBlock`].
+    pub fn logs(&self, filter: &LogFilter) -> Result<Vec<LogEntry>, DevnetError> {
         let from = self.resolve(filter.from_block)?;
         let to = match filter.to_block {
             BlockTag::Number(n) => n.min(self.block_number()),
@@ -281,8 +281,8 @@ impl Chain {
     /// Executes `request` against the state after `block` without changing anything
     /// (`eth_call`). Nonce checks are off and no base fee applies; the call runs in the
     /// environment (number, timestamp) of that block. A revert is
-    /// [`ChainError::Reverted`] carrying the revert data.
-    pub fn call(&self, request: &CallRequest, block: BlockTag) -> Result<Bytes, ChainError> {
+    /// [`DevnetError::Reverted`] carrying the revert data.
+    pub fn call(&self, request: &CallRequest, block: BlockTag) -> Result<Bytes, DevnetError> {
         let gas_limit = request.gas.unwrap_or(BLOCK_GAS_LIMIT);
         match self.simulate(request, block, gas_limit)? {
             ExecutionResult::Success { output, .. } => Ok(output.into_data()),
@@ -294,7 +294,7 @@ impl Chain {
     /// (`request.gas` or the block gas limit) and returns the revert or halt if it fails there;
     /// otherwise tries exactly the gas it used, and if that is not enough (refunds, the 63/64
     /// rule), binary-searches the smallest limit that succeeds between the gas used and the cap.
-    pub fn estimate_gas(&self, request: &CallRequest, block: BlockTag) -> Result<u64, ChainError> {
+    pub fn estimate_gas(&self, request: &CallRequest, block: BlockTag) -> Result<u64, DevnetError> {
         let cap = request.gas.unwrap_or(BLOCK_GAS_LIMIT);
         let used = match self.simulate(request, block, cap)? {
             ExecutionResult::Success { gas, .. } => gas.tx_gas_used(),
@@ -328,7 +328,7 @@ impl Chain {
         request: &CallRequest,
         block: BlockTag,
         gas_limit: u64,
-    ) -> Result<ExecutionResult, ChainError> {
+    ) -> Result<ExecutionResult, DevnetError> {
         let number = self.resolve(block)?;
         let state = &self.states[number as usize];
         let caller = request.from.unwrap_or_default();
@@ -362,12 +362,12 @@ impl Chain {
     /// Decodes, checks and executes a signed transaction (`eth_sendRawTransaction`), then mines
     /// it in a new block. Legacy (EIP-155), EIP-2930 and EIP-1559 transactions are accepted.
     /// Returns the transaction hash; a transaction that reverts is still mined (status 0).
-    pub fn send_raw_transaction(&mut self, raw: &[u8]) -> Result<B256, ChainError> {
+    pub fn send_raw_transaction(&mut self, raw: &[u8]) -> Result<B256, DevnetError> {
         let mut buf = raw;
         let envelope = TxEnvelope::decode_2718(&mut buf)
-            .map_err(|e| ChainError::InvalidTransaction(e.to_string()))?;
+            .map_err(|e| DevnetError::InvalidTransaction(e.to_string()))?;
         if !buf.is_empty() {
-            return Err(ChainError::InvalidTransaction(format!(
+            return Err(DevnetError::InvalidTransaction(format!(
                 "{} trailing bytes after the transaction",
                 buf.len()
             )));
@@ -376,18 +376,18 @@ impl Chain {
     }
 
     /// [`Chain::send_raw_transaction`] for an already decoded transaction.
-    pub fn send_transaction_envelope(&mut self, envelope: TxEnvelope) -> Result<B256, ChainError> {
+    pub fn send_transaction_envelope(&mut self, envelope: TxEnvelope) -> Result<B256, DevnetError> {
         let tx_type = envelope.tx_type() as u8;
         if !matches!(
             envelope,
             TxEnvelope::Legacy(_) | TxEnvelope::Eip2930(_) | TxEnvelope::Eip1559(_)
         ) {
-            return Err(ChainError::UnsupportedTransactionType(tx_type));
+            return Err(DevnetError::UnsupportedTransactionType(tx_type));
         }
         match envelope.chain_id() {
-            None => return Err(ChainError::MissingChainId),
+            None => return Err(DevnetError::MissingChainId),
             Some(got) if got != self.chain_id => {
-                return Err(ChainError::WrongChainId {
+                return Err(DevnetError::WrongChainId {
                     expected: self.chain_id,
                     got,
                 });
@@ -396,48 +396,48 @@ impl Chain {
         }
         let from = envelope
             .recover_signer()
-            .map_err(|e| ChainError::InvalidSignature(e.to_string()))?;
+            .map_err(|e| DevnetError::InvalidSignature(e.to_string()))?;
         let hash = *envelope.tx_hash();
         if self.transactions.contains_key(&hash) {
-            return Err(ChainError::AlreadyKnown);
+            return Err(DevnetError::AlreadyKnown);
         }
 
         let sender = self.account(from, BlockTag::Latest)?;
         let nonce = envelope.nonce();
         if nonce < sender.nonce {
-            return Err(ChainError::NonceTooLow {
+            return Err(DevnetError::NonceTooLow {
                 expected: sender.nonce,
                 got: nonce,
             });
         }
         if nonce > sender.nonce {
-            return Err(ChainError::NonceTooHigh {
+            return Err(DevnetError::NonceTooHigh {
                 expected: sender.nonce,
                 got: nonce,
             });
         }
         let gas_limit = envelope.gas_limit();
         if gas_limit > BLOCK_GAS_LIMIT {
-            return Err(ChainError::GasLimitTooHigh {
+            return Err(DevnetError::GasLimitTooHigh {
                 gas_limit,
                 block_gas_limit: BLOCK_GAS_LIMIT,
             });
         }
         let max_fee = envelope.max_fee_per_gas();
         if max_fee < BASE_FEE as u128 {
-            return Err(ChainError::FeeCapTooLow {
+            return Err(DevnetError::FeeCapTooLow {
                 max_fee,
                 base_fee: BASE_FEE,
             });
         }
         if let Some(tip) = envelope.max_priority_fee_per_gas() {
             if tip > max_fee {
-                return Err(ChainError::TipAboveFeeCap { tip, max_fee });
+                return Err(DevnetError::TipAboveFeeCap { tip, max_fee });
             }
         }
         let required = U256::from(gas_limit) * U256::from(max_fee) + envelope.value();
         if sender.balance < required {
-            return Err(ChainError::InsufficientFunds {
+            return Err(DevnetError::InsufficientFunds {
                 address: from,
                 balance: sender.balance,
                 required,
@@ -573,7 +573,7 @@ impl Chain {
 
     /// Mines an empty block (`evm_mine`), at `timestamp` if given (which must be after the
     /// latest block's), else at the clock's next timestamp. Returns the new block number.
-    pub fn mine(&mut self, timestamp: Option<u64>) -> Result<u64, ChainError> {
+    pub fn mine(&mut self, timestamp: Option<u64>) -> Result<u64, DevnetError> {
         if let Some(timestamp) = timestamp {
             self.set_next_block_timestamp(timestamp)?;
         }
@@ -618,10 +618,10 @@ impl Chain {
 
     /// Makes the next block's timestamp exactly `timestamp` (`evm_setNextBlockTimestamp`);
     /// later blocks continue from there. It must be after the latest block's timestamp.
-    pub fn set_next_block_timestamp(&mut self, timestamp: u64) -> Result<(), ChainError> {
+    pub fn set_next_block_timestamp(&mut self, timestamp: u64) -> Result<(), DevnetError> {
         let latest = self.blocks[self.blocks.len() - 1].timestamp();
         if timestamp <= latest {
-            return Err(ChainError::TimestampNotIncreasing {
+            return Err(DevnetError::TimestampNotIncreasing {
                 requested: timestamp,
                 latest,
             });
@@ -665,13 +665,13 @@ impl Chain {
 }
 
 /// The error for a call that did not succeed.
-fn failure(result: ExecutionResult) -> ChainError {
+fn failure(result: ExecutionResult) -> DevnetError {
     match result {
-        ExecutionResult::Revert { output, gas, .. } => ChainError::Reverted {
+        ExecutionResult::Revert { output, gas, .. } => DevnetError::Reverted {
             data: output,
             gas_used: gas.tx_gas_used(),
         },
-        ExecutionResult::Halt { reason, gas, .. } => ChainError::Halted {
+        ExecutionResult::Halt { reason, gas, .. } => DevnetError::Halted {
             reason: format!("{reason:?}"),
             gas_used: gas.tx_gas_used(),
         },
@@ -680,16 +680,16 @@ fn failure(result: ExecutionResult) -> ChainError {
 }
 
 /// The error for a transaction revm refused to execute.
-fn rejection(caller: Address, error: EVMError<std::convert::Infallible>) -> ChainError {
+fn rejection(caller: Address, error: EVMError<std::convert::Infallible>) -> DevnetError {
     match error {
         EVMError::Transaction(InvalidTransaction::NonceTooLow { tx, state }) => {
-            ChainError::NonceTooLow {
+            DevnetError::NonceTooLow {
                 expected: state,
                 got: tx,
             }
         }
         EVMError::Transaction(InvalidTransaction::NonceTooHigh { tx, state }) => {
-            ChainError::NonceTooHigh {
+            DevnetError::NonceTooHigh {
                 expected: state,
                 got: tx,
             }
@@ -697,24 +697,24 @@ fn rejection(caller: Address, error: EVMError<std::convert::Infallible>) -> Chai
         EVMError::Transaction(InvalidTransaction::CallGasCostMoreThanGasLimit {
             initial_gas,
             gas_limit,
-        }) => ChainError::IntrinsicGasTooLow {
+        }) => DevnetError::IntrinsicGasTooLow {
             gas_limit,
             intrinsic: initial_gas,
         },
         EVMError::Transaction(InvalidTransaction::GasFloorMoreThanGasLimit {
             gas_floor,
             gas_limit,
-        }) => ChainError::IntrinsicGasTooLow {
+        }) => DevnetError::IntrinsicGasTooLow {
             gas_limit,
             intrinsic: gas_floor,
         },
         EVMError::Transaction(InvalidTransaction::LackOfFundForMaxFee { fee, balance }) => {
-            ChainError::InsufficientFunds {
+            DevnetError::InsufficientFunds {
                 address: caller,
                 balance: *balance,
                 required: *fee,
             }
         }
-        other => ChainError::Evm(other.to_string()),
+        other => DevnetError::Evm(other.to_string()),
     }
 }

@@ -3,7 +3,7 @@
 use alloy_primitives::{hex, Bytes};
 use serde_json::{json, Value};
 
-use crate::chain::ChainError;
+use crate::chain::DevnetError;
 
 /// Invalid JSON was received.
 pub const PARSE_ERROR: i64 = -32700;
@@ -101,10 +101,10 @@ impl RpcError {
     }
 }
 
-impl From<ChainError> for RpcError {
-    fn from(error: ChainError) -> Self {
+impl From<DevnetError> for RpcError {
+    fn from(error: DevnetError) -> Self {
         match &error {
-            ChainError::Reverted { data, .. } => Self::reverted(data),
+            DevnetError::Reverted { data, .. } => Self::reverted(data),
             _ => Self::server(error),
         }
     }

@@ -42,7 +42,7 @@ pub struct CreateOutcome {
 
 /// Why a state-changing request was refused.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ApiError {
+pub enum EvmApiError {
     /// A state change was attempted inside a static call.
     WriteProtection,
     /// Any other refusal, with a reason.
@@ -55,7 +55,7 @@ pub trait EvmApi {
     /// Reads a storage slot of the running contract: `(value, gas)`.
     fn sload(&mut self, key: U256) -> (B256, u64);
     /// Writes a storage slot of the running contract (on `storage_flush_cache`): the gas cost.
-    fn sstore(&mut self, key: U256, value: B256) -> Result<u64, ApiError>;
+    fn sstore(&mut self, key: U256, value: B256) -> Result<u64, EvmApiError>;
     /// Calls `to` with `input`, offering at most `gas`, moving `value` (zero for delegate and
     /// static calls).
     fn call(
@@ -76,7 +76,7 @@ pub trait EvmApi {
         gas: u64,
     ) -> CreateOutcome;
     /// Appends a log of the running contract.
-    fn emit_log(&mut self, topics: Vec<B256>, data: Bytes) -> Result<(), ApiError>;
+    fn emit_log(&mut self, topics: Vec<B256>, data: Bytes) -> Result<(), EvmApiError>;
     /// An account's balance: `(balance, gas)`.
     fn account_balance(&mut self, address: Address) -> (U256, u64);
     /// An account's code: `(code, gas)`.

@@ -8,7 +8,7 @@
 use alloy_primitives::{keccak256, Address, Bytes, B256, U256};
 use wasmi::{Caller, Error, Linker, Memory, ResourceLimiter, StoreLimits};
 
-use super::api::{ApiError, CallKind, EvmApi, EvmData};
+use super::api::{EvmApiError, CallKind, EvmApi, EvmData};
 use super::ink::{self, hostio, INK_PER_FUEL};
 use super::storage::StorageCache;
 use crate::activation::HOST_MODULE;
@@ -148,10 +148,10 @@ fn read_address(c: &C<'_, '_>, ptr: u32) -> Result<Address, Error> {
     read_fixed::<20>(c, ptr).map(Address::from)
 }
 
-fn api_error(e: ApiError) -> Error {
+fn api_error(e: EvmApiError) -> Error {
     match e {
-        ApiError::WriteProtection => fail("write protection"),
-        ApiError::Other(r) => fail(r),
+        EvmApiError::WriteProtection => fail("write protection"),
+        EvmApiError::Other(r) => fail(r),
     }
 }
 

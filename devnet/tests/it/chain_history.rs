@@ -6,7 +6,7 @@ use alloy_primitives::{Bytes, TxKind, U256};
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
 use yellowstone_devnet::chain::{
-    BlockTag, CallRequest, Chain, ChainError, DEFAULT_CHAIN_ID, DEV_ACCOUNTS, DEV_BALANCE,
+    BlockTag, CallRequest, Chain, DevnetError, DEFAULT_CHAIN_ID, DEV_ACCOUNTS, DEV_BALANCE,
 };
 use yellowstone_protocol::time::DAY;
 
@@ -98,7 +98,7 @@ fn calls_at_older_blocks_see_old_state() {
     // Unknown blocks are refused.
     assert_eq!(
         chain.call(&request, BlockTag::Number(99)).unwrap_err(),
-        ChainError::UnknownBlock(99)
+        DevnetError::UnknownBlock(99)
     );
     assert_eq!(
         chain
@@ -192,7 +192,7 @@ fn time_travel_across_a_day_boundary() {
     let latest = chain.block_by_number(BlockTag::Latest).unwrap().timestamp();
     assert_eq!(
         chain.set_next_block_timestamp(latest).unwrap_err(),
-        ChainError::TimestampNotIncreasing {
+        DevnetError::TimestampNotIncreasing {
             requested: latest,
             latest
         }

@@ -7,7 +7,7 @@ use alloy_primitives::{Address, Bytes, TxKind, B256, U256};
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
 use yellowstone_devnet::chain::{
-    BlockTag, CallRequest, Chain, ChainError, LogFilter, BASE_FEE, DEFAULT_CHAIN_ID, DEV_ACCOUNTS,
+    BlockTag, CallRequest, Chain, DevnetError, LogFilter, BASE_FEE, DEFAULT_CHAIN_ID, DEV_ACCOUNTS,
     DEV_BALANCE,
 };
 
@@ -333,7 +333,7 @@ fn refusals_are_typed_and_clear() {
         .unwrap_err();
     assert_eq!(
         error,
-        ChainError::WrongChainId {
+        DevnetError::WrongChainId {
             expected: 412_346,
             got: 1
         }
@@ -345,7 +345,7 @@ fn refusals_are_typed_and_clear() {
         .unwrap_err();
     assert_eq!(
         error,
-        ChainError::NonceTooHigh {
+        DevnetError::NonceTooHigh {
             expected: 0,
             got: 3
         }
@@ -361,14 +361,14 @@ fn refusals_are_typed_and_clear() {
     let replay = eip1559(0, 0, bob, U256::ZERO, Vec::new());
     assert_eq!(
         chain.send_raw_transaction(&replay).unwrap_err(),
-        ChainError::AlreadyKnown
+        DevnetError::AlreadyKnown
     );
     let error = chain
         .send_raw_transaction(&legacy(0, 0, bob, U256::ZERO, Vec::new()))
         .unwrap_err();
     assert_eq!(
         error,
-        ChainError::NonceTooLow {
+        DevnetError::NonceTooLow {
             expected: 1,
             got: 0
         }
@@ -379,7 +379,7 @@ fn refusals_are_typed_and_clear() {
         .send_raw_transaction(&eip1559(2, 0, bob, DEV_BALANCE, Vec::new()))
         .unwrap_err();
     assert!(
-        matches!(error, ChainError::InsufficientFunds { address, .. } if address == DEV_ACCOUNTS[2].address)
+        matches!(error, DevnetError::InsufficientFunds { address, .. } if address == DEV_ACCOUNTS[2].address)
     );
     assert!(
         error.to_string().starts_with("insufficient funds"),
@@ -398,11 +398,11 @@ fn refusals_are_typed_and_clear() {
     let error = chain
         .send_raw_transaction(&sign(&DEV_ACCOUNTS[3].private_key, unprotected))
         .unwrap_err();
-    assert_eq!(error, ChainError::MissingChainId);
+    assert_eq!(error, DevnetError::MissingChainId);
 
     assert!(matches!(
         chain.send_raw_transaction(&[0x02, 0xc0]).unwrap_err(),
-        ChainError::InvalidTransaction(_)
+        DevnetError::InvalidTransaction(_)
     ));
     // None of the refusals mined a block.
     assert_eq!(chain.block_number(), 1);

@@ -39,7 +39,7 @@ use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::test_runner::TestCaseError;
 use yellowstone_devnet::chain::{
-    stylus_constructor_selector, BlockTag, CallRequest, Chain, ChainError, Receipt, DEV_ACCOUNTS,
+    stylus_constructor_selector, BlockTag, CallRequest, Chain, DevnetError, Receipt, DEV_ACCOUNTS,
 };
 use yellowstone_protocol::time::DAY;
 
@@ -230,10 +230,10 @@ fn tx_outcome(receipt: &Receipt, gas_limit: u64) -> Result<Outcome, TestCaseErro
 }
 
 /// An `eth_call`'s outcome; anything but success or a revert that left gas unused is a bug.
-fn call_outcome(result: Result<Bytes, ChainError>) -> Result<Outcome, TestCaseError> {
+fn call_outcome(result: Result<Bytes, DevnetError>) -> Result<Outcome, TestCaseError> {
     match result {
         Ok(out) => Ok(Outcome::Success(out)),
-        Err(ChainError::Reverted { data, gas_used }) => {
+        Err(DevnetError::Reverted { data, gas_used }) => {
             prop_assert!(
                 gas_used < GAS,
                 "eth_call consumed all {GAS} gas: a trap (panic), not a revert"
@@ -310,7 +310,7 @@ fn call_from(
     to: Address,
     data: Vec<u8>,
     gas: u64,
-) -> Result<Bytes, ChainError> {
+) -> Result<Bytes, DevnetError> {
     chain.call(
         &CallRequest {
             from: Some(from),
@@ -1101,19 +1101,19 @@ proptest! {
             let limit = (full.gas_used * fraction / 100).max(1);
             let simulated = call_from(&w.chain, address_of(account), w.compute, calldata.clone(), limit);
             match &simulated {
-                Ok(_) | Err(ChainError::Reverted { .. }) => {}
-                Err(ChainError::Halted { reason, gas_used }) => {
+                Ok(_) | Err(DevnetError::Reverted { .. }) => {}
+                Err(DevnetError::Halted { reason, gas_used }) => {
                     prop_assert!(reason.contains("OutOfGas"), "eth_call halted: {}", reason);
                     prop_assert_eq!(*gas_used, limit);
                 }
-                Err(ChainError::IntrinsicGasTooLow { gas_limit, intrinsic }) => {
+                Err(DevnetError::IntrinsicGasTooLow { gas_limit, intrinsic }) => {
                     prop_assert!(*gas_limit == limit && *intrinsic > limit);
                 }
                 Err(other) => prop_assert!(false, "eth_call with gas {} failed: {:?}", limit, other),
             }
             let receipt = match try_send(&mut w.chain, account, TxKind::Call(w.compute), calldata.clone(), limit) {
                 Ok(receipt) => receipt,
-                Err(ChainError::IntrinsicGasTooLow { gas_limit, intrinsic }) => {
+                Err(DevnetError::IntrinsicGasTooLow { gas_limit, intrinsic }) => {
                     prop_assert_eq!(gas_limit, limit);
                     prop_assert!(intrinsic > limit && intrinsic <= full.gas_used);
                     return Ok(());
@@ -1209,7 +1209,7 @@ fn out_of_gas_at_small_limits_is_a_clean_failure() {
                     calldata.clone(),
                     limit,
                 ) {
-                    Err(ChainError::IntrinsicGasTooLow { intrinsic, .. }) => {
+                    Err(DevnetError::IntrinsicGasTooLow { intrinsic, .. }) => {
                         assert!(
                             intrinsic > limit,
                             "{name} at {limit}: intrinsic {intrinsic}"
@@ -1233,7 +1233,7 @@ fn out_of_gas_at_small_limits_is_a_clean_failure() {
                         "{name} at {limit}: not all gas used"
                     );
                     assert!(
-                        matches!(&simulated, ChainError::Halted { reason, gas_used }
+                        matches!(&simulated, DevnetError::Halted { reason, gas_used }
                             if reason.contains("OutOfGas") && *gas_used == limit),
                         "{name} at {limit}: eth_call {simulated:?}"
                     );

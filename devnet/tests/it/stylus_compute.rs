@@ -10,7 +10,7 @@ use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::{sol, SolCall, SolError, SolEvent, SolValue};
 use yellowstone_devnet::activation::{activate, Program};
 use yellowstone_devnet::stylus::api::{
-    ApiError, CallKind, CallOutcome, CreateOutcome, EvmApi, EvmData,
+    EvmApiError, CallKind, CallOutcome, CreateOutcome, EvmApi, EvmData,
 };
 use yellowstone_devnet::stylus::{execute, Outcome, Status};
 use yellowstone_protocol::{eip712, time::DAY};
@@ -89,7 +89,7 @@ impl EvmApi for TestApi {
         )
     }
 
-    fn sstore(&mut self, key: U256, value: B256) -> Result<u64, ApiError> {
+    fn sstore(&mut self, key: U256, value: B256) -> Result<u64, EvmApiError> {
         self.sstores.push((key, value));
         let old = self
             .storage
@@ -154,7 +154,7 @@ impl EvmApi for TestApi {
         }
     }
 
-    fn emit_log(&mut self, topics: Vec<B256>, data: Bytes) -> Result<(), ApiError> {
+    fn emit_log(&mut self, topics: Vec<B256>, data: Bytes) -> Result<(), EvmApiError> {
         self.logs.push((topics, data));
         Ok(())
     }

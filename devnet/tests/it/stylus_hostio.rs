@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use alloy_primitives::{address, keccak256, Address, Bytes, B256, U256};
 use yellowstone_devnet::activation::{check_module, Program};
 use yellowstone_devnet::stylus::api::{
-    ApiError, CallKind, CallOutcome, CreateOutcome, EvmApi, EvmData,
+    EvmApiError, CallKind, CallOutcome, CreateOutcome, EvmApi, EvmData,
 };
 use yellowstone_devnet::stylus::{execute, Outcome, Status};
 
@@ -28,7 +28,7 @@ impl EvmApi for Api {
         self.sloads.push(key);
         (self.storage.get(&key).copied().unwrap_or_default(), 2_100)
     }
-    fn sstore(&mut self, key: U256, value: B256) -> Result<u64, ApiError> {
+    fn sstore(&mut self, key: U256, value: B256) -> Result<u64, EvmApiError> {
         self.sstores.push((key, value));
         self.storage.insert(key, value);
         Ok(22_100)
@@ -68,7 +68,7 @@ impl EvmApi for Api {
             },
         }
     }
-    fn emit_log(&mut self, topics: Vec<B256>, data: Bytes) -> Result<(), ApiError> {
+    fn emit_log(&mut self, topics: Vec<B256>, data: Bytes) -> Result<(), EvmApiError> {
         self.logs.push((topics, data));
         Ok(())
     }
@@ -429,7 +429,7 @@ impl EvmApi for TrackingApi {
     fn sload(&mut self, key: U256) -> (B256, u64) {
         self.inner.sload(key)
     }
-    fn sstore(&mut self, key: U256, value: B256) -> Result<u64, ApiError> {
+    fn sstore(&mut self, key: U256, value: B256) -> Result<u64, EvmApiError> {
         self.inner.sstore(key, value)
     }
     fn call(
@@ -445,7 +445,7 @@ impl EvmApi for TrackingApi {
     fn create(&mut self, code: &[u8], value: U256, salt: Option<B256>, gas: u64) -> CreateOutcome {
         self.inner.create(code, value, salt, gas)
     }
-    fn emit_log(&mut self, topics: Vec<B256>, data: Bytes) -> Result<(), ApiError> {
+    fn emit_log(&mut self, topics: Vec<B256>, data: Bytes) -> Result<(), EvmApiError> {
         self.inner.emit_log(topics, data)
     }
     fn account_balance(&mut self, address: Address) -> (U256, u64) {
@@ -504,7 +504,7 @@ impl EvmApi for Reentrant {
     fn sload(&mut self, key: U256) -> (B256, u64) {
         self.inner.sload(key)
     }
-    fn sstore(&mut self, key: U256, value: B256) -> Result<u64, ApiError> {
+    fn sstore(&mut self, key: U256, value: B256) -> Result<u64, EvmApiError> {
         self.inner.sstore(key, value)
     }
     fn call(
@@ -534,7 +534,7 @@ impl EvmApi for Reentrant {
     fn create(&mut self, code: &[u8], value: U256, salt: Option<B256>, gas: u64) -> CreateOutcome {
         self.inner.create(code, value, salt, gas)
     }
-    fn emit_log(&mut self, topics: Vec<B256>, data: Bytes) -> Result<(), ApiError> {
+    fn emit_log(&mut self, topics: Vec<B256>, data: Bytes) -> Result<(), EvmApiError> {
         self.inner.emit_log(topics, data)
     }
     fn account_balance(&mut self, address: Address) -> (U256, u64) {

@@ -19,7 +19,7 @@ use super::precompiles::{error_string, is_cached};
 use super::{program_not_activated_error, StylusPrecompiles, ARB_WASM};
 use crate::chain::evm::{ChainContext, SPEC};
 use crate::stylus::{
-    api::{ApiError, CallKind, CallOutcome, CreateOutcome, EvmApi, EvmData},
+    api::{EvmApiError, CallKind, CallOutcome, CreateOutcome, EvmApi, EvmData},
     Status,
 };
 
@@ -247,9 +247,9 @@ impl EvmApi for ChainApi<'_, '_, '_> {
         (B256::from(load.data), gas)
     }
 
-    fn sstore(&mut self, key: U256, value: B256) -> Result<u64, ApiError> {
+    fn sstore(&mut self, key: U256, value: B256) -> Result<u64, EvmApiError> {
         if self.is_static {
-            return Err(ApiError::WriteProtection);
+            return Err(EvmApiError::WriteProtection);
         }
         let params = self.gas_params();
         let load = match self
@@ -438,9 +438,9 @@ impl EvmApi for ChainApi<'_, '_, '_> {
         }
     }
 
-    fn emit_log(&mut self, topics: Vec<B256>, data: Bytes) -> Result<(), ApiError> {
+    fn emit_log(&mut self, topics: Vec<B256>, data: Bytes) -> Result<(), EvmApiError> {
         if self.is_static {
-            return Err(ApiError::WriteProtection);
+            return Err(EvmApiError::WriteProtection);
         }
         self.ctx
             .journal_mut()

@@ -13,7 +13,7 @@ use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::{sol, SolCall, SolValue};
 use proptest::test_runner::Config as ProptestConfig;
 use yellowstone_devnet::chain::{
-    stylus_constructor_selector, stylus_deploy_init_code, BlockTag, CallRequest, Chain, ChainError,
+    stylus_constructor_selector, stylus_deploy_init_code, BlockTag, CallRequest, Chain, DevnetError,
     Receipt, ARB_WASM, DEFAULT_CHAIN_ID, DEV_ACCOUNTS,
 };
 use yellowstone_protocol::{eip712, time::DAY};
@@ -98,7 +98,7 @@ pub(crate) fn try_send(
     to: TxKind,
     input: Vec<u8>,
     gas_limit: u64,
-) -> Result<Receipt, ChainError> {
+) -> Result<Receipt, DevnetError> {
     let nonce = chain.nonce(address_of(account), BlockTag::Latest).unwrap();
     let tx = TxEip1559 {
         chain_id: DEFAULT_CHAIN_ID,
@@ -133,7 +133,7 @@ pub(crate) fn ok(chain: &mut Chain, account: usize, to: Address, input: Vec<u8>)
 
 /// `eth_call` of `to` with `data` from dev account 0 at the latest block, with the chain's
 /// default gas.
-pub(crate) fn call(chain: &Chain, to: Address, data: Vec<u8>) -> Result<Bytes, ChainError> {
+pub(crate) fn call(chain: &Chain, to: Address, data: Vec<u8>) -> Result<Bytes, DevnetError> {
     chain.call(
         &CallRequest {
             from: Some(address_of(0)),
