@@ -12,7 +12,7 @@
 //! |---|---|
 //! | [`error`] | the router's refusals ([`ApiError`]) and their body |
 //! | [`openai`] | the OpenAI error body (`{"error": {"message", "type", "code"}}`) |
-//! | [`v1`] | the bodies of the `/v1` routes |
+//! | [`v1`] | the bodies of `/health` and the `/v1` routes, one type per answer |
 //! | [`verdict`] | a report's judgement ([`Verdict`], [`Refusal`]) |
 //! | [`provider`] | a provider's on-chain record, score and back-off |
 

@@ -2,7 +2,8 @@
 //! gateway and the user proxy answer with, so every OpenAI client library raises it, and what
 //! the user client reads from a provider that refused.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
 
 /// An OpenAI error answer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -16,7 +17,8 @@ pub struct OpenAiError {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OpenAiErrorDetail {
     /// A stable machine-readable code, such as `ticket_expired` (`null` when there is none).
-    #[serde(default)]
+    /// Read leniently: some backends (llama.cpp) send the HTTP status as a number.
+    #[serde(default, deserialize_with = "code_text")]
     pub code: Option<String>,
     /// What went wrong, for people.
     pub message: String,
@@ -50,6 +52,15 @@ impl OpenAiError {
     }
 }
 
+/// A code as text: a string as it is, a number or other value as its JSON, `null` as `None`.
+fn code_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    Ok(match Option::<Value>::deserialize(deserializer)? {
+        None | Some(Value::Null) => None,
+        Some(Value::String(code)) => Some(code),
+        Some(other) => Some(other.to_string()),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -70,8 +81,17 @@ mod tests {
     #[test]
     fn a_message_is_read_back_and_other_text_is_not() {
         let e = OpenAiError::new("invalid_request_error", Some("bad"), "too long");
-        assert_eq!(OpenAiError::message_of(&e.to_json()).as_deref(), Some("too long"));
-        assert_eq!(OpenAiError::message_of(r#"{"error":{"message":"m"}}"#).as_deref(), Some("m"));
+        assert_eq!(
+            OpenAiError::message_of(&e.to_json()).as_deref(),
+            Some("too long")
+        );
+        assert_eq!(
+            OpenAiError::message_of(r#"{"error":{"message":"m"}}"#).as_deref(),
+            Some("m")
+        );
+        let llama = r#"{"error":{"code":400,"message":"too long","type":"invalid_request_error"}}"#;
+        let parsed: OpenAiError = serde_json::from_str(llama).unwrap();
+        assert_eq!(parsed.error.code.as_deref(), Some("400"));
         assert_eq!(OpenAiError::message_of("plain text"), None);
         assert_eq!(OpenAiError::message_of(r#"{"error":"flat"}"#), None);
     }

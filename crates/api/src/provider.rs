@@ -3,35 +3,37 @@
 
 use alloy_primitives::U256;
 
-/// On-chain record of one provider, from `provider(address)`.
+/// On-chain record of one provider, from `provider(address)`. Fields in alphabetical order:
+/// the order `GET /v1/providers/{address}` has always written them in.
 #[derive(Clone, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ProviderRecord {
+    /// Wei paid out so far.
+    pub claimed: U256,
+    /// Cumulative earned + bootstrap as last proven by a claim.
+    pub earned: U256,
+    /// End of the current lock (unix seconds).
+    pub lock_end: u64,
+    /// Start of the current lock (unix seconds; the latest stake).
+    pub lock_start: u64,
+    /// MRC40 power multiplier of the current lock, 1e18 fixed point.
+    pub multiplier: U256,
     /// Has staked at least once (registration is never undone).
     pub registered: bool,
     /// Staked MOR wei.
     pub stake: U256,
-    /// Start of the current lock (unix seconds; the latest stake).
-    pub lock_start: u64,
-    /// End of the current lock (unix seconds).
-    pub lock_end: u64,
-    /// MRC40 power multiplier of the current lock, 1e18 fixed point.
-    pub multiplier: U256,
     /// Selection weight: `floor(stake * multiplier / 1e18)`.
     pub weight: U256,
-    /// Cumulative earned + bootstrap as last proven by a claim.
-    pub earned: U256,
-    /// Wei paid out so far.
-    pub claimed: U256,
 }
 
 /// A provider's recent record: passes and fails over its last judged reports (a sliding count
-/// is the caller's business; here just the numbers).
+/// is the caller's business; here just the numbers). Fields in alphabetical order, as the
+/// API has always written them.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Score {
-    /// Reports judged pass.
-    pub passes: u64,
     /// Reports judged fail.
     pub fails: u64,
+    /// Reports judged pass.
+    pub passes: u64,
 }
 
 impl Score {
@@ -54,7 +56,7 @@ impl Score {
 /// `base * 2^(n-1)` seconds after `n` consecutive failures, capped; one success clears it.
 ///
 /// Why: a provider that is down should not cost every user a probe, yet one that recovers
-/// should come back soon.
+/// should come back soon. Fields in alphabetical order, as the API has always written them.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Backoff {
     /// Consecutive failures.

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use serde_json::Value;
+use yellowstone_api::openai::OpenAiError;
 
 /// A provider call that failed: the status to show, a stable code and why.
 #[derive(Clone, Debug, thiserror::Error)]
@@ -40,10 +40,7 @@ pub const DEFAULT_STALL_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The message of an OpenAI-style error body, or the text itself (shortened).
 pub(super) fn error_text(text: &str) -> String {
-    serde_json::from_str::<Value>(text)
-        .ok()
-        .and_then(|v| v["error"]["message"].as_str().map(str::to_string))
-        .unwrap_or_else(|| snippet(text))
+    OpenAiError::message_of(text).unwrap_or_else(|| snippet(text))
 }
 
 /// A response's content type, lower case (empty when absent).

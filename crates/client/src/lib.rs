@@ -14,10 +14,10 @@
 //! | [`sse`] | reading server-sent events |
 
 pub mod chat;
-pub mod router;
 pub mod exchange;
 pub mod failure;
 pub mod proxy;
+pub mod router;
 pub mod sse;
 
 pub use router::{ClientError, RouterClient};

@@ -23,6 +23,7 @@ use axum::{
 };
 use serde_json::{json, Value};
 use tokio::{net::TcpListener, sync::mpsc, task::JoinHandle};
+use yellowstone_api::openai::OpenAiError;
 
 use super::{
     describe,
@@ -106,15 +107,10 @@ pub async fn start_proxy(
     Ok(RunningProxy { addr, server })
 }
 
-/// An OpenAI-style error body.
-fn error_body(kind: &str, code: &str, message: &str) -> Value {
-    json!({"error": {"message": message, "type": kind, "code": code}})
-}
-
 /// An OpenAI-style error answer.
 fn openai_error(status: u16, kind: &str, code: &str, message: &str) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
-    (status, Json(error_body(kind, code, message))).into_response()
+    (status, Json(OpenAiError::new(kind, Some(code), message))).into_response()
 }
 
 /// A provider failure as an OpenAI-style error.
@@ -130,8 +126,8 @@ fn provider_error(failure: &Failure) -> Response {
 /// A provider failure as the last event of a stream: `data: {"error": ...}`, which OpenAI
 /// libraries raise as an API error.
 fn provider_error_event(failure: &Failure) -> Bytes {
-    let body = error_body("provider_error", failure.code, &failure.message);
-    Bytes::from(format!("data: {body}\n\n"))
+    let body = OpenAiError::new("provider_error", Some(failure.code), &failure.message);
+    Bytes::from(format!("data: {}\n\n", body.to_json()))
 }
 
 /// A router refusal as an OpenAI-style error with the router's status and `Retry-After`.

@@ -7,13 +7,15 @@
 use std::time::Duration;
 
 use alloy_primitives::Address;
-use serde::{de::DeserializeOwned, Deserialize, Serialize};
-use yellowstone_protocol::messages::{Bid, ModelAttestation, Receipt, Report, Rfc, Signed};
-
-use yellowstone_api::v1::{
-    Allowance, BidAccepted, Issued, Judged, LiveBid, MarketInfo, Proof, ReportBody,
+use serde::{de::DeserializeOwned, Serialize};
+use yellowstone_api::{
+    v1::{
+        Accepted, Allowance, BidAccepted, Issued, Judged, LiveBid, LiveBids, MarketInfo, Proof,
+        ProviderView, ReportBody,
+    },
+    ErrorBody,
 };
-use yellowstone_api::ErrorBody;
+use yellowstone_protocol::messages::{Bid, ModelAttestation, Receipt, Report, Rfc, Signed};
 
 /// The longest `Retry-After` the client waits before its one retry of a `503 busy`.
 const MAX_RETRY_WAIT: u64 = 10;
@@ -101,7 +103,7 @@ impl RouterClient {
 
     /// `POST /v1/receipts`: a provider's receipt.
     pub async fn receipt(&self, receipt: &Signed<Receipt>) -> Result<(), ClientError> {
-        self.post::<serde_json::Value>("/v1/receipts", receipt)
+        self.post::<Accepted>("/v1/receipts", receipt)
             .await
             .map(drop)
     }
@@ -113,20 +115,21 @@ impl RouterClient {
 
     /// `GET /v1/bids`, for one model or all.
     pub async fn bids(&self, model: Option<&str>) -> Result<Vec<LiveBid>, ClientError> {
-        #[derive(Deserialize)]
-        struct Bids {
-            bids: Vec<LiveBid>,
-        }
         let path = match model {
             Some(m) => format!("/v1/bids?model={}", encode_query(m)),
             None => "/v1/bids".into(),
         };
-        self.get::<Bids>(&path).await.map(|b| b.bids)
+        self.get::<LiveBids>(&path).await.map(|b| b.bids)
+    }
+
+    /// `GET /v1/providers/{provider}`: what the router knows of a provider.
+    pub async fn provider(&self, provider: Address) -> Result<ProviderView, ClientError> {
+        self.get(&format!("/v1/providers/{provider}")).await
     }
 
     /// `POST /v1/attestations`.
     pub async fn attest(&self, attestation: &Signed<ModelAttestation>) -> Result<(), ClientError> {
-        self.post::<serde_json::Value>("/v1/attestations", attestation)
+        self.post::<Accepted>("/v1/attestations", attestation)
             .await
             .map(drop)
     }

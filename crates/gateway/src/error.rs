@@ -1,30 +1,31 @@
-//! Refusals and failures in the OpenAI error format, `{"error": {"message", "type", "code"}}`,
-//! which every OpenAI client library knows how to raise.
+//! The gateway's refusals and failures, answered as the OpenAI error body
+//! ([`OpenAiError`]), which every OpenAI client library knows how to raise.
 
 use axum::{
     http::StatusCode,
     response::{IntoResponse, Response},
     Json,
 };
-use serde_json::{json, Value};
+use yellowstone_api::openai::OpenAiError;
 
-/// An error answered to the user.
+/// A refusal or failure answered to the user (the router's refusals are
+/// `yellowstone_api::ApiError`; this is the provider side's).
 #[derive(Debug)]
-pub struct ApiError {
+pub(crate) struct GatewayError {
     /// The HTTP status.
-    pub status: StatusCode,
+    pub(crate) status: StatusCode,
     /// The OpenAI error type: `authentication_error`, `permission_error`,
     /// `invalid_request_error`, `conflict_error`, `backend_error` or `server_error`.
-    pub kind: &'static str,
+    pub(crate) kind: &'static str,
     /// A stable machine-readable code, such as `ticket_expired`.
-    pub code: &'static str,
+    pub(crate) code: &'static str,
     /// What went wrong, for people.
-    pub message: String,
+    pub(crate) message: String,
 }
 
-impl ApiError {
+impl GatewayError {
     /// An error with any status, type and code.
-    pub fn new(
+    pub(crate) fn new(
         status: StatusCode,
         kind: &'static str,
         code: &'static str,
@@ -39,7 +40,7 @@ impl ApiError {
     }
 
     /// 401: the bearer ticket is missing, malformed, forged or expired.
-    pub fn unauthorized(code: &'static str, message: impl Into<String>) -> Self {
+    pub(crate) fn unauthorized(code: &'static str, message: impl Into<String>) -> Self {
         Self::new(
             StatusCode::UNAUTHORIZED,
             "authentication_error",
@@ -49,7 +50,7 @@ impl ApiError {
     }
 
     /// 400: the request does not fit the ticket or is malformed.
-    pub fn invalid(code: &'static str, message: impl Into<String>) -> Self {
+    pub(crate) fn invalid(code: &'static str, message: impl Into<String>) -> Self {
         Self::new(
             StatusCode::BAD_REQUEST,
             "invalid_request_error",
@@ -59,17 +60,17 @@ impl ApiError {
     }
 
     /// 502: the backend failed (unreachable, timed out, non-2xx, malformed, cut off).
-    pub fn backend(code: &'static str, message: impl Into<String>) -> Self {
+    pub(crate) fn backend(code: &'static str, message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_GATEWAY, "backend_error", code, message)
     }
 
-    /// The JSON body.
-    pub fn body(&self) -> Value {
-        json!({"error": {"message": self.message, "type": self.kind, "code": self.code}})
+    /// The OpenAI error body.
+    pub(crate) fn body(&self) -> OpenAiError {
+        OpenAiError::new(self.kind, Some(self.code), self.message.clone())
     }
 }
 
-impl IntoResponse for ApiError {
+impl IntoResponse for GatewayError {
     fn into_response(self) -> Response {
         (self.status, Json(self.body())).into_response()
     }

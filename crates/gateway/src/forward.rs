@@ -1,4 +1,4 @@
-//! Forwarding an admitted request to the backend and signing the receipt.
+//! Forwarding a checked request to the backend and signing the receipt.
 //!
 //! Not streaming: the backend's JSON answer is relayed as is, with the receipt in the
 //! `X-Yellowstone-Receipt` header; its tokens are the backend's `usage.completion_tokens`
@@ -28,16 +28,18 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 use yellowstone_protocol::messages::{signature_bytes, Receipt, Signed};
 
-use super::{error::ApiError, ticket::Admitted, Gateway};
+use yellowstone_api::openai::OpenAiError;
+
+use super::{error::GatewayError, ticket::CheckedRequest, Gateway};
 
 /// The response header carrying a non-streamed answer's receipt (`Signed<Receipt>` token).
 pub const RECEIPT_HEADER: &str = "x-yellowstone-receipt";
 
-/// Sends an admitted request to the backend and answers the user.
-pub async fn forward(gateway: Arc<Gateway>, admitted: Admitted) -> Response {
+/// Sends a checked request to the backend and answers the user.
+pub(crate) async fn forward(gateway: Arc<Gateway>, checked: CheckedRequest) -> Response {
     let url = format!("{}/v1/chat/completions", gateway.config.backend);
-    let mut request = gateway.backend.post(&url).json(&admitted.body);
-    if !admitted.stream {
+    let mut request = gateway.backend.post(&url).json(&checked.body);
+    if !checked.stream {
         request = request.timeout(gateway.config.backend_timeout);
     }
     let sent = tokio::time::timeout(gateway.config.backend_timeout, request.send()).await;
@@ -48,36 +50,33 @@ pub async fn forward(gateway: Arc<Gateway>, admitted: Admitted) -> Response {
             tracing::warn!(%err, "the backend is unreachable");
             let err = err.without_url(); // the backend's address is the provider's business
             let message = format!("the provider's backend is unreachable: {err}");
-            return ApiError::backend("backend_unreachable", message).into_response();
+            return GatewayError::backend("backend_unreachable", message).into_response();
         }
         Ok(Ok(response)) => response,
     };
     if !response.status().is_success() {
         return refused(response).await.into_response();
     }
-    if admitted.stream {
-        stream(gateway, admitted, response)
+    if checked.stream {
+        stream(gateway, checked, response)
     } else {
-        complete(gateway, admitted, response)
+        complete(gateway, checked, response)
             .await
             .unwrap_or_else(IntoResponse::into_response)
     }
 }
 
-fn timed_out() -> ApiError {
-    ApiError::backend("backend_timeout", "the backend did not answer in time")
+fn timed_out() -> GatewayError {
+    GatewayError::backend("backend_timeout", "the backend did not answer in time")
 }
 
 /// A backend's non-2xx answer, with its own error message when it gave one.
-async fn refused(response: reqwest::Response) -> ApiError {
+async fn refused(response: reqwest::Response) -> GatewayError {
     let status = response.status();
     let text = response.text().await.unwrap_or_default();
-    let detail = serde_json::from_str::<Value>(&text)
-        .ok()
-        .and_then(|v| v["error"]["message"].as_str().map(str::to_string))
-        .unwrap_or(text);
+    let detail = OpenAiError::message_of(&text).unwrap_or(text);
     let detail: String = detail.chars().take(500).collect();
-    ApiError::backend(
+    GatewayError::backend(
         "backend_status",
         format!("the backend answered {status}: {detail}"),
     )
@@ -85,14 +84,14 @@ async fn refused(response: reqwest::Response) -> ApiError {
 
 async fn complete(
     gateway: Arc<Gateway>,
-    admitted: Admitted,
+    checked: CheckedRequest,
     response: reqwest::Response,
-) -> Result<Response, ApiError> {
+) -> Result<Response, GatewayError> {
     let bytes = response.bytes().await.map_err(|e| {
         if e.is_timeout() {
             timed_out()
         } else {
-            ApiError::backend(
+            GatewayError::backend(
                 "backend_cut",
                 format!("the backend's answer was cut off: {e}"),
             )
@@ -102,7 +101,7 @@ async fn complete(
         .ok()
         .filter(|v: &Value| v["choices"].is_array())
         .ok_or_else(|| {
-            ApiError::backend(
+            GatewayError::backend(
                 "backend_malformed",
                 "the backend's answer is not a chat completion",
             )
@@ -110,9 +109,9 @@ async fn complete(
     let tokens = answer["usage"]["completion_tokens"]
         .as_u64()
         .unwrap_or_else(|| words(&answer))
-        .min(admitted.max_tokens);
-    let receipt = receipt(&gateway, admitted.ticket.requestId, tokens).map_err(|e| {
-        ApiError::new(
+        .min(checked.max_tokens);
+    let receipt = receipt(&gateway, checked.ticket.requestId, tokens).map_err(|e| {
+        GatewayError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "server_error",
             "receipt_failed",
@@ -120,7 +119,7 @@ async fn complete(
         )
     })?;
     let token = HeaderValue::from_str(&receipt.to_token()).map_err(|e| {
-        ApiError::new(
+        GatewayError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "server_error",
             "receipt_failed",
@@ -192,9 +191,9 @@ fn receipt(
 
 /// Starts relaying a streamed answer; the relay runs on its own task, so a receipt is signed
 /// and posted even when the user hangs up.
-fn stream(gateway: Arc<Gateway>, admitted: Admitted, response: reqwest::Response) -> Response {
+fn stream(gateway: Arc<Gateway>, checked: CheckedRequest, response: reqwest::Response) -> Response {
     let (tx, rx) = mpsc::channel::<Bytes>(64);
-    tokio::spawn(relay(gateway, admitted, response, tx));
+    tokio::spawn(relay(gateway, checked, response, tx));
     let body = futures_util::stream::unfold(rx, |mut rx| async move {
         rx.recv()
             .await
@@ -219,7 +218,7 @@ enum Step {
     /// The backend's `[DONE]`, or content past the limit: stop reading.
     Stop,
     /// The backend reported an error or sent something unreadable.
-    Fail(ApiError),
+    Fail(GatewayError),
 }
 
 /// The count of a stream so far.
@@ -252,7 +251,7 @@ impl Count {
             return Step::Skip;
         }
         if name == Some("error") {
-            return Step::Fail(ApiError::backend(
+            return Step::Fail(GatewayError::backend(
                 "backend_error",
                 format!("the backend failed: {data}"),
             ));
@@ -262,13 +261,13 @@ impl Count {
             return Step::Stop;
         }
         let Ok(chunk) = serde_json::from_str::<Value>(&data) else {
-            return Step::Fail(ApiError::backend(
+            return Step::Fail(GatewayError::backend(
                 "backend_malformed",
                 "the backend sent a chunk that is not JSON",
             ));
         };
         if chunk.get("error").is_some() {
-            return Step::Fail(ApiError::backend(
+            return Step::Fail(GatewayError::backend(
                 "backend_error",
                 format!("the backend failed: {data}"),
             ));
@@ -308,11 +307,11 @@ impl Count {
 /// Reads the backend's events, relays them, then sends the receipt (and any error).
 async fn relay(
     gateway: Arc<Gateway>,
-    admitted: Admitted,
+    checked: CheckedRequest,
     response: reqwest::Response,
     tx: mpsc::Sender<Bytes>,
 ) {
-    let limit = admitted.max_tokens;
+    let limit = checked.max_tokens;
     let idle = gateway.config.backend_timeout;
     let mut count = Count::default();
     let mut chunks = response.bytes_stream();
@@ -325,7 +324,7 @@ async fn relay(
                 false
             }
             Ok(Some(Err(err))) => {
-                break Some(ApiError::backend(
+                break Some(GatewayError::backend(
                     "backend_cut",
                     format!("the backend's stream was cut off: {}", err.without_url()),
                 ))
@@ -338,7 +337,7 @@ async fn relay(
         while let Some(end) = buffer.windows(2).position(|w| w == b"\n\n") {
             let event: Vec<u8> = buffer.drain(..end + 2).collect();
             let event = String::from_utf8_lossy(&event[..end]);
-            match count.step(&event, limit, admitted.wants_usage) {
+            match count.step(&event, limit, checked.wants_usage) {
                 Step::Send(frame) => {
                     if tx.send(Bytes::from(frame)).await.is_err() {
                         break 'read None; // the user hung up: receipt for what was delivered
@@ -351,7 +350,7 @@ async fn relay(
         }
         if ended {
             break (!count.finished).then(|| {
-                ApiError::backend(
+                GatewayError::backend(
                     "backend_cut",
                     "the backend's stream ended before the answer finished",
                 )
@@ -360,15 +359,15 @@ async fn relay(
     };
     drop(chunks);
     if let Some(err) = &failure {
-        tracing::warn!(request_id = %admitted.ticket.requestId, code = err.code, "{}", err.message);
+        tracing::warn!(request_id = %checked.ticket.requestId, code = err.code, "{}", err.message);
         let _ = tx
             .send(Bytes::from(format!(
                 "event: error\ndata: {}\n\n",
-                err.body()
+                err.body().to_json()
             )))
             .await;
     }
-    match receipt(&gateway, admitted.ticket.requestId, count.tokens(limit)) {
+    match receipt(&gateway, checked.ticket.requestId, count.tokens(limit)) {
         Ok(signed) => {
             let json = serde_json::to_string(&signed).unwrap_or_default();
             let _ = tx

@@ -10,7 +10,7 @@ use std::{
 const PROBE: Duration = Duration::from_secs(2);
 
 /// A cached probe of the backend.
-pub struct Health {
+pub(crate) struct Health {
     client: reqwest::Client,
     last: Mutex<Option<(bool, Instant)>>,
 }
@@ -18,7 +18,7 @@ pub struct Health {
 impl Health {
     /// A prober that opens a fresh connection each time, so a dead backend is never hidden
     /// behind a pooled connection.
-    pub fn new() -> anyhow::Result<Self> {
+    pub(crate) fn new() -> anyhow::Result<Self> {
         let client = reqwest::Client::builder()
             .timeout(PROBE)
             .pool_max_idle_per_host(0)
@@ -30,7 +30,7 @@ impl Health {
     }
 
     /// Whether the backend at `base` answers, probing when the last answer is stale.
-    pub async fn live(&self, base: &str) -> bool {
+    pub(crate) async fn live(&self, base: &str) -> bool {
         if let Some((live, at)) = *self.lock() {
             if at.elapsed() < PROBE {
                 return live;

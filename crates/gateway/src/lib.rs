@@ -2,12 +2,13 @@
 //! OpenAI-compatible backend (llama.cpp server, vLLM, Ollama, [`crate::textgen`]).
 //!
 //! The router's ticket is the bearer token. It is checked before anything reaches the backend
-//! ([`ticket`]): signed by the trusted router under the market's EIP-712 domain, issued to this
-//! provider, unexpired, for the model asked, unused, and for no more than its `tokenMax`
-//! output tokens. The request is then forwarded with `max_tokens` capped ([`forward`]); the
-//! answer comes back with a provider-signed receipt of the tokens delivered (a response header,
-//! or a final server-sent event), which is also posted to the router. Refusals and backend
-//! failures are OpenAI-style errors ([`error`]), never an empty 200.
+//! (module `ticket`): signed by the trusted router under the market's EIP-712 domain, issued
+//! to this provider, unexpired, for the model asked, unused, and for no more than its
+//! `tokenMax` output tokens. The request is then forwarded with `max_tokens` capped (module
+//! `forward`); the answer comes back with a provider-signed receipt of the tokens delivered (a
+//! response header, or a final server-sent event), which is also posted to the router.
+//! Refusals and backend failures are the OpenAI error body
+//! ([`OpenAiError`](yellowstone_api::openai::OpenAiError), module `error`), never an empty 200.
 //!
 //! | route | what it does |
 //! |---|---|
@@ -18,8 +19,8 @@
 mod error;
 mod forward;
 mod health;
-mod ticket;
 pub mod textgen;
+mod ticket;
 
 pub use forward::RECEIPT_HEADER;
 
@@ -39,10 +40,11 @@ use axum::{
 };
 use serde_json::{json, Value};
 use tokio::{net::TcpListener, task::JoinHandle};
+use yellowstone_api::v1::MarketInfo;
 use yellowstone_protocol::eip712::types::domain;
 
 /// Whom the gateway trusts: the router that signs tickets, and the market's EIP-712 domain.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Trust {
     /// The router's address: the only valid ticket signer.
     pub router: Address,
@@ -63,10 +65,15 @@ pub async fn discover(router_url: &str) -> anyhow::Result<Trust> {
         .with_context(|| format!("asking {url}"))?
         .error_for_status()
         .with_context(|| format!("asking {url}"))?;
-    response
+    let market: MarketInfo = response
         .json()
         .await
-        .with_context(|| format!("{url} did not answer a market description"))
+        .with_context(|| format!("{url} did not answer a market description"))?;
+    Ok(Trust {
+        router: market.router,
+        chain_id: market.chain_id,
+        contract: market.contract,
+    })
 }
 
 /// How to run a gateway.
@@ -208,8 +215,8 @@ pub async fn start(config: GatewayConfig, key: PrivateKeySigner) -> anyhow::Resu
 type App = State<Arc<Gateway>>;
 
 async fn chat(State(gateway): App, headers: HeaderMap, body: Bytes) -> Response {
-    match ticket::admit(&gateway, &headers, &body) {
-        Ok(admitted) => forward::forward(gateway, admitted).await,
+    match ticket::check(&gateway, &headers, &body) {
+        Ok(checked) => forward::forward(gateway, checked).await,
         Err(refusal) => refusal.into_response(),
     }
 }

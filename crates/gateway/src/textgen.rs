@@ -31,6 +31,7 @@ use axum::{
 use futures_util::StreamExt;
 use serde_json::{json, Value};
 use tokio::{net::TcpListener, task::JoinHandle};
+use yellowstone_api::openai::OpenAiError;
 
 /// The model name textgen lists in `/v1/models` (it answers whatever model it is asked for).
 pub const MODEL: &str = "textgen-words";
@@ -157,8 +158,7 @@ fn content_text(content: &Value) -> String {
 }
 
 fn error(status: StatusCode, kind: &str, message: &str) -> Response {
-    let body = json!({"error": {"message": message, "type": kind, "code": null}});
-    (status, Json(body)).into_response()
+    (status, Json(OpenAiError::new(kind, None, message))).into_response()
 }
 
 async fn models() -> Json<Value> {

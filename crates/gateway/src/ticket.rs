@@ -23,29 +23,29 @@ use axum::http::{header::AUTHORIZATION, HeaderMap, StatusCode};
 use serde_json::{Map, Value};
 use yellowstone_protocol::messages::{Signed, Ticket};
 
-use super::{error::ApiError, Gateway};
+use super::{error::GatewayError, Gateway};
 
 /// Seconds a used request id is kept after its ticket expired.
 const FORGET_AFTER: u64 = 60;
 
-/// A request that passed every check, ready to forward.
-pub struct Admitted {
+/// A user's request that passed every ticket check, ready to forward.
+pub(crate) struct CheckedRequest {
     /// The router's ticket.
-    pub ticket: Ticket,
+    pub(crate) ticket: Ticket,
     /// The body to forward: the user's, with the output limit set to `max_tokens`.
-    pub body: Map<String, Value>,
+    pub(crate) body: Map<String, Value>,
     /// The output limit: what the user asked, or the ticket's `tokenMax`.
-    pub max_tokens: u64,
+    pub(crate) max_tokens: u64,
     /// Whether the user asked for a stream.
-    pub stream: bool,
+    pub(crate) stream: bool,
     /// Whether the user asked for the usage chunk at the end of a stream.
-    pub wants_usage: bool,
+    pub(crate) wants_usage: bool,
 }
 
 /// Request ids already served, each with the time after which it can be forgotten; and when
 /// forgotten ids were last swept out (at most once a second).
 #[derive(Default)]
-pub struct UsedTickets(Mutex<(HashMap<B256, u64>, u64)>);
+pub(crate) struct UsedTickets(Mutex<(HashMap<B256, u64>, u64)>);
 
 impl UsedTickets {
     fn lock(&self) -> std::sync::MutexGuard<'_, (HashMap<B256, u64>, u64)> {
@@ -69,20 +69,24 @@ impl UsedTickets {
 }
 
 /// Runs the checks on a request; the ticket is marked used only when all pass.
-pub fn admit(gateway: &Gateway, headers: &HeaderMap, body: &[u8]) -> Result<Admitted, ApiError> {
+pub(crate) fn check(
+    gateway: &Gateway,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<CheckedRequest, GatewayError> {
     let signed = bearer(headers)?;
     let config = &gateway.config;
     signed
         .verify(&gateway.domain, Some(config.trust.router))
         .map_err(|e| {
-            ApiError::unauthorized(
+            GatewayError::unauthorized(
                 "bad_ticket_signature",
                 format!("the ticket is not the router's: {e}"),
             )
         })?;
     let ticket = signed.message;
     if ticket.provider != gateway.provider() {
-        return Err(ApiError::new(
+        return Err(GatewayError::new(
             StatusCode::FORBIDDEN,
             "permission_error",
             "wrong_provider",
@@ -95,7 +99,7 @@ pub fn admit(gateway: &Gateway, headers: &HeaderMap, body: &[u8]) -> Result<Admi
     }
     let now = gateway.now();
     if ticket.expiry.saturating_add(config.clock_skew_seconds) < now {
-        return Err(ApiError::unauthorized(
+        return Err(GatewayError::unauthorized(
             "ticket_expired",
             format!("the ticket expired at {}; it is now {now}", ticket.expiry),
         ));
@@ -103,7 +107,7 @@ pub fn admit(gateway: &Gateway, headers: &HeaderMap, body: &[u8]) -> Result<Admi
     let mut body = match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(map)) => map,
         _ => {
-            return Err(ApiError::invalid(
+            return Err(GatewayError::invalid(
                 "invalid_body",
                 "the body is not a JSON object",
             ))
@@ -114,7 +118,7 @@ pub fn admit(gateway: &Gateway, headers: &HeaderMap, body: &[u8]) -> Result<Admi
         .and_then(Value::as_str)
         .unwrap_or_default();
     if model != ticket.model {
-        return Err(ApiError::invalid(
+        return Err(GatewayError::invalid(
             "model_mismatch",
             format!(
                 "the ticket is for model {:?}, the request asks for {model:?}",
@@ -123,7 +127,7 @@ pub fn admit(gateway: &Gateway, headers: &HeaderMap, body: &[u8]) -> Result<Admi
         ));
     }
     if !config.models.is_empty() && !config.models.iter().any(|m| m == model) {
-        return Err(ApiError::invalid(
+        return Err(GatewayError::invalid(
             "model_not_served",
             format!("this gateway does not serve {model:?}"),
         ));
@@ -150,7 +154,7 @@ pub fn admit(gateway: &Gateway, headers: &HeaderMap, body: &[u8]) -> Result<Admi
             options.insert("include_usage".into(), Value::Bool(true));
         }
     }
-    Ok(Admitted {
+    Ok(CheckedRequest {
         ticket,
         body,
         max_tokens,
@@ -160,12 +164,12 @@ pub fn admit(gateway: &Gateway, headers: &HeaderMap, body: &[u8]) -> Result<Admi
 }
 
 /// The ticket in the `Authorization: Bearer` header.
-fn bearer(headers: &HeaderMap) -> Result<Signed<Ticket>, ApiError> {
+fn bearer(headers: &HeaderMap) -> Result<Signed<Ticket>, GatewayError> {
     let value = headers
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .ok_or_else(|| {
-            ApiError::unauthorized(
+            GatewayError::unauthorized(
                 "missing_ticket",
                 "send the router's ticket as Authorization: Bearer <ticket>",
             )
@@ -173,17 +177,17 @@ fn bearer(headers: &HeaderMap) -> Result<Signed<Ticket>, ApiError> {
     let token = match value.split_once(' ') {
         Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token,
         _ => {
-            return Err(ApiError::unauthorized(
+            return Err(GatewayError::unauthorized(
                 "invalid_ticket",
                 "the Authorization header is not Bearer <ticket>",
             ))
         }
     };
-    Signed::from_token(token).map_err(|e| ApiError::unauthorized("invalid_ticket", e))
+    Signed::from_token(token).map_err(|e| GatewayError::unauthorized("invalid_ticket", e))
 }
 
-fn used(ticket: &Ticket) -> ApiError {
-    ApiError::new(
+fn used(ticket: &Ticket) -> GatewayError {
+    GatewayError::new(
         StatusCode::CONFLICT,
         "conflict_error",
         "ticket_used",
@@ -196,20 +200,20 @@ fn used(ticket: &Ticket) -> ApiError {
 
 /// Checks `max_tokens` and `max_completion_tokens` against `token_max` and sets the limit in
 /// the body: the smaller of those given, or `token_max` when neither is.
-fn output_limit(body: &mut Map<String, Value>, token_max: u64) -> Result<u64, ApiError> {
+fn output_limit(body: &mut Map<String, Value>, token_max: u64) -> Result<u64, GatewayError> {
     let mut limit = token_max;
     for field in ["max_tokens", "max_completion_tokens"] {
         let asked = match body.get(field) {
             None | Some(Value::Null) => continue,
             Some(value) => value.as_u64().ok_or_else(|| {
-                ApiError::invalid(
+                GatewayError::invalid(
                     "invalid_max_tokens",
                     format!("{field} is not a whole number"),
                 )
             })?,
         };
         if asked > token_max {
-            return Err(ApiError::invalid(
+            return Err(GatewayError::invalid(
                 "max_tokens_exceeds_ticket",
                 format!("{field} = {asked} is more than the ticket's tokenMax {token_max}"),
             ));

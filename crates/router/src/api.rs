@@ -1,10 +1,11 @@
 //! The HTTP API, versioned under `/v1` (documented in `docs/API.md` and `docs/openapi.yaml`).
 //! Bodies are JSON; signed messages travel as `{"message": {...}, "signature": "0x..."}`;
 //! every refusal is `{"code", "message"}` with a fitting status (and `Retry-After` on 503).
+//! Every answer is a `yellowstone_api::v1` type, so the client reads what is written here.
 
 use std::sync::Arc;
 
-use alloy_primitives::{Address, B256, U256};
+use alloy_primitives::Address;
 use axum::{
     body::Bytes,
     extract::{MatchedPath, Path, Query, Request, State},
@@ -15,14 +16,20 @@ use axum::{
     Json, Router as Routes,
 };
 use serde::{de::DeserializeOwned, Deserialize};
-use serde_json::{json, Value};
-use yellowstone_api::v1::ReportBody;
-
-use yellowstone_api::{ApiError, ErrorBody};
-
+use yellowstone_api::{
+    v1::{
+        Accepted, BidAccepted, CommittedLeaf, Epoch, Health, Issued, Judged, LiveBid, LiveBids,
+        MarketInfo, Proof, ProviderAttestation, ProviderBid, ProviderView, ReportBody,
+        SigningDomain,
+    },
+    ApiError, ErrorBody,
+};
 use yellowstone_market::records::LeafRecord;
+use yellowstone_protocol::eip712::{DOMAIN_NAME, DOMAIN_VERSION};
 
 use crate::service::Router;
+
+mod wire;
 
 type App = State<Arc<Router>>;
 
@@ -92,22 +99,22 @@ fn address(text: &str) -> Result<Address, ApiError> {
         .map_err(|_| ApiError::invalid(format!("{text:?} is not a 0x-prefixed 20-byte address")))
 }
 
-async fn health(State(router): App) -> Json<Value> {
+async fn health(State(router): App) -> Json<Health> {
     let g = router.gauges();
     let seen = router
         .metrics
         .chain_seen
         .load(std::sync::atomic::Ordering::Relaxed);
-    Json(json!({
-        "status": "ok",
-        "router": router.state().router(),
-        "chain_id": router.chain().chain_id(),
-        "contract": router.chain().compute(),
-        "epoch": g.epoch,
-        "epoch_in_flight": g.in_flight,
-        "pending_wei": g.pending_wei,
-        "chain_lag_seconds": if seen == 0 { None } else { Some(g.now.saturating_sub(seen)) },
-    }))
+    Json(Health {
+        chain_id: router.chain().chain_id(),
+        chain_lag_seconds: (seen != 0).then(|| g.now.saturating_sub(seen)),
+        contract: router.chain().compute(),
+        epoch: g.epoch,
+        epoch_in_flight: g.in_flight,
+        pending_wei: g.pending_wei,
+        router: router.state().router(),
+        status: "ok".into(),
+    })
 }
 
 async fn metrics(State(router): App) -> impl IntoResponse {
@@ -117,42 +124,48 @@ async fn metrics(State(router): App) -> impl IntoResponse {
     )
 }
 
-async fn market(State(router): App) -> Json<Value> {
+async fn market(State(router): App) -> Json<MarketInfo> {
     let now = router.now();
     let day = now / yellowstone_protocol::time::DAY;
+    let today = router.day(day).map(wire::day_figures);
     let state = router.state();
-    let mut models: Vec<&str> = state
+    let mut models: Vec<String> = state
         .live_bids(None, now)
         .iter()
-        .map(|b| b.model.as_str())
+        .map(|b| b.model.clone())
         .collect();
     models.sort();
     models.dedup();
-    Json(json!({
-        "router": state.router(),
-        "chain_id": router.chain().chain_id(),
-        "contract": router.chain().compute(),
-        "mor": router.chain().mor(),
-        "domain": {"name": yellowstone_protocol::eip712::DOMAIN_NAME, "version": yellowstone_protocol::eip712::DOMAIN_VERSION},
-        "now": now,
-        "day": day,
-        "inference_block": state.block_of(now),
-        "rules": state.rules(),
-        "today": router.day(day),
-        "models": models,
-    }))
+    Json(MarketInfo {
+        chain_id: router.chain().chain_id(),
+        contract: router.chain().compute(),
+        day,
+        domain: SigningDomain {
+            name: DOMAIN_NAME.into(),
+            version: DOMAIN_VERSION.into(),
+        },
+        inference_block: state.block_of(now),
+        models,
+        mor: router.chain().mor(),
+        now,
+        router: state.router(),
+        rules: wire::market_rules(state.rules()),
+        today,
+    })
 }
 
-async fn attest(State(router): App, bytes: Bytes) -> Result<Json<Value>, Refused> {
+async fn attest(State(router): App, bytes: Bytes) -> Result<Json<Accepted>, Refused> {
     router.attest(body(&bytes)?).await?;
-    Ok(Json(json!({"accepted": true})))
+    Ok(Json(Accepted { accepted: true }))
 }
 
-async fn bid(State(router): App, bytes: Bytes) -> Result<Json<Value>, Refused> {
-    let why = router.bid(body(&bytes)?).await?;
-    Ok(Json(
-        json!({"accepted": true, "selectable": why.is_none(), "reason": why}),
-    ))
+async fn bid(State(router): App, bytes: Bytes) -> Result<Json<BidAccepted>, Refused> {
+    let reason = router.bid(body(&bytes)?).await?;
+    Ok(Json(BidAccepted {
+        accepted: true,
+        selectable: reason.is_none(),
+        reason,
+    }))
 }
 
 #[derive(Deserialize)]
@@ -160,85 +173,94 @@ struct ModelQuery {
     model: Option<String>,
 }
 
-async fn bids(State(router): App, Query(q): Query<ModelQuery>) -> Json<Value> {
+async fn bids(State(router): App, Query(q): Query<ModelQuery>) -> Json<LiveBids> {
     let now = router.now();
     let state = router.state();
-    let bids: Vec<Value> = state
+    let bids = state
         .live_bids(q.model.as_deref(), now)
         .into_iter()
-        .map(|b| {
-            json!({
-                "provider": b.provider, "model": b.model, "price_per_token": b.price,
-                "endpoint": b.endpoint, "nonce": b.nonce, "expiry": b.expiry,
-                "selectable": state.unselectable(b.provider, &b.model, now).is_none(),
-            })
+        .map(|b| LiveBid {
+            endpoint: b.endpoint.clone(),
+            expiry: b.expiry,
+            model: b.model.clone(),
+            nonce: b.nonce,
+            price_per_token: b.price,
+            provider: b.provider,
+            selectable: state.unselectable(b.provider, &b.model, now).is_none(),
         })
         .collect();
-    Json(json!({ "bids": bids }))
+    Json(LiveBids { bids })
 }
 
-async fn provider(State(router): App, Path(text): Path<String>) -> Result<Json<Value>, Refused> {
+async fn provider(
+    State(router): App,
+    Path(text): Path<String>,
+) -> Result<Json<ProviderView>, Refused> {
     let who = address(&text)?;
     let now = router.now();
-    let (pending, committed) = router.earnings(who);
+    let (pending_wei, committed) = router.earnings(who);
     let state = router.state();
     let info = state.provider(who);
-    let bids: Vec<Value> = state
+    let bids = state
         .live_bids(None, now)
         .into_iter()
         .filter(|b| b.provider == who)
-        .map(|b| json!({"model": b.model, "price_per_token": b.price, "endpoint": b.endpoint, "expiry": b.expiry, "unselectable": state.unselectable(who, &b.model, now)}))
+        .map(|b| ProviderBid {
+            endpoint: b.endpoint.clone(),
+            expiry: b.expiry,
+            model: b.model.clone(),
+            price_per_token: b.price,
+            unselectable: state.unselectable(who, &b.model, now),
+        })
         .collect();
-    let attestations: Vec<Value> = state
+    let attestations = state
         .attestations_of(who)
         .into_iter()
-        .map(
-            |a| json!({"model": a.model, "weights_hash": a.weights_hash, "issued_at": a.issued_at}),
-        )
+        .map(|a| ProviderAttestation {
+            issued_at: a.issued_at,
+            model: a.model.clone(),
+            weights_hash: a.weights_hash,
+        })
         .collect();
-    let chain = info.and_then(|i| i.chain.as_ref()).map(|r| {
-        json!({"registered": r.registered, "stake": r.stake, "lock_start": r.lock_start, "lock_end": r.lock_end,
-               "multiplier": r.multiplier, "weight": r.weight, "earned": r.earned, "claimed": r.claimed})
-    });
-    Ok(Json(json!({
-        "provider": who,
-        "chain": chain,
-        "score": info.map(|i| i.score),
-        "backoff": info.map(|i| i.backoff),
-        "bids": bids,
-        "attestations": attestations,
-        "pending_wei": pending,
-        "committed": committed.map(|(earned, bootstrap)| json!({"earned": earned, "bootstrap": bootstrap})),
-    })))
+    Ok(Json(ProviderView {
+        attestations,
+        backoff: info.map(|i| i.backoff),
+        bids,
+        chain: info.and_then(|i| i.chain.clone()),
+        committed: committed.map(|(earned, bootstrap)| CommittedLeaf { bootstrap, earned }),
+        pending_wei,
+        provider: who,
+        score: info.map(|i| i.score),
+    }))
 }
 
-async fn rfc(State(router): App, bytes: Bytes) -> Result<Json<Value>, Refused> {
-    let issued = router.admit(body(&bytes)?).await?;
-    Ok(Json(
-        serde_json::to_value(issued).map_err(|e| ApiError::internal(e.to_string()))?,
-    ))
+async fn rfc(State(router): App, bytes: Bytes) -> Result<Json<Issued>, Refused> {
+    Ok(Json(router.admit(body(&bytes)?).await?))
 }
 
-async fn receipt(State(router): App, bytes: Bytes) -> Result<Json<Value>, Refused> {
+async fn receipt(State(router): App, bytes: Bytes) -> Result<Json<Accepted>, Refused> {
     router.receipt(body(&bytes)?).await?;
-    Ok(Json(json!({"accepted": true})))
+    Ok(Json(Accepted { accepted: true }))
 }
 
-async fn report(State(router): App, bytes: Bytes) -> Result<Json<Value>, Refused> {
+async fn report(State(router): App, bytes: Bytes) -> Result<Json<Judged>, Refused> {
     let b: ReportBody = body(&bytes)?;
     let request_id = b.report.message.requestId;
     let verdict = router.report(b.report, b.receipt).await?;
-    Ok(Json(json!({"request_id": request_id, "verdict": verdict})))
+    Ok(Json(Judged {
+        request_id,
+        verdict,
+    }))
 }
 
-async fn allowance(State(router): App, Path(text): Path<String>) -> Result<Json<Value>, Refused> {
-    let view = router.allowance_of(address(&text)?).await?;
-    Ok(Json(
-        serde_json::to_value(view).map_err(|e| ApiError::internal(e.to_string()))?,
-    ))
+async fn allowance(
+    State(router): App,
+    Path(text): Path<String>,
+) -> Result<Json<yellowstone_api::v1::Allowance>, Refused> {
+    Ok(Json(router.allowance_of(address(&text)?).await?))
 }
 
-async fn latest_epoch(State(router): App) -> Result<Json<Value>, Refused> {
+async fn latest_epoch(State(router): App) -> Result<Json<Epoch>, Refused> {
     let number = router
         .state()
         .committed()
@@ -247,7 +269,7 @@ async fn latest_epoch(State(router): App) -> Result<Json<Value>, Refused> {
     epoch_table(&router, number)
 }
 
-async fn epoch(State(router): App, Path(text): Path<String>) -> Result<Json<Value>, Refused> {
+async fn epoch(State(router): App, Path(text): Path<String>) -> Result<Json<Epoch>, Refused> {
     let number: u64 = text
         .parse()
         .map_err(|_| ApiError::invalid(format!("{text:?} is not an epoch number")))?;
@@ -256,7 +278,7 @@ async fn epoch(State(router): App, Path(text): Path<String>) -> Result<Json<Valu
 
 /// An epoch with its full table and the router's signature: enough for anyone to recompute
 /// the root and mirror the proofs.
-fn epoch_table(router: &Router, number: u64) -> Result<Json<Value>, Refused> {
+fn epoch_table(router: &Router, number: u64) -> Result<Json<Epoch>, Refused> {
     let store = router.store();
     let epoch = store
         .epoch(number)
@@ -265,37 +287,22 @@ fn epoch_table(router: &Router, number: u64) -> Result<Json<Value>, Refused> {
     let leaves: Vec<LeafRecord> = store
         .table_at(number)
         .map_err(|e| ApiError::internal(e.to_string()))?;
-    let leaves: Vec<Value> = leaves
-        .into_iter()
-        .map(|l| json!({"provider": l.provider, "earned": l.earned, "bootstrap": l.bootstrap}))
-        .collect();
-    Ok(Json(json!({
-        "epoch": epoch.epoch,
-        "root": epoch.root,
-        "cumulative_credited": epoch.cumulative_credited,
-        "cumulative_bootstrap": epoch.cumulative_bootstrap,
-        "signature": epoch.signature,
-        "status": epoch.status,
-        "tx": epoch.tx.map(|t| t.0),
-        "mined": epoch.mined.map(|(block, gas)| json!({"block": block, "gas_used": gas})),
-        "leaves": leaves,
-    })))
+    Ok(Json(wire::epoch(epoch, leaves)))
 }
 
-async fn proof(State(router): App, Path(text): Path<String>) -> Result<Json<Value>, Refused> {
+async fn proof(State(router): App, Path(text): Path<String>) -> Result<Json<Proof>, Refused> {
     let who = address(&text)?;
     let state = router.state();
-    let (epoch, earned, bootstrap, proof) = state.proof(who).ok_or_else(|| {
-        ApiError::not_found(format!("{who} has no leaf in the latest committed epoch"))
-    })?;
-    let proof: Vec<B256> = proof;
-    let earned: U256 = earned;
-    Ok(Json(json!({
-        "epoch": epoch.epoch,
-        "root": epoch.root,
-        "provider": who,
-        "cumulative_earned": earned,
-        "cumulative_bootstrap": bootstrap,
-        "proof": proof,
-    })))
+    let (epoch, cumulative_earned, cumulative_bootstrap, proof) =
+        state.proof(who).ok_or_else(|| {
+            ApiError::not_found(format!("{who} has no leaf in the latest committed epoch"))
+        })?;
+    Ok(Json(Proof {
+        cumulative_bootstrap,
+        cumulative_earned,
+        epoch: epoch.epoch,
+        proof,
+        provider: who,
+        root: epoch.root,
+    }))
 }

@@ -280,13 +280,7 @@ impl Gateways {
 
 /// Signs a message with `signer` under `domain`.
 pub fn sign<T: Party>(signer: &PrivateKeySigner, message: T, domain: &Eip712Domain) -> Signed<T> {
-    let sig = signer
-        .sign_hash_sync(&message.eip712_signing_hash(domain))
-        .unwrap();
-    Signed {
-        message,
-        signature: signature_bytes(&sig),
-    }
+    Signed::sign(message, signer, domain).unwrap()
 }
 
 /// A JSON client of the router's API.

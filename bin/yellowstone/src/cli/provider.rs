@@ -545,8 +545,7 @@ fn status_text(s: &status::Status) -> String {
     if let Some(b) = &v.backoff {
         out += &format!("backoff {} failures, until {}\n", b.failures, b.until);
     }
-    let pending = v.pending_wei.unwrap_or_default();
-    out += &format!("pending {} MOR", format_mor(pending));
+    out += &format!("pending {} MOR", format_mor(v.pending_wei));
     if let Some(c) = &v.committed {
         out += &format!(
             "\ncommitted leaf: earned {} MOR, bootstrap {} MOR",

@@ -161,9 +161,13 @@ impl Answers {
     /// Each answer has its recorded shape and survives its api type byte for byte.
     fn check(&self) {
         let recorded: Vec<&str> = RECORDED.lines().filter(|l| !l.starts_with('#')).collect();
-        let shapes: Vec<&str> = self.0.iter().map(|(line, ..)| line.as_str()).collect();
-        assert_eq!(shapes, recorded, "the answers' shapes changed");
-        for (line, written, body) in &self.0 {
+        assert_eq!(
+            self.0.len(),
+            recorded.len(),
+            "one answer per recorded shape"
+        );
+        for ((line, written, body), recorded) in self.0.iter().zip(recorded) {
+            assert_eq!(line, recorded, "the answer's shape changed");
             assert_eq!(
                 written, body,
                 "{line}: the api type does not write the same bytes"
@@ -184,20 +188,14 @@ async fn every_answer_keeps_its_bytes() {
     let domain = net.domain();
     let mut a = Answers::default();
 
-    let refused = round_trip::<ErrorBody>;
-    a.record(
-        "epochs_latest_none",
-        raw.get("/v1/epochs/latest").await,
-        refused,
-    );
-    a.record("fallback", raw.get("/v1/no/such/route").await, refused);
+    let error = round_trip::<ErrorBody>;
+    let none = raw.get("/v1/epochs/latest").await;
+    a.record("epochs_latest_none", none, error);
+    a.record("fallback", raw.get("/v1/no/such/route").await, error);
     let invalid = raw.post("/v1/rfcs", &serde_json::json!({})).await;
-    a.record("rfc_invalid", invalid, refused);
-    a.record(
-        "market_fresh",
-        raw.get("/v1/market").await,
-        round_trip::<MarketInfo>,
-    );
+    a.record("rfc_invalid", invalid, error);
+    let market = raw.get("/v1/market").await;
+    a.record("market_fresh", market, round_trip::<MarketInfo>);
 
     let now = net.now().await;
     let attestation = ModelAttestation {
@@ -228,19 +226,13 @@ async fn every_answer_keeps_its_bytes() {
     let credited = inference(&net, &raw, USERS[0], 1, true).await;
     a.record("rfc", (200, credited.issued), round_trip::<Issued>);
     a.record("receipt", (200, credited.receipt), round_trip::<Accepted>);
-    a.record(
-        "report_credited",
-        (200, credited.judged),
-        round_trip::<Judged>,
-    );
+    let judged = (200, credited.judged);
+    a.record("report_credited", judged, round_trip::<Judged>);
     let user = key(USERS[0]).address();
     let allowance = raw.get(&format!("/v1/allowance/{user}")).await;
     a.record("allowance", allowance, round_trip::<Allowance>);
-    a.record(
-        "market",
-        raw.get("/v1/market").await,
-        round_trip::<MarketInfo>,
-    );
+    let market = raw.get("/v1/market").await;
+    a.record("market", market, round_trip::<MarketInfo>);
 
     eventually("the first epoch to commit", || async {
         let (status, body) = raw.get("/v1/epochs/latest").await;
@@ -261,12 +253,8 @@ async fn every_answer_keeps_its_bytes() {
     let stranger = key(8).address();
     let view = raw.get(&format!("/v1/providers/{stranger}")).await;
     a.record("provider_unknown", view, round_trip::<ProviderView>);
-    let refused = inference(&net, &raw, USERS[1], 1, false).await;
-    a.record(
-        "report_refused",
-        (200, refused.judged),
-        round_trip::<Judged>,
-    );
+    let refused = (200, inference(&net, &raw, USERS[1], 1, false).await.judged);
+    a.record("report_refused", refused, round_trip::<Judged>);
     a.record("health", raw.get("/health").await, round_trip::<Health>);
 
     a.check();

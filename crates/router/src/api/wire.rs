@@ -1,0 +1,109 @@
+//! The router's records in their published form: the market's rules, a day's figures and an
+//! epoch, each written out field by field so that a field added to a record fails to compile
+//! here until the API says whether and how it is published.
+
+use yellowstone_api::v1::{
+    DayFigures, Epoch, EpochStage, JudgeRules, Leaf, MarketRules, Mined, SelectionRules,
+};
+use yellowstone_market::{
+    judge::JudgePolicy,
+    records::{EpochRecord, EpochStatus, LeafRecord},
+    selection::SelectionPolicy,
+    state::Rules,
+};
+
+use crate::service::DayParams;
+
+/// The market's rules as published.
+pub(super) fn market_rules(rules: &Rules) -> MarketRules {
+    let Rules {
+        block_seconds,
+        ticket_seconds,
+        report_seconds,
+        rfc_window_seconds,
+        max_token_max,
+        require_attestation,
+        backoff_base_seconds,
+        backoff_max_seconds,
+        bootstrap_top,
+        judge:
+            JudgePolicy {
+                slower_percent,
+                window,
+                warmup,
+            },
+        selection:
+            SelectionPolicy {
+                band_bps,
+                explore_permille,
+                new_provider_reports,
+            },
+    } = rules.clone();
+    MarketRules {
+        backoff_base_seconds,
+        backoff_max_seconds,
+        block_seconds,
+        bootstrap_top: bootstrap_top as u64,
+        judge: JudgeRules {
+            slower_percent,
+            warmup: warmup as u64,
+            window: window as u64,
+        },
+        max_token_max,
+        report_seconds,
+        require_attestation,
+        rfc_window_seconds,
+        selection: SelectionRules {
+            band_bps,
+            explore_permille,
+            new_provider_reports,
+        },
+        ticket_seconds,
+    }
+}
+
+/// A day's figures as published.
+pub(super) fn day_figures(d: DayParams) -> DayFigures {
+    let DayParams {
+        day,
+        snapshot_block,
+        supply,
+        budget,
+        price,
+    } = d;
+    DayFigures {
+        budget,
+        day,
+        price,
+        snapshot_block,
+        supply,
+    }
+}
+
+/// An epoch as published, with its table.
+pub(super) fn epoch(epoch: EpochRecord, leaves: Vec<LeafRecord>) -> Epoch {
+    Epoch {
+        cumulative_bootstrap: epoch.cumulative_bootstrap,
+        cumulative_credited: epoch.cumulative_credited,
+        epoch: epoch.epoch,
+        leaves: leaves
+            .into_iter()
+            .map(|l| Leaf {
+                bootstrap: l.bootstrap,
+                earned: l.earned,
+                provider: l.provider,
+            })
+            .collect(),
+        mined: epoch
+            .mined
+            .map(|(block, gas_used)| Mined { block, gas_used }),
+        root: epoch.root,
+        signature: epoch.signature,
+        status: match epoch.status {
+            EpochStatus::Built => EpochStage::Built,
+            EpochStatus::Sent => EpochStage::Sent,
+            EpochStatus::Committed => EpochStage::Committed,
+        },
+        tx: epoch.tx.map(|t| t.0),
+    }
+}
