@@ -12,9 +12,9 @@ use yellowstone_protocol::eip712::types::domain;
 use crate::api;
 
 use yellowstone_chain::{
-        submit::{SubmitPolicy, Submitter},
-        ChainClient,
-    };
+    submit::{SubmitPolicy, Submitter},
+    ChainClient,
+};
 
 use crate::config::{refuse_dev_key, Config};
 

@@ -22,10 +22,10 @@ use std::{
 use alloy_primitives::{Address, Bytes, U256};
 use alloy_provider::{Provider, ProviderBuilder};
 use alloy_rpc_types_eth::{TransactionReceipt, TransactionRequest};
-use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::{sol, Eip712Domain, SolCall};
 use serde_json::Value;
+use yellowstone_chain::IYellowstoneCompute as I;
 use yellowstone_devnet::{
     chain::{Chain, DEV_ACCOUNTS},
     deploy::{deploy_yellowstone, DeployConfig, Deployment},
@@ -33,10 +33,9 @@ use yellowstone_devnet::{
 };
 use yellowstone_protocol::{
     eip712::types::domain,
-    messages::{signature_bytes, Party, Signed},
+    messages::{Party, Signed},
     time::DAY,
 };
-use yellowstone_chain::IYellowstoneCompute as I;
 use yellowstone_router::config::Config;
 use yellowstone_router::server::{start, Running};
 
@@ -375,8 +374,8 @@ pub async fn serve_provider(
     account: usize,
     model: &str,
 ) -> ProviderStack {
-    use yellowstone_gateway::{GatewayConfig, Trust};
     use yellowstone_gateway::textgen::{start_textgen, TextgenConfig};
+    use yellowstone_gateway::{GatewayConfig, Trust};
     let textgen = start_textgen(TextgenConfig {
         listen: "127.0.0.1:0".parse().unwrap(),
         token_delay: Duration::ZERO,
@@ -395,7 +394,9 @@ pub async fn serve_provider(
     );
     config.router = Some(router_url.to_string());
     config.models = vec![model.to_string()];
-    let gateway = yellowstone_gateway::start(config, key(account)).await.unwrap();
+    let gateway = yellowstone_gateway::start(config, key(account))
+        .await
+        .unwrap();
     ProviderStack { textgen, gateway }
 }
 

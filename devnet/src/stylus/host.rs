@@ -8,7 +8,7 @@
 use alloy_primitives::{keccak256, Address, Bytes, B256, U256};
 use wasmi::{Caller, Error, Linker, Memory, ResourceLimiter, StoreLimits};
 
-use super::api::{EvmApiError, CallKind, EvmApi, EvmData};
+use super::api::{CallKind, EvmApi, EvmApiError, EvmData};
 use super::ink::{self, hostio, INK_PER_FUEL};
 use super::storage::StorageCache;
 use crate::activation::HOST_MODULE;

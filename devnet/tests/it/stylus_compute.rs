@@ -10,7 +10,7 @@ use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::{sol, SolCall, SolError, SolEvent, SolValue};
 use yellowstone_devnet::activation::{activate, Program};
 use yellowstone_devnet::stylus::api::{
-    EvmApiError, CallKind, CallOutcome, CreateOutcome, EvmApi, EvmData,
+    CallKind, CallOutcome, CreateOutcome, EvmApi, EvmApiError, EvmData,
 };
 use yellowstone_devnet::stylus::{execute, Outcome, Status};
 use yellowstone_protocol::{eip712, time::DAY};

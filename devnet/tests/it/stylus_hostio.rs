@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use alloy_primitives::{address, keccak256, Address, Bytes, B256, U256};
 use yellowstone_devnet::activation::{check_module, Program};
 use yellowstone_devnet::stylus::api::{
-    EvmApiError, CallKind, CallOutcome, CreateOutcome, EvmApi, EvmData,
+    CallKind, CallOutcome, CreateOutcome, EvmApi, EvmApiError, EvmData,
 };
 use yellowstone_devnet::stylus::{execute, Outcome, Status};
 

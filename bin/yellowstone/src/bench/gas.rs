@@ -56,10 +56,10 @@ use anyhow::{bail, Context, Result};
 use yellowstone_protocol::time::DAY;
 
 use super::{push_flag, Figure};
-use yellowstone_chain::{ChainClient, IYellowstoneCompute as I};
 use crate::demo::devnet::{dev_key, Devnet};
 use alloy_sol_types::sol;
 use functions::{Book, Measured};
+use yellowstone_chain::{ChainClient, IYellowstoneCompute as I};
 use yellowstone_devnet::chain::ARB_WASM_CACHE;
 
 sol! {

@@ -18,8 +18,8 @@
 //!    the day's balance snapshot sees them, and the router itself with its default service
 //!    settings, every user's allowance computed before any timing.
 //! 2. A calibration through the API: a few RFCs and reports of a user of its own, counting the
-//!    recoveries and signings the router's code did per request (process-wide counters in
-//!    [`yellowstone_router::metrics`]) rather than assuming them.
+//!    recoveries and signings the router's code did per request (its own counts,
+//!    [`yellowstone_router::service::Router::signatures`]) rather than assuming them.
 //! 3. The load, as a separate process (`yellowstone bench load`, see [`super::load`]) over
 //!    loopback HTTP/1.1 keep-alive: full-speed admission, full-speed reports, then admission
 //!    at half the measured rate for latency, with the limit (recoveries per second, one core
@@ -30,10 +30,10 @@
 
 mod figures;
 mod launch;
-mod setup;
 mod recover;
+mod setup;
 
-use std::{path::PathBuf, sync::atomic::Ordering, time::Duration};
+use std::{path::PathBuf, time::Duration};
 
 use anyhow::{ensure, Context, Result};
 
@@ -44,7 +44,6 @@ use self::{
     setup::Stage,
 };
 use super::{load::LoadReport, Figure};
-use yellowstone_router::metrics::SIGNATURE_RECOVERIES;
 
 /// The goal of issue 6: throughput per signature verified, as a share of the recovery limit.
 pub const GOAL_SHARE: f64 = 0.70;
@@ -160,9 +159,9 @@ pub fn measure(options: &Options) -> Result<Measured> {
                 runtime.block_on(market.calibrate())?;
             let keys = dir.join("users.keys");
             write_keys(&keys, &market.users)?;
-            let recovered = SIGNATURE_RECOVERIES.load(Ordering::Relaxed);
+            let (recovered, _) = market.counters();
             let load = run_load(options, &market.router.url(), &keys)?;
-            let recovered = SIGNATURE_RECOVERIES.load(Ordering::Relaxed) - recovered;
+            let recovered = market.counters().0 - recovered;
             let sent = load.admit.sent + load.paced.phase.sent;
             let predicted =
                 sent as f64 * recoveries_per_rfc + load.report.sent as f64 * recoveries_per_report;

@@ -12,11 +12,11 @@ use yellowstone_client::router::RouterClient;
 use crate::units::format_wad_exact;
 
 use yellowstone_client::{
-        chat::{chat_with, ChatRequest},
-        describe,
-        exchange::DEFAULT_STALL_TIMEOUT,
-        proxy::{start_proxy, ProxyConfig},
-    };
+    chat::{chat_with, ChatRequest},
+    describe,
+    exchange::DEFAULT_STALL_TIMEOUT,
+    proxy::{start_proxy, ProxyConfig},
+};
 
 /// Uses the market as a MOR holder: free inference in proportion to your balance.
 ///

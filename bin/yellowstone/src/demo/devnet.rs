@@ -35,7 +35,10 @@ sol! {
 pub fn default_artifacts_dir() -> PathBuf {
     // This crate is `bin/yellowstone`, two levels below the workspace root.
     let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let root = manifest.parent().and_then(std::path::Path::parent).unwrap_or(manifest);
+    let root = manifest
+        .parent()
+        .and_then(std::path::Path::parent)
+        .unwrap_or(manifest);
     root.join("target").join("stylus")
 }
 

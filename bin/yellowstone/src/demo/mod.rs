@@ -31,11 +31,11 @@ use yellowstone_client::router::RouterClient;
 
 use yellowstone_router::config::Config;
 
-use yellowstone_router::server::{start, Running};
 use devnet::{dev_key, Devnet};
 use providers::{Provider, SPECS};
 use report::{DemoReport, ProviderRow, Settlement, Urls};
 use users::{SharedTally, Tally};
+use yellowstone_router::server::{start, Running};
 
 /// MOR funded into the emissions pool.
 const FUNDED_MOR: u64 = 20_000;

@@ -9,10 +9,10 @@ use anyhow::{ensure, Context, Result};
 use yellowstone_protocol::messages::{Bid, ModelAttestation};
 
 use super::devnet::{dev_key, Devnet};
-use yellowstone_client::router::RouterClient;
-use yellowstone_gateway::{GatewayConfig, RunningGateway, Trust};
-use yellowstone_gateway::textgen::{start_textgen, RunningTextgen, TextgenConfig, MODEL};
 use yellowstone_client::exchange::sign;
+use yellowstone_client::router::RouterClient;
+use yellowstone_gateway::textgen::{start_textgen, RunningTextgen, TextgenConfig, MODEL};
+use yellowstone_gateway::{GatewayConfig, RunningGateway, Trust};
 
 /// One provider of the demo.
 #[derive(Clone, Copy, Debug)]

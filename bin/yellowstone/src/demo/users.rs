@@ -17,9 +17,9 @@ use yellowstone_market::judge::{Refusal, Verdict};
 use yellowstone_gateway::textgen::MODEL;
 
 use yellowstone_client::{
-        chat::{chat, ChatRequest},
-        exchange::DEFAULT_STALL_TIMEOUT,
-    };
+    chat::{chat, ChatRequest},
+    exchange::DEFAULT_STALL_TIMEOUT,
+};
 
 /// What the router judged for one provider's answers.
 #[derive(Clone, Debug, Default)]
@@ -55,7 +55,11 @@ impl Tally {
         self.providers.values().map(|s| s.credited).sum()
     }
 
-    fn record(&mut self, fail: bool, outcome: Result<yellowstone_client::chat::ChatOutcome, String>) {
+    fn record(
+        &mut self,
+        fail: bool,
+        outcome: Result<yellowstone_client::chat::ChatOutcome, String>,
+    ) {
         self.done += 1;
         let outcome = match outcome {
             Ok(o) => o,

@@ -26,7 +26,6 @@ use yellowstone_chain::{ChainClient, ChainError};
 
 use yellowstone_client::router::{ClientError, RouterClient};
 
-
 /// Bound of every chain read.
 const CHAIN_TIMEOUT: Duration = Duration::from_secs(10);
 

@@ -5,17 +5,16 @@
 //! owner key, claims over the cap, reentrancy) is in the contract's and the devnet's tests;
 //! docs/SECURITY.md maps every threat to its test.
 
-
 use alloy_primitives::{keccak256, Address, Bytes, U256};
 use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::{sol, SolCall, SolError};
-use yellowstone_test_utils::{scenario::*, *};
 use serde_json::{json, Value};
+use yellowstone_chain::IYellowstoneCompute as I;
 use yellowstone_protocol::{
     eip712::{types::domain, Signature},
     messages::{Bid, ModelAttestation, Party, Receipt, Report, Rfc, Signed},
 };
-use yellowstone_chain::IYellowstoneCompute as I;
+use yellowstone_test_utils::{scenario::*, *};
 
 sol! {
     interface IMor {

@@ -3,9 +3,9 @@
 //! depend on how many inferences the root settles (a property of the contract, not a timing).
 
 use yellowstone_cli::bench::{
-        gas::{run, Options, INDEPENDENCE_PERCENT},
-        Figure,
-    };
+    gas::{run, Options, INDEPENDENCE_PERCENT},
+    Figure,
+};
 use yellowstone_cli::demo::devnet::default_artifacts_dir;
 
 fn figure<'a>(figures: &'a [Figure], key: &str) -> &'a Figure {

@@ -3,13 +3,12 @@
 //! checks the router's ticket and signs the receipt, the router credits the report, an epoch
 //! commits, and the provider claims exactly what the user's answers were credited.
 
-
 use alloy_primitives::U256;
-use yellowstone_test_utils::*;
+use yellowstone_client::chat::{chat, ChatRequest};
 use yellowstone_client::exchange::DEFAULT_STALL_TIMEOUT;
 use yellowstone_client::router::RouterClient;
 use yellowstone_market::judge::Verdict;
-use yellowstone_client::chat::{chat, ChatRequest};
+use yellowstone_test_utils::*;
 
 const MODEL: &str = "textgen-words";
 const PROVIDER: usize = 1;

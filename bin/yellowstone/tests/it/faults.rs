@@ -6,7 +6,6 @@
 //!
 //! `FAULT_KILLS` (default 6) and `FAULT_SEED` (default 1) make longer or other runs.
 
-
 use std::{
     io::{BufRead, BufReader},
     path::Path,
@@ -19,14 +18,14 @@ use std::{
 };
 
 use alloy_primitives::{B256, U256};
+use serde_json::{json, Value};
+use yellowstone_chain::IYellowstoneCompute as I;
+use yellowstone_protocol::messages::{Receipt, Report, Rfc, Signed, Ticket};
 use yellowstone_test_utils::{
     chain_proxy::{ChainProxy, Fault},
     scenario::*,
     *,
 };
-use serde_json::{json, Value};
-use yellowstone_protocol::messages::{Receipt, Report, Rfc, Signed, Ticket};
-use yellowstone_chain::IYellowstoneCompute as I;
 
 /// Output tokens per inference here: at 0.1 MOR a token, each credited report is 0.1 MOR, so
 /// even a long run (thousands of reports) stays inside the day's cap and settles the same day.

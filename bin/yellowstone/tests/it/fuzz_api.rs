@@ -25,14 +25,13 @@
 //! FUZZ_CASES=2000 FUZZ_SEED=7 cargo test -p yellowstone-router --test fuzz_api -- --nocapture
 //! ```
 
-
 use std::time::{Duration, Instant};
 
 use alloy_primitives::{keccak256, U256};
-use yellowstone_test_utils::*;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Map, Value};
 use yellowstone_protocol::messages::{Bid, ModelAttestation, Receipt, Report, Rfc, Signed, Ticket};
+use yellowstone_test_utils::*;
 
 const MODEL: &str = "fuzz-1b";
 const PROVIDER: usize = 1;

@@ -9,18 +9,17 @@ use std::{
 };
 
 use alloy_primitives::{address, keccak256, Address, B256, U256};
-use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::Eip712Domain;
 use axum::{body::Body, extract::State, response::IntoResponse, routing::post, Json, Router};
 use futures_util::StreamExt;
 use serde_json::{json, Value};
+use yellowstone_gateway::textgen::{start_textgen, RunningTextgen, TextgenConfig};
+use yellowstone_gateway::{GatewayConfig, RunningGateway, Trust, RECEIPT_HEADER};
 use yellowstone_protocol::{
     eip712::types::domain,
-    messages::{signature_bytes, Party, Receipt, Signed, Ticket},
+    messages::{Party, Receipt, Signed, Ticket},
 };
-use yellowstone_gateway::{GatewayConfig, RunningGateway, Trust, RECEIPT_HEADER};
-use yellowstone_gateway::textgen::{start_textgen, RunningTextgen, TextgenConfig};
 
 const MODEL: &str = "demo-1b";
 const CHAIN_ID: u64 = 412_346;
@@ -123,7 +122,9 @@ fn config(backend: String) -> GatewayConfig {
 }
 
 async fn gateway(config: GatewayConfig) -> RunningGateway {
-    yellowstone_gateway::start(config, provider_key()).await.unwrap()
+    yellowstone_gateway::start(config, provider_key())
+        .await
+        .unwrap()
 }
 
 async fn post_chat(gw: &RunningGateway, auth: Option<String>, body: &Value) -> reqwest::Response {

@@ -4,14 +4,13 @@
 //! credited. The test finds Python with `openai` through `YELLOWSTONE_PYTHON`, then
 //! `target/pyenv/bin/python` (made by scripts/test.sh); without it, it fails and says how.
 
-
 use std::{path::Path, path::PathBuf, process::Command};
 
 use alloy_primitives::U256;
-use yellowstone_test_utils::*;
 use serde_json::Value;
 use yellowstone_client::exchange::DEFAULT_STALL_TIMEOUT;
 use yellowstone_client::proxy::{start_proxy, ProxyConfig};
+use yellowstone_test_utils::*;
 
 const MODEL: &str = "textgen-words";
 const PROVIDER: usize = 1;

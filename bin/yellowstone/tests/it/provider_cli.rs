@@ -4,23 +4,22 @@
 //! credited, and reads a consistent status. Plus the exact MOR decimal parser and printer, and
 //! the binary's help for every subcommand.
 
-
 use std::process::Command;
 
 use alloy_primitives::U256;
-use yellowstone_test_utils::*;
-use yellowstone_protocol::{messages::weights_hash, time::DAY};
+use yellowstone_cli::provider::{
+    market::{attest, bid},
+    onchain::{claim, lock, stake},
+    status::status,
+    ChainCtx, ProviderError,
+};
+use yellowstone_cli::units::{format_mor, format_multiplier, parse_lock_end, parse_mor};
+use yellowstone_client::chat::{chat, ChatRequest};
 use yellowstone_client::exchange::DEFAULT_STALL_TIMEOUT;
 use yellowstone_client::router::RouterClient;
 use yellowstone_market::judge::Verdict;
-use yellowstone_cli::provider::{
-        market::{attest, bid},
-        onchain::{claim, lock, stake},
-        status::status,
-        ChainCtx, ProviderError,
-    };
-use yellowstone_cli::units::{format_mor, format_multiplier, parse_lock_end, parse_mor};
-use yellowstone_client::chat::{chat, ChatRequest};
+use yellowstone_protocol::{messages::weights_hash, time::DAY};
+use yellowstone_test_utils::*;
 
 const MODEL: &str = "textgen-words";
 /// A development account nobody else stakes with.

@@ -14,7 +14,6 @@
 //! 3. the provider is backed off: its record shows it, and the next request goes to the
 //!    healthy provider, which is credited.
 
-
 use std::{
     sync::Arc,
     time::{Duration, Instant},
@@ -22,22 +21,22 @@ use std::{
 
 use alloy_primitives::{keccak256, Address, B256, U256};
 use alloy_sol_types::Eip712Domain;
-use yellowstone_test_utils::*;
 use serde_json::{json, Value};
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::{TcpListener, TcpStream},
 };
-use yellowstone_protocol::messages::{Receipt, Signed, Ticket};
 use yellowstone_client::router::RouterClient;
-use yellowstone_market::judge::{Refusal, Verdict};
-use yellowstone_router::server::{start, Running};
 use yellowstone_client::{
-        chat::{chat, ChatOutcome, ChatRequest},
-        exchange::{PROVIDER_BAD_RECEIPT, PROVIDER_CUT, PROVIDER_GARBAGE, PROVIDER_STALLED},
-        proxy::{start_proxy, ProxyConfig},
-        sse::SseParser,
-    };
+    chat::{chat, ChatOutcome, ChatRequest},
+    exchange::{PROVIDER_BAD_RECEIPT, PROVIDER_CUT, PROVIDER_GARBAGE, PROVIDER_STALLED},
+    proxy::{start_proxy, ProxyConfig},
+    sse::SseParser,
+};
+use yellowstone_market::judge::{Refusal, Verdict};
+use yellowstone_protocol::messages::{Receipt, Signed, Ticket};
+use yellowstone_router::server::{start, Running};
+use yellowstone_test_utils::*;
 
 const MODEL: &str = "faults-1b";
 const HEALTHY: usize = 1;

@@ -5,19 +5,18 @@
 //! credited to the wei. Then a router killed mid-epoch and restarted, and the chain down for a
 //! while and back.
 
-
 use alloy_primitives::{Address, B256, U256};
+use serde_json::json;
+use yellowstone_chain::IYellowstoneCompute as I;
+use yellowstone_protocol::{
+    merkle::{leaf_hash, MerkleTree},
+    messages::{Report, Rfc},
+};
 use yellowstone_test_utils::{
     chain_proxy::{ChainProxy, Fault},
     scenario::*,
     *,
 };
-use serde_json::json;
-use yellowstone_protocol::{
-    merkle::{leaf_hash, MerkleTree},
-    messages::{Report, Rfc},
-};
-use yellowstone_chain::IYellowstoneCompute as I;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_day_of_the_market_settles_within_the_cap_and_pays_to_the_wei() {

@@ -2,7 +2,6 @@
 //! (streamed and whole, `--fail`, a failing provider), the allowance, and the local
 //! OpenAI-compatible proxy. Plus the MOR formatting and the SSE reader.
 
-
 use std::sync::Arc;
 
 use alloy_primitives::{Address, U256};
@@ -15,18 +14,18 @@ use axum::{
     routing::{get, post},
     Json,
 };
-use yellowstone_test_utils::*;
 use serde_json::{json, Value};
-use yellowstone_protocol::messages::{Receipt, Signed, Ticket};
+use yellowstone_cli::units::format_wad_exact;
 use yellowstone_client::exchange::DEFAULT_STALL_TIMEOUT;
 use yellowstone_client::router::RouterClient;
-use yellowstone_market::judge::{Refusal, Verdict};
-use yellowstone_cli::units::format_wad_exact;
 use yellowstone_client::{
-        chat::{chat, ChatRequest},
-        proxy::{start_proxy, ProxyConfig},
-        sse::{SseEvent, SseParser},
-    };
+    chat::{chat, ChatRequest},
+    proxy::{start_proxy, ProxyConfig},
+    sse::{SseEvent, SseParser},
+};
+use yellowstone_market::judge::{Refusal, Verdict};
+use yellowstone_protocol::messages::{Receipt, Signed, Ticket};
+use yellowstone_test_utils::*;
 
 const MODEL: &str = "demo-1b";
 const BROKEN: &str = "broken-1b";

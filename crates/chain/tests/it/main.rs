@@ -15,16 +15,16 @@ use alloy_rpc_types_eth::{TransactionReceipt, TransactionRequest};
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::{sol, SolCall};
+use yellowstone_chain::{
+    submit::{bumped, EpochCall, Outcome, SentTx, SubmitPolicy, Submitter},
+    ChainClient, ChainError, IYellowstoneCompute as I, ProviderRecord, SettlementView,
+};
 use yellowstone_devnet::{
     chain::{Chain, DEV_ACCOUNTS},
     deploy::{deploy_yellowstone, key_bytes, DeployConfig, Deployment},
     rpc::{serve, RpcHandle},
 };
 use yellowstone_protocol::{eip712, emission, merkle, time::DAY};
-use yellowstone_chain::{
-    submit::{bumped, EpochCall, Outcome, SentTx, SubmitPolicy, Submitter},
-    ChainClient, ChainError, IYellowstoneCompute as I, ProviderRecord, SettlementView,
-};
 
 sol! {
     interface IToken {
@@ -32,7 +32,6 @@ sol! {
         function transfer(address to, uint256 value) external returns (bool);
     }
 }
-
 
 const TIMEOUT: Duration = Duration::from_secs(5);
 

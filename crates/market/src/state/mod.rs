@@ -4,8 +4,8 @@
 //! the [`Change`](crate::records::Change)s to persist; the service commits them before it answers, so what is acknowledged
 //! is durable and a restart ([`State::restore`]) resumes exactly. Nothing here does I/O or reads
 //! a clock: chain figures and `now` come in as arguments, which keeps every rule testable. The
-//! one effect beyond the state is counting each signature recovered or made in
-//! [`crate::signatures`].
+//! state also counts each signature recovered or made, in its own
+//! [`SignatureCounts`].
 //!
 //! The rules are split by concern, each an `impl State` of its own: `providers`
 //! (attestations, bids, chain records, what selection is offered), `tickets` (RFC checks,
@@ -13,7 +13,10 @@
 //! (bootstrap shares, epoch roots, proofs) and `allowances`; `signing` checks and makes
 //! the signatures.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::{
+    collections::{BTreeMap, BTreeSet, HashMap},
+    sync::Arc,
+};
 
 use alloy_primitives::{Address, Bytes, B256, U256};
 use alloy_signer_local::PrivateKeySigner;
@@ -30,6 +33,7 @@ use crate::{
     },
     selection::SelectionPolicy,
     settle::{self, Table},
+    signatures::SignatureCounts,
 };
 
 mod allowances;
@@ -123,6 +127,8 @@ pub struct State {
     in_flight: Option<EpochRecord>,
     table: Table,
     bootstrap_day: u64,
+    /// This state's own counts, shared with whoever checks or signs for it outside the lock.
+    signatures: Arc<SignatureCounts>,
 }
 
 impl State {
@@ -153,6 +159,7 @@ impl State {
             in_flight: None,
             table: Table::new(),
             bootstrap_day: 0,
+            signatures: Arc::default(),
         }
     }
 
@@ -241,6 +248,12 @@ impl State {
         self.key.address()
     }
 
+    /// The signature recoveries and signatures made for this state, counted wherever they
+    /// happen (here, or outside the lock with [`Verified::new`] and [`sign_ticket`]).
+    pub fn signatures(&self) -> &Arc<SignatureCounts> {
+        &self.signatures
+    }
+
     /// The router's signing key, for signing tickets outside the lock ([`sign_ticket`]).
     pub fn key(&self) -> &PrivateKeySigner {
         &self.key
@@ -275,7 +288,7 @@ impl State {
 
     /// Signs `digest` with the router's key (tickets and epoch roots).
     fn sign(&self, digest: B256) -> Result<Bytes, ApiError> {
-        signing::sign_digest(&self.key, digest)
+        signing::sign_digest(&self.key, digest, &self.signatures)
     }
 }
 

@@ -41,7 +41,7 @@ impl State {
         signed: Signed<ModelAttestation>,
         now: u64,
     ) -> Result<Vec<Change>, ApiError> {
-        verify(&signed, &self.domain, None)?;
+        verify(&signed, &self.domain, None, &self.signatures)?;
         let m = &signed.message;
         check_model(&m.model)?;
         if m.weightsHash.is_zero() {
@@ -77,7 +77,7 @@ impl State {
 
     /// Records a provider's bid, replacing an older nonce for the same model (SPEC 5).
     pub fn bid(&mut self, signed: Signed<Bid>, now: u64) -> Result<Vec<Change>, ApiError> {
-        verify(&signed, &self.domain, None)?;
+        verify(&signed, &self.domain, None, &self.signatures)?;
         let b = &signed.message;
         check_model(&b.model)?;
         if b.pricePerToken.is_zero() {

@@ -20,7 +20,7 @@ const SCORE_WINDOW: u64 = 100;
 impl State {
     /// Records a provider's receipt for an open ticket; the first receipt stands.
     pub fn receipt(&mut self, signed: Signed<Receipt>) -> Result<Vec<Change>, ApiError> {
-        self.receipt_verified(Verified::new(signed, &self.domain))
+        self.receipt_verified(Verified::new(signed, &self.domain, &self.signatures))
     }
 
     /// [`State::receipt`] of a receipt whose signature was checked already.
@@ -68,8 +68,8 @@ impl State {
         receipt: Option<Signed<Receipt>>,
         now: u64,
     ) -> Result<(Verdict, Vec<Change>), ApiError> {
-        let report = Verified::new(report, &self.domain);
-        let receipt = receipt.map(|r| Verified::new(r, &self.domain));
+        let report = Verified::new(report, &self.domain, &self.signatures);
+        let receipt = receipt.map(|r| Verified::new(r, &self.domain, &self.signatures));
         self.report_verified(report, receipt, now)
     }
 

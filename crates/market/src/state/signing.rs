@@ -1,6 +1,6 @@
 //! Signatures checked and made: [`Verified`] recovers a message's signer ahead of the rule
 //! checks, [`sign_ticket`] signs a ticket outside the state's lock. Every recovery and signature
-//! is counted in [`crate::signatures`].
+//! is counted in the state's [`SignatureCounts`].
 
 use alloy_primitives::{Address, Bytes, B256};
 use alloy_signer::SignerSync;
@@ -11,7 +11,7 @@ use yellowstone_protocol::messages::{
     recover, signature_bytes, Party, Signed, Ticket, VerifyError,
 };
 
-use crate::signatures;
+use crate::signatures::SignatureCounts;
 
 /// A signed message with its signature already checked, so the costly part of a rule check (a
 /// secp256k1 recovery, a few hundred microseconds) can run before the state's lock is taken and
@@ -29,9 +29,10 @@ pub struct Verified<T> {
 }
 
 impl<T: Party> Verified<T> {
-    /// Recovers `signed`'s signer under `domain` and checks it is the party the message names.
-    pub fn new(signed: Signed<T>, domain: &Eip712Domain) -> Self {
-        signatures::recovered();
+    /// Recovers `signed`'s signer under `domain` and checks it is the party the message names,
+    /// counting the recovery in `counts` (the state's, [`State::signatures`](super::State::signatures)).
+    pub fn new(signed: Signed<T>, domain: &Eip712Domain, counts: &SignatureCounts) -> Self {
+        counts.count_recovery();
         let digest = signed.digest(domain);
         let outcome = recover(digest, &signed.signature)
             .and_then(|signer| {
@@ -66,13 +67,14 @@ impl<T: Party> Verified<T> {
     }
 }
 
-/// Signs `ticket` with the router's `key` under `domain`.
+/// Signs `ticket` with the router's `key` under `domain`, counting the signature in `counts`.
 pub fn sign_ticket(
     key: &PrivateKeySigner,
     domain: &Eip712Domain,
     ticket: Ticket,
+    counts: &SignatureCounts,
 ) -> Result<Signed<Ticket>, ApiError> {
-    let signature = sign_digest(key, ticket.eip712_signing_hash(domain))?;
+    let signature = sign_digest(key, ticket.eip712_signing_hash(domain), counts)?;
     Ok(Signed {
         message: ticket,
         signature,
@@ -80,8 +82,12 @@ pub fn sign_ticket(
 }
 
 /// Signs `digest` with `key`, counting the signature made.
-pub(super) fn sign_digest(key: &PrivateKeySigner, digest: B256) -> Result<Bytes, ApiError> {
-    signatures::made();
+pub(super) fn sign_digest(
+    key: &PrivateKeySigner,
+    digest: B256,
+    counts: &SignatureCounts,
+) -> Result<Bytes, ApiError> {
+    counts.count_signature();
     let sig = key
         .sign_hash_sync(&digest)
         .map_err(|e| ApiError::internal(format!("signing failed: {e}")))?;
@@ -93,8 +99,9 @@ pub(super) fn verify<T: Party>(
     signed: &Signed<T>,
     domain: &Eip712Domain,
     expected: Option<Address>,
+    counts: &SignatureCounts,
 ) -> Result<Address, ApiError> {
-    signatures::recovered();
+    counts.count_recovery();
     signed
         .verify(domain, expected)
         .map_err(|e| ApiError::signature(e.to_string()))

@@ -24,7 +24,7 @@ pub struct CheckedRfc {
 impl State {
     /// Checks an RFC's signature, deadline, size and nonce (SPEC 4 steps 2-3).
     pub fn check_rfc(&self, rfc: Signed<Rfc>, now: u64) -> Result<CheckedRfc, ApiError> {
-        self.check_verified_rfc(Verified::new(rfc, &self.domain), now)
+        self.check_verified_rfc(Verified::new(rfc, &self.domain, &self.signatures), now)
     }
 
     /// [`State::check_rfc`] of an RFC whose signature was checked already.

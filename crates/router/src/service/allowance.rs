@@ -13,8 +13,8 @@ use alloy_primitives::{Address, U256};
 use serde::{Deserialize, Serialize};
 
 use super::Router;
-use yellowstone_chain::ChainError;
 use yellowstone_api::error::ApiError;
+use yellowstone_chain::ChainError;
 use yellowstone_market::allowance::{daily_allowance, reference_price, Allowance};
 use yellowstone_market::records::{AllowanceRecord, Change};
 

@@ -33,13 +33,16 @@ use yellowstone_protocol::{
 
 pub use self::allowance::{DayParams, DAY_PARAMS};
 use self::{clock::Clock, gate::Gate, probe::Prober};
-use yellowstone_chain::{submit::Submitter, ChainClient};
-use yellowstone_api::error::ApiError;
-use yellowstone_market::{judge::Verdict, selection};
 use crate::metrics::{Gauges, Metrics};
-use yellowstone_market::records::Change;
+use yellowstone_api::error::ApiError;
 use yellowstone_api::v1::{Allowance as AllowanceView, Issued};
-use yellowstone_market::state::{sign_ticket, State, Verified};
+use yellowstone_chain::{submit::Submitter, ChainClient};
+use yellowstone_market::records::Change;
+use yellowstone_market::{judge::Verdict, selection};
+use yellowstone_market::{
+    signatures::SignatureCounts,
+    state::{sign_ticket, State, Verified},
+};
 use yellowstone_store::{writer::Writer, Store};
 
 /// Service tunables that are not market rules.
@@ -100,6 +103,7 @@ pub struct Router {
     /// rule checks under the lock, a few).
     domain: Eip712Domain,
     key: PrivateKeySigner,
+    signatures: Arc<SignatureCounts>,
     store: Arc<Store>,
     writer: Writer,
     chain: ChainClient,
@@ -132,6 +136,7 @@ impl Router {
         Arc::new(Self {
             domain: state.domain().clone(),
             key: state.key().clone(),
+            signatures: state.signatures().clone(),
             state: Mutex::new(state),
             store,
             writer,
@@ -213,7 +218,7 @@ impl Router {
     /// `POST /v1/rfcs`: admits an RFC and hands out a ticket (SPEC 4 steps 2-6).
     pub async fn admit(&self, rfc: Signed<Rfc>) -> Result<Issued, ApiError> {
         let now = self.now();
-        let rfc = Verified::new(rfc, &self.domain);
+        let rfc = Verified::new(rfc, &self.domain, &self.signatures);
         let checked = self.state().check_verified_rfc(rfc, now)?;
         let (user, model, token_max) = (
             checked.rfc.message.user,
@@ -275,7 +280,7 @@ impl Router {
             let draft = self
                 .state()
                 .draft_ticket(&checked, provider, offer.candidate.price, now);
-            let presigned = sign_ticket(&self.key, &self.domain, draft).ok();
+            let presigned = sign_ticket(&self.key, &self.domain, draft, &self.signatures).ok();
             let (issued, changes) = {
                 let mut state = self.state();
                 state.provider_live(provider);
@@ -315,7 +320,7 @@ impl Router {
 
     /// `POST /v1/receipts`: a provider's receipt, ahead of the user's report.
     pub async fn receipt(&self, signed: Signed<Receipt>) -> Result<(), ApiError> {
-        let signed = Verified::new(signed, &self.domain);
+        let signed = Verified::new(signed, &self.domain, &self.signatures);
         let changes = self.state().receipt_verified(signed)?;
         self.commit(changes).await;
         Ok(())
@@ -328,8 +333,8 @@ impl Router {
         receipt: Option<Signed<Receipt>>,
     ) -> Result<Verdict, ApiError> {
         let request_id = report.message.requestId;
-        let report = Verified::new(report, &self.domain);
-        let receipt = receipt.map(|r| Verified::new(r, &self.domain));
+        let report = Verified::new(report, &self.domain, &self.signatures);
+        let receipt = receipt.map(|r| Verified::new(r, &self.domain, &self.signatures));
         let now = self.now();
         let result = self.state().report_verified(report, receipt, now);
         let (verdict, changes) = match result {
@@ -427,7 +432,14 @@ impl Router {
             open_tickets: state.open_tickets(),
             gate: self.gate.load(),
             db_bytes,
+            signatures_recovered: self.signatures.recovered(),
+            signatures_made: self.signatures.made(),
         }
+    }
+
+    /// The signature recoveries and signatures made for this router's state.
+    pub fn signatures(&self) -> &SignatureCounts {
+        &self.signatures
     }
 
     /// A provider's earnings: pending credit and its committed leaf.

@@ -19,7 +19,7 @@ use super::precompiles::{error_string, is_cached};
 use super::{program_not_activated_error, StylusPrecompiles, ARB_WASM};
 use crate::chain::evm::{ChainContext, SPEC};
 use crate::stylus::{
-    api::{EvmApiError, CallKind, CallOutcome, CreateOutcome, EvmApi, EvmData},
+    api::{CallKind, CallOutcome, CreateOutcome, EvmApi, EvmApiError, EvmData},
     Status,
 };
 

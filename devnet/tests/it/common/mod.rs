@@ -13,8 +13,8 @@ use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::{sol, SolCall, SolValue};
 use proptest::test_runner::Config as ProptestConfig;
 use yellowstone_devnet::chain::{
-    stylus_constructor_selector, stylus_deploy_init_code, BlockTag, CallRequest, Chain, DevnetError,
-    Receipt, ARB_WASM, DEFAULT_CHAIN_ID, DEV_ACCOUNTS,
+    stylus_constructor_selector, stylus_deploy_init_code, BlockTag, CallRequest, Chain,
+    DevnetError, Receipt, ARB_WASM, DEFAULT_CHAIN_ID, DEV_ACCOUNTS,
 };
 use yellowstone_protocol::{eip712, time::DAY};
 

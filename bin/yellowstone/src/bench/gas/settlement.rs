@@ -12,23 +12,22 @@
 use std::collections::HashMap;
 
 use alloy_primitives::{keccak256, Address, U256};
-use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::Eip712Domain;
 use anyhow::{anyhow, bail, Context, Result};
 use yellowstone_protocol::{
     eip712::types::domain,
     emission::in_bootstrap_window,
-    messages::{signature_bytes, Bid, ModelAttestation, Party, Receipt, Report, Rfc, Signed},
+    messages::{Bid, ModelAttestation, Party, Receipt, Report, Rfc, Signed},
     time::DAY,
 };
 
 use crate::bench::format_value;
 
 use yellowstone_chain::{
-        submit::{EpochCall, Outcome, SubmitPolicy, Submitter},
-        ChainClient, IYellowstoneCompute as I,
-    };
+    submit::{EpochCall, Outcome, SubmitPolicy, Submitter},
+    ChainClient, IYellowstoneCompute as I,
+};
 
 use crate::demo::devnet::{dev_key, Devnet};
 

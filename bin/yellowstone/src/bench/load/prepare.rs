@@ -10,8 +10,8 @@ use super::{
     http::{Conn, Target},
     Options,
 };
-use yellowstone_api::v1::ReportBody;
 use yellowstone_api::v1::MarketInfo as Market;
+use yellowstone_api::v1::ReportBody;
 use yellowstone_client::exchange::sign;
 
 /// One RFC ready to send: its request bytes and what its report needs.

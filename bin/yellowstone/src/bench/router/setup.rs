@@ -1,6 +1,6 @@
 //! The bench's stage on the embedded devnet: router, provider, users, and the calibration.
 
-use std::{path::Path, sync::atomic::Ordering};
+use std::path::Path;
 
 use alloy_primitives::{keccak256, B256, U256};
 use alloy_signer_local::PrivateKeySigner;
@@ -8,15 +8,14 @@ use anyhow::{ensure, Context, Result};
 use yellowstone_protocol::messages::{request_id, Report, Rfc};
 
 use super::Options;
+use crate::demo::{
+    devnet::{dev_key, Devnet},
+    providers::{self, Provider, Spec},
+};
+use yellowstone_client::exchange::sign;
 use yellowstone_client::router::RouterClient;
 use yellowstone_router::config::Config;
-use crate::demo::{
-        devnet::{dev_key, Devnet},
-        providers::{self, Provider, Spec},
-    };
-use yellowstone_router::metrics::{SIGNATURES_MADE, SIGNATURE_RECOVERIES};
 use yellowstone_router::server::{start, Running};
-use yellowstone_client::exchange::sign;
 
 /// MOR each bench user receives (the allowance is far beyond any run's needs at the bench
 /// provider's price).
@@ -110,7 +109,7 @@ impl Stage {
         let model = market.models.first().context("no model bid")?.clone();
         let key = &self.calibrator;
         let mut ids: Vec<B256> = Vec::new();
-        let (recovered, signed) = counters();
+        let (recovered, signed) = self.counters();
         for nonce in 1..=CALIBRATION {
             let rfc = Rfc {
                 user: key.address(),
@@ -122,7 +121,7 @@ impl Stage {
             ids.push(request_id(&rfc, &domain));
             client.rfc(&sign(key, rfc, &domain)?).await?;
         }
-        let (recovered_rfc, signed_rfc) = counters();
+        let (recovered_rfc, signed_rfc) = self.counters();
         for id in ids {
             let report = Report {
                 requestId: id,
@@ -133,7 +132,7 @@ impl Stage {
             };
             client.report(sign(key, report, &domain)?, None).await?;
         }
-        let (recovered_report, _) = counters();
+        let (recovered_report, _) = self.counters();
         let n = CALIBRATION as f64;
         Ok((
             (recovered_rfc - recovered) as f64 / n,
@@ -142,18 +141,18 @@ impl Stage {
         ))
     }
 
+    /// This router's (recoveries, signatures made) so far: its own counts, so other work in
+    /// the process (tests running beside the bench) does not skew them.
+    pub(super) fn counters(&self) -> (u64, u64) {
+        let counts = self.router.router.signatures();
+        (counts.recovered(), counts.made())
+    }
+
     pub(super) fn stop(self) {
         self.provider.kill();
         self.router.kill();
         self.net.shutdown();
     }
-}
-
-fn counters() -> (u64, u64) {
-    (
-        SIGNATURE_RECOVERIES.load(Ordering::Relaxed),
-        SIGNATURES_MADE.load(Ordering::Relaxed),
-    )
 }
 
 fn wei(mor: u64) -> U256 {

@@ -3,12 +3,11 @@
 //! router's, so it is kept apart from what is measured of the router).
 
 use alloy_primitives::{keccak256, Address, U256};
-use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::Eip712Domain;
 use yellowstone_protocol::{
     eip712::types::domain,
-    messages::{request_id, signature_bytes, Party, Receipt, Report, Rfc, Signed},
+    messages::{request_id, Party, Receipt, Report, Rfc, Signed},
     time::DAY,
 };
 

@@ -13,10 +13,10 @@ use anyhow::{ensure, Context, Result};
 use yellowstone_protocol::merkle::{leaf_hash, verify};
 
 use super::clients::{bench_domain, key, DAY_START};
-use yellowstone_market::settle::{self, Table};
-use yellowstone_market::records::{CreditRecord, EpochRecord, EpochStatus, LeafRecord};
-use yellowstone_market::state::{Rules, State};
 use yellowstone_market::records::Loaded;
+use yellowstone_market::records::{CreditRecord, EpochRecord, EpochStatus, LeafRecord};
+use yellowstone_market::settle::{self, Table};
+use yellowstone_market::state::{Rules, State};
 
 /// What the epoch bench measured.
 #[derive(Clone, Debug)]
