@@ -15,14 +15,13 @@ use std::{
     time::{Duration, Instant},
 };
 
-use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::Eip712Domain;
 use axum::body::Bytes;
 use futures_util::{Stream, StreamExt};
 use serde_json::Value;
 use yellowstone_protocol::messages::{
-    request_id, signature_bytes, Party, Receipt, Report, Rfc, Signed,
+    request_id, Party, Receipt, Report, Rfc, Signed,
 };
 
 pub use super::failure::{
@@ -59,13 +58,7 @@ pub fn sign<T: Party>(
     message: T,
     domain: &Eip712Domain,
 ) -> Result<Signed<T>, ClientError> {
-    let sig = key
-        .sign_hash_sync(&message.eip712_signing_hash(domain))
-        .map_err(|e| ClientError::Signing(e.to_string()))?;
-    Ok(Signed {
-        message,
-        signature: signature_bytes(&sig),
-    })
+    Signed::sign(message, key, domain).map_err(|e| ClientError::Signing(e.to_string()))
 }
 
 /// A fresh RFC nonce: the system time's nanoseconds, the process id and a counter, hashed.

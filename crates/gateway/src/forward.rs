@@ -16,8 +16,6 @@
 use std::sync::Arc;
 
 use alloy_primitives::B256;
-use alloy_signer::SignerSync;
-use alloy_sol_types::SolStruct;
 use axum::{
     body::{Body, Bytes},
     http::{header, HeaderValue, StatusCode},
@@ -26,7 +24,7 @@ use axum::{
 use futures_util::StreamExt;
 use serde_json::Value;
 use tokio::sync::mpsc;
-use yellowstone_protocol::messages::{signature_bytes, Receipt, Signed};
+use yellowstone_protocol::messages::{Receipt, Signed};
 
 use yellowstone_api::openai::OpenAiError;
 
@@ -162,14 +160,8 @@ fn receipt(
         provider: gateway.provider(),
         tokens,
     };
-    let signature = gateway
-        .key
-        .sign_hash_sync(&message.eip712_signing_hash(&gateway.domain))
+    let signed = Signed::sign(message, &gateway.key, &gateway.domain)
         .map_err(|e| format!("signing the receipt: {e}"))?;
-    let signed = Signed {
-        message,
-        signature: signature_bytes(&signature),
-    };
     if let Some(router) = gateway.config.router.clone() {
         let client = gateway.router.clone();
         let posted = signed.clone();

@@ -13,7 +13,7 @@ use yellowstone_protocol::time::DAY;
 
 use yellowstone_gateway::{GatewayConfig, Trust};
 
-use crate::provider::{market, onchain, status, ChainCtx, Ctx};
+use crate::provider::{offer, onchain, status, ChainCtx, Ctx};
 
 use yellowstone_gateway::textgen::{self, TextgenConfig};
 
@@ -297,7 +297,7 @@ struct AttestArgs {
 impl AttestArgs {
     async fn run(self) -> Result<()> {
         let ctx = self.conn.ctx().await?;
-        let done = market::attest(&ctx, &self.model, &self.model_file).await?;
+        let done = offer::attest(&ctx, &self.model, &self.model_file).await?;
         let text = format!(
             "attested {}: weights hash {} (issued at {})",
             done.model, done.weights_hash, done.issued_at
@@ -344,7 +344,7 @@ impl BidArgs {
         };
         let ctx = self.conn.ctx().await?;
         let ttl = self.ttl_hours.saturating_mul(3600);
-        let done = market::bid(&ctx, &self.model, price, &self.endpoint, ttl).await?;
+        let done = offer::bid(&ctx, &self.model, price, &self.endpoint, ttl).await?;
         let state = match (&done.selectable, &done.reason) {
             (true, _) => "selectable".to_string(),
             (false, Some(why)) => format!("NOT selectable: {why}"),

@@ -4,13 +4,13 @@
 //!
 //! | module | what it does |
 //! |---|---|
-//! | [`market`] | signed messages to the router: [`market::attest`], [`market::bid`] |
+//! | [`offer`] | signed messages to the router: [`offer::attest`], [`offer::bid`] |
 //! | [`onchain`] | transactions: [`onchain::stake`], [`onchain::lock`], [`onchain::claim`] |
 //! | [`status`] | the contract's record and the router's view: [`status::status`] |
 //!
 //! [`Ctx`] talks to the router only; [`ChainCtx`] adds the chain and a wallet.
 
-pub mod market;
+pub mod offer;
 pub mod onchain;
 pub mod status;
 mod tx;

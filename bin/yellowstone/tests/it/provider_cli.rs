@@ -8,7 +8,7 @@ use std::process::Command;
 
 use alloy_primitives::U256;
 use yellowstone_cli::provider::{
-    market::{attest, bid},
+    offer::{attest, bid},
     onchain::{claim, lock, stake},
     status::status,
     ChainCtx, ProviderError,
