@@ -10,6 +10,7 @@ step() { printf '\n== %s\n' "$*"; }
 
 step "toolchain"
 rustup target add wasm32-unknown-unknown 2>&1 | grep -v "is up to date" || true
+rustup component add clippy rustfmt 2>&1 | grep -v "is up to date" || true
 cargo --version
 command -v python3 >/dev/null || { echo "python3 is required (stdlib only)" >&2; exit 1; }
 # foundry's cast, a client nobody here wrote, for the devnet test (npm ships its binary).
@@ -34,11 +35,17 @@ scripts/export-abi.sh --check
 step "multiplier reference fixture is reproducible"
 python3 scripts/multiplier_reference.py --check
 
-step "tests"
-cargo test --locked --workspace
+step "rustfmt"
+cargo fmt --all --check
+
+step "no source file over 800 lines (tests aside)"
+scripts/check-file-sizes.sh
 
 step "crate boundaries (cargo tree -e normal)"
 scripts/check-boundaries.sh
+
+step "tests"
+cargo test --locked --workspace
 
 step "production binary without the dev tools (no devnet, revm or wasmi)"
 cargo build --locked --quiet -p yellowstone --no-default-features
@@ -48,6 +55,3 @@ cargo clippy --locked --quiet --workspace --all-targets -- -D warnings
 
 step "rustdoc, warnings are errors"
 RUSTDOCFLAGS="-D warnings" cargo doc --locked --quiet --workspace --no-deps
-
-step "no source file over 800 lines (tests aside)"
-scripts/check-file-sizes.sh

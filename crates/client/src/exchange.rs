@@ -20,9 +20,7 @@ use alloy_sol_types::Eip712Domain;
 use axum::body::Bytes;
 use futures_util::{Stream, StreamExt};
 use serde_json::Value;
-use yellowstone_protocol::messages::{
-    request_id, Party, Receipt, Report, Rfc, Signed,
-};
+use yellowstone_protocol::messages::{request_id, Party, Receipt, Report, Rfc, Signed};
 
 pub use super::failure::{
     Failure, DEFAULT_STALL_TIMEOUT, PROVIDER_BAD_RECEIPT, PROVIDER_CUT, PROVIDER_ERROR,
