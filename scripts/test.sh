@@ -6,7 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-step() { printf '\n== %s\n' "$*"; }
+# Each step prints the seconds since the script started, so a CI log shows where time went.
+step() { printf '\n== %s (at %d s)\n' "$*" "$SECONDS"; }
 
 step "toolchain"
 rustup target add wasm32-unknown-unknown 2>&1 | grep -v "is up to date" || true
@@ -55,3 +56,5 @@ cargo clippy --locked --quiet --workspace --all-targets -- -D warnings
 
 step "rustdoc, warnings are errors"
 RUSTDOCFLAGS="-D warnings" cargo doc --locked --quiet --workspace --no-deps
+
+step "done"
