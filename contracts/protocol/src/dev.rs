@@ -76,6 +76,21 @@ pub fn is_dev_account(address: Address) -> bool {
     DEV_ACCOUNTS.iter().any(|a| a.address == address)
 }
 
+/// Refuses `role`'s key (`"router"`, `"provider"`) at `address` on `chain_id` when it is a public
+/// development key and the chain is not the devnet: anyone can sign with those keys.
+///
+/// # Errors
+/// The refusal, naming the key, the chain and where the key may be used.
+pub fn refuse_dev_key(role: &str, address: Address, chain_id: u64) -> Result<(), String> {
+    if chain_id != DEVNET_CHAIN_ID && is_dev_account(address) {
+        return Err(format!(
+            "the {role} key {address} is a public development key (anvil's test mnemonic): \
+             refused on chain {chain_id}; use it on the devnet ({DEVNET_CHAIN_ID}) only"
+        ));
+    }
+    Ok(())
+}
+
 /// An address and its private key (hex, `0x`-prefixed). Development keys only.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyPair {
@@ -117,6 +132,18 @@ pub struct Deployment {
 mod tests {
     use super::*;
     use alloy_signer_local::PrivateKeySigner;
+
+    #[test]
+    fn dev_keys_are_refused_on_every_chain_but_the_devnet() {
+        let public = DEV_ACCOUNTS[9].address;
+        assert_eq!(refuse_dev_key("router", public, DEVNET_CHAIN_ID), Ok(()));
+        let err = refuse_dev_key("router", public, 42_161).unwrap_err();
+        assert!(err.contains("router key") && err.contains("42161"), "{err}");
+        assert_eq!(
+            refuse_dev_key("router", Address::repeat_byte(7), 42_161),
+            Ok(())
+        );
+    }
 
     #[test]
     fn balance_is_ten_thousand_ether() {

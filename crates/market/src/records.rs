@@ -6,6 +6,9 @@
 use alloy_primitives::{Address, Bytes, B256, U256};
 use serde::{Deserialize, Serialize};
 
+/// How an epoch stands: the wire type, stored as it is published.
+pub use yellowstone_api::v1::EpochStatus;
+
 use crate::{allowance::Allowance, judge::Verdict, selection::Score};
 
 /// A provider's latest bid for one model, as signed.
@@ -145,18 +148,6 @@ pub struct CreditRecord {
     pub bootstrap: bool,
     /// The inference block the credit was accepted in.
     pub block: u64,
-}
-
-/// How an epoch stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EpochStatus {
-    /// Built and signed, not yet known on-chain.
-    Built,
-    /// A transaction carrying it was sent.
-    Sent,
-    /// The contract holds it.
-    Committed,
 }
 
 /// A signed epoch root and its transaction.

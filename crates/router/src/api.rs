@@ -127,7 +127,7 @@ async fn metrics(State(router): App) -> impl IntoResponse {
 async fn market(State(router): App) -> Json<MarketInfo> {
     let now = router.now();
     let day = now / yellowstone_protocol::time::DAY;
-    let today = router.day(day).map(wire::day_figures);
+    let today = router.day(day);
     let state = router.state();
     let mut models: Vec<String> = state
         .live_bids(None, now)

@@ -11,7 +11,7 @@ use alloy_signer_local::PrivateKeySigner;
 use anyhow::{bail, Context};
 use serde::Deserialize;
 
-use yellowstone_protocol::dev::{is_dev_account, DEVNET_CHAIN_ID};
+use yellowstone_protocol::dev;
 
 use yellowstone_market::state::Rules;
 
@@ -144,14 +144,7 @@ pub fn load_key(
 
 /// Refuses a well-known development key on any chain but the devnet.
 pub fn refuse_dev_key(key: &PrivateKeySigner, chain_id: u64) -> anyhow::Result<()> {
-    let public = is_dev_account(key.address());
-    if public && chain_id != DEVNET_CHAIN_ID {
-        bail!(
-            "the router key {} is a public development key (anvil's test mnemonic): refused on chain {chain_id}; use it on the devnet ({DEVNET_CHAIN_ID}) only",
-            key.address()
-        );
-    }
-    Ok(())
+    dev::refuse_dev_key("router", key.address(), chain_id).map_err(anyhow::Error::msg)
 }
 
 /// Merges environment and flag overrides into a config (flags win over environment, which
@@ -198,7 +191,7 @@ pub struct Overrides {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use yellowstone_protocol::dev::DEV_ACCOUNTS;
+    use yellowstone_protocol::dev::{DEVNET_CHAIN_ID, DEV_ACCOUNTS};
 
     #[test]
     fn a_toml_file_sets_rules_and_refuses_unknown_keys() {

@@ -18,7 +18,9 @@ use yellowstone_chain::{
 
 use crate::config::{refuse_dev_key, Config};
 
-use crate::service::{clock::Clock, DayParams, Parts, Router, ServiceSettings};
+use yellowstone_api::v1::DayFigures;
+
+use crate::service::{clock::Clock, Parts, Router, ServiceSettings};
 
 use yellowstone_market::state::State;
 
@@ -78,7 +80,7 @@ pub async fn start(config: &Config, key: PrivateKeySigner) -> anyhow::Result<Run
         Some(e) => store.table_at(e.epoch)?,
         None => Vec::new(),
     };
-    let days: Vec<DayParams> = loaded
+    let days: Vec<DayFigures> = loaded
         .meta
         .iter()
         .filter(|(k, _)| k.starts_with(crate::service::DAY_PARAMS))

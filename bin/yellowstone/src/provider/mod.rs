@@ -20,7 +20,7 @@ use std::time::Duration;
 use alloy_primitives::Address;
 use alloy_provider::{DynProvider, Provider, ProviderBuilder};
 use alloy_signer_local::PrivateKeySigner;
-use yellowstone_protocol::dev::{is_dev_account, DEVNET_CHAIN_ID};
+use yellowstone_protocol::dev;
 
 use yellowstone_chain::{ChainClient, ChainError};
 
@@ -144,12 +144,5 @@ impl ChainCtx {
 
 /// Refuses a well-known development key on any chain but the devnet.
 fn refuse_dev_key(key: &PrivateKeySigner, chain_id: u64) -> Result<(), ProviderError> {
-    if chain_id != DEVNET_CHAIN_ID && is_dev_account(key.address()) {
-        return Err(ProviderError::Input(format!(
-            "the provider key {} is a public development key: refused on chain {chain_id}; \
-             use it on the devnet ({DEVNET_CHAIN_ID}) only",
-            key.address()
-        )));
-    }
-    Ok(())
+    dev::refuse_dev_key("provider", key.address(), chain_id).map_err(ProviderError::Input)
 }

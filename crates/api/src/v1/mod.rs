@@ -34,7 +34,7 @@ pub use market::{
 pub use providers::{
     Accepted, BidAccepted, CommittedLeaf, ProviderAttestation, ProviderBid, ProviderView,
 };
-pub use settlement::{Epoch, EpochStage, Leaf, Mined, Proof};
+pub use settlement::{Epoch, EpochStatus, Leaf, Mined, Proof};
 pub use users::{Allowance, Issued, Judged, ReportBody};
 
 use serde::{Serialize, Serializer};

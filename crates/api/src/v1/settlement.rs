@@ -23,15 +23,15 @@ pub struct Epoch {
     /// The router's 65-byte signature over the EIP-712 `EpochRoot`.
     pub signature: Bytes,
     /// Built, sent or committed.
-    pub status: EpochStage,
+    pub status: EpochStatus,
     /// Hash of the last transaction sent for it.
     pub tx: Option<B256>,
 }
 
-/// How far an epoch got: the wire form of the router's stored epoch status.
+/// How far an epoch got: the router stores it and publishes it as it is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum EpochStage {
+pub enum EpochStatus {
     /// Built and signed, not yet known on-chain.
     Built,
     /// A transaction carrying it was sent.

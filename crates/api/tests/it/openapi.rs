@@ -181,7 +181,7 @@ fn every_schema_is_what_its_type_writes() {
     part(&spec, c, "Refusal", &refusals());
     answer(&spec, c, "Allowance", &[allowance()]);
     answer(&spec, c, "Epoch", &epochs());
-    values(&spec, c, "EpochStage", &stages());
+    values(&spec, c, "EpochStatus", &stages());
     answer(&spec, c, "Mined", &[mined()]);
     answer(&spec, c, "Leaf", &[leaf()]);
     answer(&spec, c, "Proof", &[proof()]);

@@ -4,7 +4,7 @@
 use alloy_primitives::{Address, Bytes, B256, U256};
 use yellowstone_api::{
     v1::{
-        Accepted, Allowance, BidAccepted, CommittedLeaf, DayFigures, Epoch, EpochStage, Health,
+        Accepted, Allowance, BidAccepted, CommittedLeaf, DayFigures, Epoch, EpochStatus, Health,
         Issued, JudgeRules, Judged, Leaf, LiveBid, LiveBids, MarketInfo, MarketRules, Mined, Proof,
         ProviderAttestation, ProviderBid, ProviderView, ReportBody, SelectionRules, SigningDomain,
     },
@@ -272,8 +272,12 @@ pub(crate) fn allowance() -> Allowance {
     }
 }
 
-pub(crate) fn stages() -> Vec<EpochStage> {
-    vec![EpochStage::Built, EpochStage::Sent, EpochStage::Committed]
+pub(crate) fn stages() -> Vec<EpochStatus> {
+    vec![
+        EpochStatus::Built,
+        EpochStatus::Sent,
+        EpochStatus::Committed,
+    ]
 }
 
 pub(crate) fn mined() -> Mined {
@@ -300,12 +304,12 @@ pub(crate) fn epochs() -> Vec<Epoch> {
         mined: Some(mined()),
         root: H,
         signature: Bytes::from(vec![0; 65]),
-        status: EpochStage::Committed,
+        status: EpochStatus::Committed,
         tx: Some(H),
     };
     let built = Epoch {
         mined: None,
-        status: EpochStage::Built,
+        status: EpochStatus::Built,
         tx: None,
         ..committed.clone()
     };

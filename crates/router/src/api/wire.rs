@@ -1,18 +1,13 @@
-//! The router's records in their published form: the market's rules, a day's figures and an
-//! epoch, each written out field by field so that a field added to a record fails to compile
+//! The router's records in their published form: the market's rules and an epoch, each written out field by field so that a field added to a record fails to compile
 //! here until the API says whether and how it is published.
 
-use yellowstone_api::v1::{
-    DayFigures, Epoch, EpochStage, JudgeRules, Leaf, MarketRules, Mined, SelectionRules,
-};
+use yellowstone_api::v1::{Epoch, JudgeRules, Leaf, MarketRules, Mined, SelectionRules};
 use yellowstone_market::{
     judge::JudgePolicy,
-    records::{EpochRecord, EpochStatus, LeafRecord},
+    records::{EpochRecord, LeafRecord},
     selection::SelectionPolicy,
     state::Rules,
 };
-
-use crate::service::DayParams;
 
 /// The market's rules as published.
 pub(super) fn market_rules(rules: &Rules) -> MarketRules {
@@ -62,24 +57,6 @@ pub(super) fn market_rules(rules: &Rules) -> MarketRules {
     }
 }
 
-/// A day's figures as published.
-pub(super) fn day_figures(d: DayParams) -> DayFigures {
-    let DayParams {
-        day,
-        snapshot_block,
-        supply,
-        budget,
-        price,
-    } = d;
-    DayFigures {
-        budget,
-        day,
-        price,
-        snapshot_block,
-        supply,
-    }
-}
-
 /// An epoch as published, with its table.
 pub(super) fn epoch(epoch: EpochRecord, leaves: Vec<LeafRecord>) -> Epoch {
     Epoch {
@@ -99,11 +76,7 @@ pub(super) fn epoch(epoch: EpochRecord, leaves: Vec<LeafRecord>) -> Epoch {
             .map(|(block, gas_used)| Mined { block, gas_used }),
         root: epoch.root,
         signature: epoch.signature,
-        status: match epoch.status {
-            EpochStatus::Built => EpochStage::Built,
-            EpochStatus::Sent => EpochStage::Sent,
-            EpochStatus::Committed => EpochStage::Committed,
-        },
+        status: epoch.status,
         tx: epoch.tx.map(|t| t.0),
     }
 }

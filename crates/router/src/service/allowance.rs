@@ -10,10 +10,9 @@
 use std::{collections::BTreeMap, sync::Mutex};
 
 use alloy_primitives::{Address, U256};
-use serde::{Deserialize, Serialize};
 
 use super::Router;
-use yellowstone_api::error::ApiError;
+use yellowstone_api::{error::ApiError, v1::DayFigures};
 use yellowstone_chain::ChainError;
 use yellowstone_market::allowance::{daily_allowance, reference_price, Allowance};
 use yellowstone_market::records::{AllowanceRecord, Change};
@@ -21,44 +20,29 @@ use yellowstone_market::records::{AllowanceRecord, Change};
 /// Meta key prefix of a day's persisted figures.
 pub const DAY_PARAMS: &str = "day_params:";
 
-/// The figures every allowance of one day is computed from.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DayParams {
-    /// UTC day.
-    pub day: u64,
-    /// The last block before 00:00 UTC of the day: balances are read there.
-    pub snapshot_block: u64,
-    /// MOR total supply at the snapshot block.
-    pub supply: U256,
-    /// The day's compute budget in wei: the contract's daily cap.
-    pub budget: U256,
-    /// Wei per output token: yesterday's volume-weighted credited price, or the median live bid.
-    pub price: U256,
-}
-
 /// The known days, and a lock so one task computes a new day while the others wait.
 pub(super) struct Days {
-    known: Mutex<BTreeMap<u64, DayParams>>,
+    known: Mutex<BTreeMap<u64, DayFigures>>,
     computing: tokio::sync::Mutex<()>,
 }
 
 impl Days {
-    pub(super) fn new(days: Vec<DayParams>) -> Self {
+    pub(super) fn new(days: Vec<DayFigures>) -> Self {
         Self {
             known: Mutex::new(days.into_iter().map(|d| (d.day, d)).collect()),
             computing: tokio::sync::Mutex::new(()),
         }
     }
 
-    fn get(&self, day: u64) -> Option<DayParams> {
+    fn get(&self, day: u64) -> Option<DayFigures> {
         self.lock().get(&day).cloned()
     }
 
-    fn latest_before(&self, day: u64) -> Option<DayParams> {
+    fn latest_before(&self, day: u64) -> Option<DayFigures> {
         self.lock().range(..day).next_back().map(|(_, d)| d.clone())
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<u64, DayParams>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<u64, DayFigures>> {
         self.known.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
@@ -101,7 +85,7 @@ impl Router {
         day: u64,
         user: Address,
         err: ChainError,
-    ) -> Result<(DayParams, U256), ApiError> {
+    ) -> Result<(DayFigures, U256), ApiError> {
         self.metrics
             .chain_errors
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -119,7 +103,7 @@ impl Router {
     }
 
     /// The day's figures: from memory, or computed from the chain once and persisted.
-    async fn day_params(&self, day: u64) -> Result<DayParams, Failure> {
+    async fn day_params(&self, day: u64) -> Result<DayFigures, Failure> {
         if let Some(params) = self.days.get(day) {
             return Ok(params);
         }
@@ -147,7 +131,7 @@ impl Router {
                 "no credited work yesterday and no live bid: no price to set allowances by",
             ))
         })?;
-        let params = DayParams {
+        let params = DayFigures {
             day,
             snapshot_block,
             supply,
@@ -167,7 +151,7 @@ impl Router {
     }
 
     /// The figures of `day`, if known (for `GET /v1/market`).
-    pub fn day(&self, day: u64) -> Option<DayParams> {
+    pub fn day(&self, day: u64) -> Option<DayFigures> {
         self.days.get(day)
     }
 }

@@ -31,7 +31,7 @@ use yellowstone_protocol::{
     time::DAY,
 };
 
-pub use self::allowance::{DayParams, DAY_PARAMS};
+pub use self::allowance::DAY_PARAMS;
 use self::{clock::Clock, gate::Gate, probe::Prober};
 use crate::metrics::{Gauges, Metrics};
 use yellowstone_api::error::ApiError;
@@ -92,7 +92,7 @@ pub struct Parts {
     /// Service limits.
     pub settings: ServiceSettings,
     /// Persisted figures of past days.
-    pub days: Vec<DayParams>,
+    pub days: Vec<yellowstone_api::v1::DayFigures>,
 }
 
 /// The router service, shared by the HTTP handlers and the background loops.
