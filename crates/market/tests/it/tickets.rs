@@ -153,3 +153,20 @@ fn a_provider_is_never_ticketed_to_its_own_request() {
         .issue(&checked, other_provider().address(), NOW)
         .unwrap();
 }
+
+/// Each state counts its own secp256k1 work (one recovery per RFC checked, one signature per
+/// ticket issued), so two routers in one process never count each other's.
+#[test]
+fn each_state_counts_only_its_own_signature_work() {
+    let mut busy = Market::new();
+    let idle = Market::new();
+    let (recovered, made) = (
+        busy.state.signatures().recovered(),
+        busy.state.signatures().made(),
+    );
+    busy.open(&user(), 1, 10, &provider(), NOW);
+    assert_eq!(busy.state.signatures().recovered(), recovered + 1);
+    assert_eq!(busy.state.signatures().made(), made + 1);
+    assert_eq!(idle.state.signatures().recovered(), recovered);
+    assert_eq!(idle.state.signatures().made(), made);
+}

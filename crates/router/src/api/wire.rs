@@ -38,11 +38,11 @@ pub(super) fn market_rules(rules: &Rules) -> MarketRules {
         backoff_base_seconds,
         backoff_max_seconds,
         block_seconds,
-        bootstrap_top: bootstrap_top as u64,
+        bootstrap_top: wide(bootstrap_top),
         judge: JudgeRules {
             slower_percent,
-            warmup: warmup as u64,
-            window: window as u64,
+            warmup: wide(warmup),
+            window: wide(window),
         },
         max_token_max,
         report_seconds,
@@ -55,6 +55,11 @@ pub(super) fn market_rules(rules: &Rules) -> MarketRules {
         },
         ticket_seconds,
     }
+}
+
+/// A count as published (`usize` fits `u64` on every target the router builds for).
+fn wide(n: usize) -> u64 {
+    u64::try_from(n).unwrap_or(u64::MAX)
 }
 
 /// An epoch as published, with its table.
