@@ -10,7 +10,7 @@ use alloy_primitives::Address;
 use serde::{de::DeserializeOwned, Serialize};
 use yellowstone_api::{
     v1::{
-        Accepted, Allowance, BidAccepted, Issued, Judged, LiveBid, LiveBids, MarketInfo, Proof,
+        Accepted, AllowanceView, BidAccepted, Issued, Judged, LiveBid, LiveBids, MarketInfo, Proof,
         ProviderView, ReportBody,
     },
     ErrorBody,
@@ -97,7 +97,7 @@ impl RouterClient {
     }
 
     /// `GET /v1/allowance/{user}`.
-    pub async fn allowance(&self, user: Address) -> Result<Allowance, ClientError> {
+    pub async fn allowance(&self, user: Address) -> Result<AllowanceView, ClientError> {
         self.get(&format!("/v1/allowance/{user}")).await
     }
 

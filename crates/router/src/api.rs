@@ -256,7 +256,7 @@ async fn report(State(router): App, bytes: Bytes) -> Result<Json<Judged>, Refuse
 async fn allowance(
     State(router): App,
     Path(text): Path<String>,
-) -> Result<Json<yellowstone_api::v1::Allowance>, Refused> {
+) -> Result<Json<yellowstone_api::v1::AllowanceView>, Refused> {
     Ok(Json(router.allowance_of(address(&text)?).await?))
 }
 

@@ -8,7 +8,7 @@ use alloy_primitives::keccak256;
 use serde::{de::DeserializeOwned, Serialize};
 use yellowstone_api::{
     v1::{
-        Accepted, Allowance, BidAccepted, Epoch, Health, Issued, Judged, LiveBids, MarketInfo,
+        Accepted, AllowanceView, BidAccepted, Epoch, Health, Issued, Judged, LiveBids, MarketInfo,
         Proof, ProviderView,
     },
     ErrorBody,
@@ -230,7 +230,7 @@ async fn every_answer_keeps_its_bytes() {
     a.record("report_credited", judged, round_trip::<Judged>);
     let user = key(USERS[0]).address();
     let allowance = raw.get(&format!("/v1/allowance/{user}")).await;
-    a.record("allowance", allowance, round_trip::<Allowance>);
+    a.record("allowance", allowance, round_trip::<AllowanceView>);
     let market = raw.get("/v1/market").await;
     a.record("market", market, round_trip::<MarketInfo>);
 

@@ -17,7 +17,7 @@
 //! | `GET /v1/providers/{address}` | [`ProviderView`] |
 //! | `POST /v1/rfcs` | [`Issued`] |
 //! | `POST /v1/reports` ([`ReportBody`]) | [`Judged`] |
-//! | `GET /v1/allowance/{user}` | [`Allowance`] |
+//! | `GET /v1/allowance/{user}` | [`AllowanceView`] |
 //! | `GET /v1/epochs/latest`, `GET /v1/epochs/{n}` | [`Epoch`] |
 //! | `GET /v1/proofs/{provider}` | [`Proof`] |
 //! | any refusal | [`ErrorBody`](crate::ErrorBody) |
@@ -35,7 +35,7 @@ pub use providers::{
     Accepted, BidAccepted, CommittedLeaf, ProviderAttestation, ProviderBid, ProviderView,
 };
 pub use settlement::{Epoch, EpochStatus, Leaf, Mined, Proof};
-pub use users::{Allowance, Issued, Judged, ReportBody};
+pub use users::{AllowanceView, Issued, Judged, ReportBody};
 
 use serde::{Serialize, Serializer};
 

@@ -43,7 +43,7 @@ pub struct Judged {
 
 /// `GET /v1/allowance/{user}`: today's allowance. Fields in alphabetical order (wire order).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Allowance {
+pub struct AllowanceView {
     /// Tokens allowed today.
     pub allowance: u64,
     /// MOR wei at the day's snapshot block.

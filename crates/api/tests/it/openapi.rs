@@ -179,7 +179,7 @@ fn every_schema_is_what_its_type_writes() {
     answer(&spec, c, "Judged", &judged());
     part(&spec, c, "Verdict", &verdicts());
     part(&spec, c, "Refusal", &refusals());
-    answer(&spec, c, "Allowance", &[allowance()]);
+    answer(&spec, c, "AllowanceView", &[allowance()]);
     answer(&spec, c, "Epoch", &epochs());
     values(&spec, c, "EpochStatus", &stages());
     answer(&spec, c, "Mined", &[mined()]);
@@ -230,7 +230,7 @@ fn every_route_answers_its_type() {
         ("POST /v1/rfcs", "Issued"),
         ("POST /v1/receipts", "Accepted"),
         ("POST /v1/reports", "Judged"),
-        ("GET /v1/allowance/{user}", "Allowance"),
+        ("GET /v1/allowance/{user}", "AllowanceView"),
         ("GET /v1/epochs/latest", "Epoch"),
         ("GET /v1/epochs/{epoch}", "Epoch"),
         ("GET /v1/proofs/{provider}", "Proof"),

@@ -4,9 +4,10 @@
 use alloy_primitives::{Address, Bytes, B256, U256};
 use yellowstone_api::{
     v1::{
-        Accepted, Allowance, BidAccepted, CommittedLeaf, DayFigures, Epoch, EpochStatus, Health,
-        Issued, JudgeRules, Judged, Leaf, LiveBid, LiveBids, MarketInfo, MarketRules, Mined, Proof,
-        ProviderAttestation, ProviderBid, ProviderView, ReportBody, SelectionRules, SigningDomain,
+        Accepted, AllowanceView, BidAccepted, CommittedLeaf, DayFigures, Epoch, EpochStatus,
+        Health, Issued, JudgeRules, Judged, Leaf, LiveBid, LiveBids, MarketInfo, MarketRules,
+        Mined, Proof, ProviderAttestation, ProviderBid, ProviderView, ReportBody, SelectionRules,
+        SigningDomain,
     },
     ApiError, Backoff, ErrorBody, ProviderRecord, Refusal, Score, Verdict,
 };
@@ -260,8 +261,8 @@ pub(crate) fn judged() -> Vec<Judged> {
     verdicts().into_iter().map(judged).collect()
 }
 
-pub(crate) fn allowance() -> Allowance {
-    Allowance {
+pub(crate) fn allowance() -> AllowanceView {
+    AllowanceView {
         allowance: 1,
         balance: WEI,
         day: 2,

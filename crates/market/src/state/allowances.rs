@@ -2,7 +2,7 @@
 //! balance and held or charged here as tickets are issued, reported or swept.
 
 use alloy_primitives::{Address, U256};
-use yellowstone_api::v1::Allowance as AllowanceView;
+use yellowstone_api::v1::AllowanceView;
 
 use super::State;
 use crate::{

@@ -35,7 +35,7 @@ pub use self::allowance::DAY_PARAMS;
 use self::{clock::Clock, gate::Gate, probe::Prober};
 use crate::metrics::{Gauges, Metrics};
 use yellowstone_api::error::ApiError;
-use yellowstone_api::v1::{Allowance as AllowanceView, Issued};
+use yellowstone_api::v1::{AllowanceView, Issued};
 use yellowstone_chain::{submit::Submitter, ChainClient};
 use yellowstone_market::records::Change;
 use yellowstone_market::{judge::Verdict, selection};
