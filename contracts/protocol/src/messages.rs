@@ -8,7 +8,8 @@
 //! | [`Rfc`] | user | "I request up to `tokenMax` output tokens of this model" |
 //! | [`Ticket`] | router | "this user may send this request to this provider" |
 //! | [`Receipt`] | provider | "I delivered this many tokens for this request" |
-//! | [`Report`] | user | "it took this long, I received this many tokens, it passed (or not)" |
+//! | [`Report`] | user | "the first token came after this long, the last after that, I received this many tokens, it passed (or not)" |
+//! | [`Liveness`] | provider | "this endpoint holds my key": its answer to the router's health challenge |
 //!
 //! A request is named by its RFC's EIP-712 digest ([`request_id`]): unique per user and nonce,
 //! and binding every field the user signed. [`Signed`] carries a message and its 65-byte
@@ -31,12 +32,14 @@ sol! {
     }
 
     /// A provider's offer: a model served at a price in MOR wei per output token, at an
-    /// endpoint, until an expiry. A later nonce replaces an earlier bid for the same model.
+    /// endpoint, for at most `capacity` concurrent requests, until an expiry. A later nonce
+    /// replaces an earlier bid for the same model.
     #[derive(Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
     struct Bid {
         address provider;
         string model;
         uint256 pricePerToken;
+        uint32 capacity;
         string endpoint;
         uint64 nonce;
         uint64 expiry;
@@ -74,15 +77,24 @@ sol! {
         uint64 tokens;
     }
 
-    /// A user's verdict on a request: milliseconds from sending the prompt to the last token,
-    /// the tokens received, and whether the answer was satisfactory.
+    /// A user's verdict on a request: milliseconds from sending the prompt to the first token
+    /// and to the last, the tokens received, and whether the answer was satisfactory.
     #[derive(Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
     struct Report {
         bytes32 requestId;
         address user;
+        uint64 firstTokenMs;
         uint64 elapsedMs;
         uint64 tokens;
         bool pass;
+    }
+
+    /// A provider's answer to the router's liveness challenge: proof that the endpoint it bids
+    /// at holds its key, so many keys cannot share one endpoint unnoticed.
+    #[derive(Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    struct Liveness {
+        address provider;
+        bytes32 challenge;
     }
 }
 
@@ -121,6 +133,11 @@ impl Party for Receipt {
 impl Party for Report {
     fn party(&self) -> Option<Address> {
         Some(self.user)
+    }
+}
+impl Party for Liveness {
+    fn party(&self) -> Option<Address> {
+        Some(self.provider)
     }
 }
 

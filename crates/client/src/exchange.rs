@@ -143,6 +143,7 @@ pub struct Exchange {
     /// The ticket.
     pub admitted: Admitted,
     sent: Instant,
+    first_token: Option<Instant>,
     last_token: Option<Instant>,
     ended: Option<Instant>,
     /// Tokens counted so far.
@@ -171,6 +172,7 @@ impl Exchange {
         Exchange {
             admitted,
             sent: Instant::now(),
+            first_token: None,
             last_token: None,
             ended: None,
             tokens: 0,
@@ -433,7 +435,9 @@ impl Exchange {
             .map(str::to_string);
         if content.is_some() {
             self.tokens += 1;
-            self.last_token = Some(Instant::now());
+            let now = Instant::now();
+            self.first_token.get_or_insert(now);
+            self.last_token = Some(now);
         }
         Step::Chunk(content)
     }
@@ -539,6 +543,15 @@ impl Exchange {
         end.duration_since(self.sent).as_millis() as u64
     }
 
+    /// Milliseconds from sending the prompt to the first streamed token; 0 when the answer
+    /// came whole (its first token was not seen apart from the last), which the credit rule
+    /// reads as the seed's per-token rule.
+    pub fn first_token_ms(&self) -> u64 {
+        self.first_token
+            .map_or(0, |t| t.duration_since(self.sent).as_millis() as u64)
+            .min(self.elapsed_ms())
+    }
+
     /// Signs and posts the report: pass unless the answer failed or `fail` is set; the
     /// receipt (checked when it arrived) goes along.
     pub async fn report(
@@ -561,6 +574,7 @@ impl Exchange {
         let report = Report {
             requestId: ticket.requestId,
             user: key.address(),
+            firstTokenMs: self.first_token_ms(),
             elapsedMs: elapsed_ms,
             tokens: self.tokens,
             pass,

@@ -63,6 +63,7 @@ pub async fn providers_join(net: &Net, api: &Api, gateways: &Gateways) {
             provider: key(p).address(),
             model: MODEL.into(),
             pricePerToken: price_of(p),
+            capacity: 8,
             endpoint: gateways.endpoint(&format!("p{p}")),
             nonce: 1,
             expiry: now + 30 * 86_400,
@@ -121,6 +122,7 @@ pub async fn report(
     let report = Report {
         requestId: ticket.message.requestId,
         user: key(user).address(),
+        firstTokenMs: 0,
         elapsedMs: 2_000,
         tokens: TOKENS,
         pass,

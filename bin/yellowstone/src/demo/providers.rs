@@ -140,6 +140,7 @@ pub async fn join(provider: &Provider, client: &RouterClient) -> Result<()> {
         provider: provider.address(),
         model: MODEL.into(),
         pricePerToken: U256::from(provider.spec.price),
+        capacity: 8,
         endpoint: provider.url(),
         nonce: 1,
         expiry: market.now + 30 * 86_400,

@@ -83,6 +83,7 @@ pub async fn bid(
         provider: ctx.address(),
         model: model.into(),
         pricePerToken: price,
+        capacity: 8,
         endpoint: endpoint.into(),
         nonce,
         expiry,

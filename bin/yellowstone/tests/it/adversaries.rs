@@ -103,6 +103,7 @@ async fn replayed_rfcs_reports_receipts_and_epoch_roots_change_nothing() {
         Report {
             requestId: id,
             user: user.address(),
+            firstTokenMs: 0,
             elapsedMs: 2_000,
             tokens: TOKENS,
             pass: true,
@@ -192,6 +193,7 @@ fn messages(
     let report = Report {
         requestId: id,
         user,
+        firstTokenMs: 0,
         elapsedMs: 1_000,
         tokens: 10,
         pass: true,
@@ -200,6 +202,7 @@ fn messages(
         provider,
         model: MODEL.into(),
         pricePerToken: U256::from(1u64),
+        capacity: 8,
         endpoint: "http://127.0.0.1:1".into(),
         nonce: 99,
         expiry: now + 3_600,
@@ -411,7 +414,7 @@ async fn a_provider_is_never_ticketed_to_itself_and_an_accomplice_is_bounded_by_
         let id = issued["request_id"].as_str().unwrap().parse().unwrap();
         let domain = net.domain();
         let body = json!({
-            "report": sign(&accomplice, Report { requestId: id, user: accomplice.address(), elapsedMs: 60_000, tokens: largest, pass: true }, &domain),
+            "report": sign(&accomplice, Report { requestId: id, user: accomplice.address(), firstTokenMs: 0, elapsedMs: 60_000, tokens: largest, pass: true }, &domain),
             "receipt": sign(&provider, Receipt { requestId: id, provider: provider.address(), tokens: largest }, &domain),
         });
         let (status, answer) = api.post("/v1/reports", &body).await;

@@ -173,6 +173,7 @@ async fn user_load(
         let report = Report {
             requestId: id,
             user: key(user).address(),
+            firstTokenMs: 0,
             elapsedMs: 2_000,
             tokens: SMALL,
             pass: true,

@@ -431,6 +431,7 @@ fn receipt_and_report(net: &Net, ticket: &Signed<Ticket>) -> (Value, Value) {
         Report {
             requestId: ticket.message.requestId,
             user: key(USER).address(),
+            firstTokenMs: 0,
             elapsedMs: 1_000,
             tokens: 100,
             pass: true,
@@ -486,6 +487,7 @@ async fn every_endpoint_refuses_bad_input_clearly_and_stays_up() {
                 provider: key(PROVIDER).address(),
                 model: MODEL.into(),
                 pricePerToken: U256::from(10u64).pow(U256::from(15)),
+                capacity: 8,
                 endpoint: gateways.endpoint("p1"),
                 nonce,
                 expiry: now + 30 * 86_400,
@@ -517,6 +519,7 @@ async fn every_endpoint_refuses_bad_input_clearly_and_stays_up() {
             provider: key(FUZZ_PROVIDER).address(),
             model: MODEL.into(),
             pricePerToken: U256::from(10u64).pow(U256::from(15)),
+            capacity: 8,
             endpoint: gateways.endpoint("p2"),
             nonce: 1,
             expiry: now + 30 * 86_400,

@@ -148,7 +148,7 @@ async fn a_router_killed_mid_epoch_resumes_losing_and_duplicating_nothing() {
     }
     let (user, ticket) = &reported[0];
     let replay = json!({"report": sign(&key(*user), Report {
-        requestId: ticket.message.requestId, user: key(*user).address(), elapsedMs: 2_000, tokens: TOKENS, pass: true,
+        requestId: ticket.message.requestId, user: key(*user).address(), firstTokenMs: 0, elapsedMs: 2_000, tokens: TOKENS, pass: true,
     }, &net.domain())});
     let (status, body) = api.post("/v1/reports", &replay).await;
     assert_eq!(

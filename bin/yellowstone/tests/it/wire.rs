@@ -74,6 +74,7 @@ async fn inference(net: &Net, raw: &Raw, user: usize, nonce: u64, pass: bool) ->
     let report = Report {
         requestId: request_id,
         user: key(user).address(),
+        firstTokenMs: 0,
         elapsedMs: 2_000,
         tokens: TOKENS,
         pass,
@@ -212,6 +213,7 @@ async fn every_answer_keeps_its_bytes() {
             provider: key(p).address(),
             model: MODEL.into(),
             pricePerToken: price_of(p),
+            capacity: 8,
             endpoint: gateways.endpoint(&format!("p{p}")),
             nonce: 1,
             expiry: now + 30 * 86_400,

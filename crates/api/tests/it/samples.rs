@@ -352,6 +352,7 @@ pub(crate) fn report() -> Report {
     Report {
         requestId: H,
         user: A,
+        firstTokenMs: 1,
         elapsedMs: 1,
         tokens: 2,
         pass: true,
@@ -392,6 +393,7 @@ pub(crate) fn bid() -> Bid {
         provider: A,
         model: "m".into(),
         pricePerToken: WEI,
+        capacity: 4,
         endpoint: "http://gpu".into(),
         nonce: 1,
         expiry: 2,

@@ -74,6 +74,7 @@ pub(crate) fn bid(p: &PrivateKeySigner, price: u64, nonce: u64, expiry: u64) -> 
         provider: p.address(),
         model: MODEL.into(),
         pricePerToken: u(price),
+        capacity: 8,
         endpoint: "http://provider.example/".into(),
         nonce,
         expiry,
@@ -121,6 +122,7 @@ pub(crate) fn report(
         Report {
             requestId: id,
             user: user.address(),
+            firstTokenMs: 0,
             elapsedMs: elapsed_ms,
             tokens,
             pass,

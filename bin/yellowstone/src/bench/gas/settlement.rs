@@ -135,6 +135,7 @@ impl<'a> Settlement<'a> {
                 provider: p.address(),
                 model: MODEL.into(),
                 pricePerToken: U256::from(PRICE),
+                capacity: 8,
                 endpoint: format!("http://127.0.0.1:9/provider-{i}"),
                 nonce: 1,
                 expiry: now + 30 * DAY,
@@ -210,6 +211,7 @@ impl<'a> Settlement<'a> {
             let report = Report {
                 requestId: issued.request_id,
                 user: user.address(),
+                firstTokenMs: 0,
                 elapsedMs: TOKENS * 20,
                 tokens: TOKENS,
                 pass: true,

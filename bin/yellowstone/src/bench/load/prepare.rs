@@ -77,6 +77,7 @@ pub(super) fn sign_reports(
         let report = Report {
             requestId: p.request_id,
             user: keys[p.user].address(),
+            firstTokenMs: 0,
             elapsedMs: 100 * tokens,
             tokens,
             pass: true,

@@ -126,6 +126,7 @@ impl Stage {
             let report = Report {
                 requestId: id,
                 user: key.address(),
+                firstTokenMs: 0,
                 elapsedMs: 100,
                 tokens: 1,
                 pass: true,

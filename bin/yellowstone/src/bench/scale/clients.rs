@@ -102,6 +102,7 @@ pub fn user_messages(
     let report = Report {
         requestId: id,
         user: user.address(),
+        firstTokenMs: 0,
         elapsedMs: 6_000,
         tokens: TOKENS,
         pass: true,

@@ -177,6 +177,7 @@ pub fn build(
             provider: key.address(),
             model,
             pricePerToken: U256::from(1_000_000_000u64 + i * 1_000),
+            capacity: 8,
             endpoint: format!("https://provider-{i}.example.net:8443/v1"),
             nonce: 1,
             expiry: DAY_START + 7 * DAY,
@@ -304,6 +305,7 @@ fn recovery_time(domain: &alloy_sol_types::Eip712Domain) -> Duration {
             let report = yellowstone_protocol::messages::Report {
                 requestId: keccak256(i.to_be_bytes()),
                 user: signer.address(),
+                firstTokenMs: 0,
                 elapsedMs: i,
                 tokens: i,
                 pass: true,
