@@ -11,17 +11,20 @@
 //! | module | what |
 //! |---|---|
 //! | [`error`] | the router's refusals ([`ApiError`]) and their body |
+//! | [`gateway`] | the provider gateway's `/health` answer ([`GatewayHealth`]), signed liveness included |
 //! | [`openai`] | the OpenAI error body (`{"error": {"message", "type", "code"}}`) |
 //! | [`v1`] | the bodies of `/health` and the `/v1` routes, one type per answer |
 //! | [`verdict`] | a report's judgement ([`Verdict`], [`Refusal`]) |
 //! | [`provider`] | a provider's on-chain record, score and back-off |
 
 pub mod error;
+pub mod gateway;
 pub mod openai;
 pub mod provider;
 pub mod v1;
 pub mod verdict;
 
 pub use error::{ApiError, ErrorBody};
+pub use gateway::GatewayHealth;
 pub use provider::{Backoff, ProviderRecord, Score};
 pub use verdict::{Refusal, Verdict};

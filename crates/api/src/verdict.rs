@@ -13,7 +13,7 @@ pub enum Verdict {
         tokens: u64,
         /// `tokens * price` in wei (saturating).
         wei: U256,
-        /// The request's speed, which the router records into the model's recent average.
+        /// The request's speed, `elapsedMs * 1000 / tokens` (floor), for display.
         micros_per_token: u64,
     },
     /// Not credited, with the reason.
@@ -33,13 +33,13 @@ pub enum Refusal {
     NoReceipt,
     /// The credited count is zero.
     NothingDelivered,
-    /// Slower than the recent average allows.
+    /// Slower than the model's expected time allows (SPEC 8's robust credit rule).
     TooSlow {
-        /// This request's speed.
-        micros_per_token: u64,
-        /// The model's recent average speed (floor).
-        average: u64,
-        /// The slowest speed still credited: `floor(average_exact * (100 + X) / 100)`.
-        limit: u64,
+        /// This request's `elapsedMs`.
+        elapsed_ms: u64,
+        /// The expected time of an answer of its length, `E(n) = F + (n - 1) * D` (floor).
+        expected_ms: u64,
+        /// The slowest time still credited: `floor((100 + X) * E(n) / 100)`.
+        limit_ms: u64,
     },
 }

@@ -1,5 +1,8 @@
 //! One prompt through the market ([`chat`]): ticket, the prompt straight to the provider,
-//! the answer (streamed or whole), the signed report, the verdict.
+//! the answer (streamed or whole), the signed report, the verdict. With an outbox
+//! ([`chat_with_outbox`], as `yellowstone user chat` runs), the report is stored before it is
+//! posted; one the router could not take now stays there, and is posted with this router's
+//! other waiting reports by the next `user chat` or `user proxy`.
 
 use std::time::Duration;
 
@@ -11,7 +14,11 @@ use serde_json::json;
 use super::exchange::{admit, provider_http, Exchange, Step};
 use yellowstone_api::Verdict;
 
-use crate::router::{ClientError, RouterClient};
+use crate::{
+    outbox::{unix_now, Outbox, Stored},
+    postman::{post_once, Posted},
+    router::{ClientError, RouterClient},
+};
 
 /// One prompt to send.
 #[derive(Clone, Debug)]
@@ -42,6 +49,9 @@ pub struct ChatOutcome {
     pub answer: String,
     /// Tokens counted.
     pub tokens: u64,
+    /// Milliseconds from sending the prompt to the first token (0 when the answer came whole
+    /// and its first token was not seen).
+    pub first_token_ms: u64,
     /// Milliseconds from sending the prompt to the last token.
     pub elapsed_ms: u64,
     /// Whether the report said pass.
@@ -57,6 +67,8 @@ pub struct ChatOutcome {
     pub verdict: Option<Verdict>,
     /// Why the report was not accepted, if it was not.
     pub report_error: Option<String>,
+    /// Whether the report waits in the outbox (the router could not take it now).
+    pub report_kept: bool,
 }
 
 /// Sends one prompt through the market and reports on it. A router refusal before the ticket
@@ -74,6 +86,19 @@ pub async fn chat_with(
     client: &RouterClient,
     key: &PrivateKeySigner,
     request: &ChatRequest,
+    on_text: impl FnMut(&str),
+) -> Result<ChatOutcome, ClientError> {
+    chat_with_outbox(client, key, request, &Outbox::memory(), on_text).await
+}
+
+/// [`chat_with`], storing the report in `outbox` before posting it once; a report the router
+/// could not take now (unreachable, 5xx) stays in the outbox. Then posts, once each, the
+/// outbox's other reports for this router, stopping at the first that cannot be taken.
+pub async fn chat_with_outbox(
+    client: &RouterClient,
+    key: &PrivateKeySigner,
+    request: &ChatRequest,
+    outbox: &Outbox,
     mut on_text: impl FnMut(&str),
 ) -> Result<ChatOutcome, ClientError> {
     let admitted = admit(client, key, &request.model, request.max_tokens).await?;
@@ -111,22 +136,67 @@ pub async fn chat_with(
     }
     let error = exchange.failed().map(|f| f.message.clone());
     let error_code = exchange.failed().map(|f| f.code);
-    let reported = exchange.report(client, key, request.fail).await;
-    let (verdict, report_error) = match reported.judged {
-        Ok(j) => (Some(j.verdict), None),
-        Err(e) => (None, Some(e.to_string())),
-    };
+    let sealed = exchange.seal(key, request.fail)?;
+    let record = Stored::new(client.url(), &sealed, unix_now());
+    let mut report_error = None;
+    if let Err(e) = outbox.store(&record).await {
+        report_error = Some(format!("the outbox could not store the report: {e}"));
+    }
+    let (mut verdict, mut report_kept) = (None, false);
+    match post_once(client, outbox, &record, unix_now()).await {
+        Posted::Judged(j) => verdict = Some(j.verdict),
+        Posted::Refused(e) | Posted::GivenUp(e) => report_error = Some(e.to_string()),
+        Posted::Retry(e) => {
+            report_kept = outbox.path().is_some() && report_error.is_none();
+            report_error = Some(match outbox.path() {
+                Some(path) if report_kept => format!(
+                    "{e}; the report waits in the outbox {} for the next `user chat` or `user proxy` against this router",
+                    path.display()
+                ),
+                _ => e.to_string(),
+            });
+        }
+    }
+    if verdict.is_some() {
+        replay(client, outbox, request_id).await;
+    }
     Ok(ChatOutcome {
         request_id,
         provider,
         answer,
-        tokens: reported.tokens,
-        elapsed_ms: reported.elapsed_ms,
-        pass: reported.pass,
+        tokens: sealed.tokens,
+        first_token_ms: sealed.first_token_ms,
+        elapsed_ms: sealed.elapsed_ms,
+        pass: sealed.pass,
         error,
         error_code,
-        receipt_note: reported.receipt_note,
+        receipt_note: sealed.receipt_note,
         verdict,
         report_error,
+        report_kept,
     })
+}
+
+/// Posts, once each, the outbox's waiting reports for `client`'s router other than `this`;
+/// stops at the first the router cannot take now.
+async fn replay(client: &RouterClient, outbox: &Outbox, this: B256) {
+    let waiting = match outbox.pending(client.url()) {
+        Ok(w) => w,
+        Err(e) => {
+            tracing::warn!(%e, "the outbox could not be read");
+            return;
+        }
+    };
+    for record in waiting.iter().filter(|r| r.request_id() != this) {
+        let request = record.request_id();
+        match post_once(client, outbox, record, unix_now()).await {
+            Posted::Judged(j) => {
+                tracing::info!(%request, "a waiting report: {}", crate::describe(&j.verdict))
+            }
+            Posted::Refused(e) | Posted::GivenUp(e) => {
+                tracing::warn!(%request, %e, "a waiting report is settled unjudged")
+            }
+            Posted::Retry(_) => return,
+        }
+    }
 }

@@ -1,8 +1,14 @@
 //! One request through the market, as the user lives it: [`admit`] (RFC signed on the
 //! router's clock, ticket checked), [`Exchange::send`] (the prompt straight to the provider
 //! with the ticket as bearer token), the tally of the answer ([`Exchange::event`] for a stream,
-//! [`Exchange::whole`] otherwise), and [`Exchange::report`] (the signed report, with the
-//! provider's receipt when it verifies).
+//! [`Exchange::read_whole`] otherwise), and [`Exchange::seal`] (the signed report, with the
+//! provider's receipt when it verifies), which the caller stores in its outbox and posts
+//! ([`crate::outbox`], [`crate::postman`]).
+//!
+//! `firstTokenMs` is measured on every answer that streams. A whole answer is asked of the
+//! provider as a stream and assembled for the caller ([`crate::assemble`]), unless the
+//! request's shape cannot be assembled soundly; only then, or when a provider answers a whole
+//! answer anyway, is the first token unseen and `firstTokenMs` reported as 0.
 //!
 //! A provider that stalls (nothing for the stall timeout), answers garbage (not a chat
 //! completion, not an event stream, a bogus receipt) or disappears mid-answer fails the
@@ -27,10 +33,11 @@ pub use super::failure::{
     PROVIDER_GARBAGE, PROVIDER_REFUSED, PROVIDER_STALLED, PROVIDER_UNREACHABLE,
 };
 use super::{
+    assemble::{self, Assembly},
     failure::{chain, content_type, error_text, shown_type, snippet},
     sse::{SseEvent, SseParser},
 };
-use yellowstone_api::v1::{Issued, Judged};
+use yellowstone_api::v1::Issued;
 
 use crate::router::{ClientError, RouterClient};
 
@@ -122,19 +129,23 @@ pub enum Step {
     Done,
 }
 
-/// What was reported, and the router's answer.
-#[derive(Debug)]
-pub struct Reported {
+/// A signed report, ready to be stored and posted, with what it says in plain figures.
+#[derive(Clone, Debug)]
+pub struct Sealed {
     /// Whether the user reported pass.
     pub pass: bool,
     /// Tokens the user counted.
     pub tokens: u64,
+    /// Milliseconds from sending the prompt to the first streamed token (0: not seen).
+    pub first_token_ms: u64,
     /// Milliseconds from sending the prompt to the last token.
     pub elapsed_ms: u64,
     /// Why the provider's receipt was not forwarded, if it was not.
     pub receipt_note: Option<String>,
-    /// The router's judgement, or why the report was not accepted.
-    pub judged: Result<Judged, ClientError>,
+    /// The signed report.
+    pub report: Signed<Report>,
+    /// The provider's receipt, checked, when it sent one that holds.
+    pub receipt: Option<Signed<Receipt>>,
 }
 
 /// The tally of one answer, from the prompt to the report.
@@ -154,6 +165,8 @@ pub struct Exchange {
     done: bool,
     stall: Duration,
     parser: SseParser,
+    /// Set while a whole answer is being assembled from a stream.
+    assembly: Option<Assembly>,
 }
 
 /// The HTTP client for provider calls: no overall timeout (answers stream for long); silence
@@ -181,7 +194,14 @@ impl Exchange {
             done: false,
             stall,
             parser: SseParser::default(),
+            assembly: None,
         }
+    }
+
+    /// Whether the answer asked whole is being taken as a stream and assembled (so its first
+    /// token is timed).
+    pub fn assembling(&self) -> bool {
+        self.assembly.is_some()
     }
 
     /// The failure, with its status and code, once the answer failed.
@@ -190,16 +210,23 @@ impl Exchange {
     }
 
     /// Sends the OpenAI chat request `body` to the provider with the ticket, `model` and
-    /// `max_tokens` set from the ticket. A refusal, an unreachable or silent provider, or a
-    /// stream answered with something other than an event stream is recorded as the failure
-    /// and returned.
+    /// `max_tokens` set from the ticket. A whole answer is asked as a stream when it can be
+    /// assembled ([`assemble::sound`]; read it with [`Exchange::read_whole`]). A refusal, an
+    /// unreachable or silent provider, or a stream answered with something other than an
+    /// event stream is recorded as the failure and returned (a whole answer to a request the
+    /// caller asked whole is taken whole).
     pub async fn send(
         &mut self,
         http: &reqwest::Client,
         mut body: Value,
     ) -> Result<reqwest::Response, Failure> {
         let ticket = &self.admitted.issued.ticket;
-        let stream = body["stream"].as_bool().unwrap_or(false);
+        let asked_stream = body["stream"].as_bool().unwrap_or(false);
+        if !asked_stream && assemble::sound(&body) {
+            assemble::as_stream(&mut body);
+            self.assembly = Some(Assembly::default());
+        }
+        let stream = asked_stream || self.assembly.is_some();
         if let Some(map) = body.as_object_mut() {
             map.remove("max_completion_tokens");
             map.insert("model".into(), ticket.message.model.clone().into());
@@ -227,6 +254,11 @@ impl Exchange {
             Ok(Ok(r)) if r.status().is_success() => {
                 let content_type = content_type(&r);
                 if !stream || content_type.starts_with("text/event-stream") {
+                    return Ok(r);
+                }
+                if !asked_stream {
+                    // The provider answered whole what the caller asked whole: take it so.
+                    self.assembly = None;
                     return Ok(r);
                 }
                 let text = self.text_within_stall(r).await;
@@ -429,6 +461,9 @@ impl Exchange {
             );
             return Step::Error(self.fail_as(502, PROVIDER_GARBAGE, why));
         }
+        if let Some(assembly) = &mut self.assembly {
+            assembly.take(&chunk);
+        }
         let content = chunk["choices"][0]["delta"]["content"]
             .as_str()
             .filter(|c| !c.is_empty())
@@ -458,10 +493,30 @@ impl Exchange {
         }
     }
 
-    /// Reads a whole (non-streamed) answer, each piece within the stall timeout, and takes it
-    /// ([`Exchange::whole`]). Returns the answer as sent and its text, or `None` when there is
-    /// none; check [`Exchange::failed`] before passing it on.
+    /// Reads an answer asked whole, each piece within the stall timeout. Assembling
+    /// ([`Exchange::assembling`]): the stream's events are taken ([`Exchange::stream_piece`])
+    /// and the chat completion is put together; otherwise the provider's whole answer is taken
+    /// ([`Exchange::whole`]). Returns the answer and its text (what arrived, if the stream
+    /// failed midway), or `None` when there is none; check [`Exchange::failed`] before passing
+    /// it on.
     pub async fn read_whole(&mut self, response: reqwest::Response) -> Option<(Bytes, String)> {
+        if self.assembly.is_some() {
+            let mut body = response.bytes_stream();
+            'read: while let Some(piece) = self.next_piece(&mut body).await {
+                for (_, step) in self.stream_piece(&piece) {
+                    if matches!(step, Step::Done | Step::Error(_)) {
+                        break 'read;
+                    }
+                }
+            }
+            self.end_stream();
+            let assembly = self.assembly.as_ref()?;
+            let ticket = &self.admitted.issued.ticket.message;
+            let id = format!("yellowstone-{}", ticket.requestId);
+            let completion = assembly.completion(&id, &ticket.model);
+            let text = assembly.text().to_string();
+            return Some((Bytes::from(completion.to_string()), text));
+        }
         let receipt = response
             .headers()
             .get(RECEIPT_HEADER)
@@ -537,31 +592,29 @@ impl Exchange {
         Some(text)
     }
 
-    /// Milliseconds from sending the prompt to the last token (or to the end, with none).
+    /// Milliseconds from sending the prompt to the last token (or to the end, with none),
+    /// rounded up.
     pub fn elapsed_ms(&self) -> u64 {
         let end = self.last_token.or(self.ended).unwrap_or_else(Instant::now);
-        end.duration_since(self.sent).as_millis() as u64
+        ms_up(end.duration_since(self.sent))
     }
 
-    /// Milliseconds from sending the prompt to the first streamed token; 0 when the answer
-    /// came whole (its first token was not seen apart from the last), which the credit rule
-    /// reads as the seed's per-token rule.
+    /// Milliseconds from sending the prompt to the first streamed token, rounded up (so a
+    /// token seen is at least 1 ms, and never more than [`Exchange::elapsed_ms`], rounded the
+    /// same way); 0 when the first token was not seen apart from the last (an answer taken
+    /// whole), which the credit rule reads as the seed's per-token rule.
     pub fn first_token_ms(&self) -> u64 {
         self.first_token
-            .map_or(0, |t| t.duration_since(self.sent).as_millis() as u64)
+            .map_or(0, |t| ms_up(t.duration_since(self.sent)))
             .min(self.elapsed_ms())
     }
 
-    /// Signs and posts the report: pass unless the answer failed or `fail` is set; the
-    /// receipt (checked when it arrived) goes along.
-    pub async fn report(
-        self,
-        client: &RouterClient,
-        key: &PrivateKeySigner,
-        fail: bool,
-    ) -> Reported {
+    /// Signs the report: pass unless the answer failed or `fail` is set; the receipt (checked
+    /// when it arrived) goes along.
+    pub fn seal(&self, key: &PrivateKeySigner, fail: bool) -> Result<Sealed, ClientError> {
         let pass = self.failed.is_none() && !fail;
         let elapsed_ms = self.elapsed_ms();
+        let first_token_ms = self.first_token_ms();
         let ticket = &self.admitted.issued.ticket.message;
         let receipt_note = match (&self.receipt, &self.failed) {
             (Some(_), _) => None,
@@ -574,21 +627,24 @@ impl Exchange {
         let report = Report {
             requestId: ticket.requestId,
             user: key.address(),
-            firstTokenMs: self.first_token_ms(),
+            firstTokenMs: first_token_ms,
             elapsedMs: elapsed_ms,
             tokens: self.tokens,
             pass,
         };
-        let judged = match sign(key, report, &self.admitted.domain) {
-            Ok(signed) => client.report(signed, self.receipt).await,
-            Err(e) => Err(e),
-        };
-        Reported {
+        Ok(Sealed {
             pass,
             tokens: self.tokens,
+            first_token_ms,
             elapsed_ms,
             receipt_note,
-            judged,
-        }
+            report: sign(key, report, &self.admitted.domain)?,
+            receipt: self.receipt.clone(),
+        })
     }
+}
+
+/// A duration in whole milliseconds, rounded up, saturating.
+fn ms_up(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos().div_ceil(1_000_000)).unwrap_or(u64::MAX)
 }

@@ -8,14 +8,20 @@
 //! |---|---|
 //! | [`router`] | a typed async client of the router's API ([`RouterClient`]) |
 //! | [`exchange`] | one request: RFC and ticket, the provider call, the tally, the report |
+//! | [`assemble`] | a whole answer asked as a stream and put together, so its first token is timed |
 //! | [`failure`] | how a provider call fails: status, code and a message naming the fault |
+//! | [`outbox`] | signed reports on disk until the router has judged them |
+//! | [`postman`] | posting stored reports, retried until judged or refused for good |
 //! | [`chat`] | `yellowstone user chat`: one prompt, the answer streamed |
 //! | [`proxy`] | `yellowstone user proxy`: a local OpenAI-compatible endpoint |
 //! | [`sse`] | reading server-sent events |
 
+pub mod assemble;
 pub mod chat;
 pub mod exchange;
 pub mod failure;
+pub mod outbox;
+pub mod postman;
 pub mod proxy;
 pub mod router;
 pub mod sse;

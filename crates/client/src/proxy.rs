@@ -1,8 +1,14 @@
 //! `yellowstone user proxy`: a local OpenAI-compatible endpoint. Every chat request becomes an
 //! RFC, a ticket, the call to the provider and a report, so an application written for OpenAI
 //! works unchanged, and the router still never sees a prompt. Streams are relayed chunk by
-//! chunk with the provider's receipt event taken out; the report is sent after the last token,
-//! in the background, never delaying the application's answer.
+//! chunk with the provider's receipt event taken out. A whole answer is asked of the provider
+//! as a stream and assembled, so its first token is timed too ([`crate::assemble`]).
+//!
+//! When an answer ends, its signed report (and the provider's receipt) is stored in the
+//! outbox ([`crate::outbox`], fsync'd) before the application gets the whole answer, or the
+//! last bytes of a stream (`[DONE]` or the error event); then it is posted in the background
+//! ([`crate::postman`]: retried while the router is unreachable or answers 5xx). A proxy that
+//! crashes in between posts it when it starts again with the same outbox.
 //!
 //! A provider failure reaches the application as an OpenAI-style error naming it (`code`
 //! `provider_stalled`, `provider_cut`, `provider_garbage`, `provider_bad_receipt`, ...): the
@@ -25,11 +31,12 @@ use serde_json::{json, Value};
 use tokio::{net::TcpListener, sync::mpsc, task::JoinHandle};
 use yellowstone_api::openai::OpenAiError;
 
-use super::{
-    describe,
-    exchange::{admit, provider_http, Exchange, Failure, Step},
+use super::exchange::{admit, provider_http, Exchange, Failure, Step};
+use crate::{
+    outbox::{unix_now, Outbox, Stored},
+    postman,
+    router::{ClientError, RouterClient},
 };
-use crate::router::{ClientError, RouterClient};
 
 /// How the proxy runs.
 #[derive(Clone, Debug)]
@@ -51,6 +58,7 @@ pub struct RunningProxy {
     /// Where it listens.
     pub addr: SocketAddr,
     server: JoinHandle<()>,
+    postman: JoinHandle<()>,
 }
 
 impl RunningProxy {
@@ -59,9 +67,11 @@ impl RunningProxy {
         format!("http://{}", self.addr)
     }
 
-    /// Stops serving at once.
+    /// Stops at once, as a crash would: no more answers and no more posts (reports not yet
+    /// judged stay in the outbox).
     pub fn kill(self) {
         self.server.abort();
+        self.postman.abort();
     }
 
     /// Serves until the task ends.
@@ -76,35 +86,71 @@ struct Proxy {
     http: reqwest::Client,
     max_tokens: u64,
     stall: Duration,
+    outbox: Outbox,
+    postman: mpsc::UnboundedSender<Stored>,
 }
 
-/// Starts the proxy on `config.listen`, signing with `key`.
+/// Starts the proxy on `config.listen`, signing with `key`, with its reports in memory only
+/// ([`Outbox::memory`]: a crash loses those not yet posted). `yellowstone user proxy` uses
+/// [`start_proxy_with`] and a file.
 pub async fn start_proxy(
     config: &ProxyConfig,
     key: PrivateKeySigner,
 ) -> anyhow::Result<RunningProxy> {
+    start_proxy_with(config, key, Outbox::memory()).await
+}
+
+/// Starts the proxy on `config.listen`, signing with `key`, storing each report in `outbox`
+/// before the application sees the end of the answer. The outbox's reports for this router
+/// that were never settled (a crash) are posted first.
+pub async fn start_proxy_with(
+    config: &ProxyConfig,
+    key: PrivateKeySigner,
+    outbox: Outbox,
+) -> anyhow::Result<RunningProxy> {
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("listening on {}", config.listen))?;
+    let addr = listener.local_addr()?;
+    let client = RouterClient::new(&config.router_url);
+    let waiting = outbox.pending(client.url()).with_context(|| {
+        let path = outbox.path().unwrap_or(std::path::Path::new("")).display();
+        format!("reading the outbox {path}")
+    })?;
+    let (posts, postman) = postman::start(client.clone(), outbox.clone());
+    if !waiting.is_empty() {
+        tracing::info!(
+            reports = waiting.len(),
+            "posting the reports the outbox kept"
+        );
+    }
+    for record in waiting {
+        let _ = posts.send(record);
+    }
     let proxy = Arc::new(Proxy {
-        client: RouterClient::new(&config.router_url),
+        client,
         key,
         http: provider_http(),
         max_tokens: config.max_tokens,
         stall: config.stall_timeout,
+        outbox,
+        postman: posts,
     });
     let app = Router::new()
         .route("/v1/chat/completions", post(completions))
         .route("/v1/models", get(models))
         .route("/health", get(|| async { Json(json!({"status": "ok"})) }))
         .with_state(proxy);
-    let listener = TcpListener::bind(config.listen)
-        .await
-        .with_context(|| format!("listening on {}", config.listen))?;
-    let addr = listener.local_addr()?;
     let server = tokio::spawn(async move {
         if let Err(err) = axum::serve(listener, app).await {
             tracing::error!(%err, "the proxy stopped");
         }
     });
-    Ok(RunningProxy { addr, server })
+    Ok(RunningProxy {
+        addr,
+        server,
+        postman,
+    })
 }
 
 /// An OpenAI-style error answer.
@@ -194,7 +240,7 @@ async fn completions(State(proxy): State<Arc<Proxy>>, bytes: Bytes) -> Response 
     let response = match exchange.send(&proxy.http, body).await {
         Ok(r) => r,
         Err(failure) => {
-            report_later(proxy, exchange);
+            finish(&proxy, &exchange).await;
             return provider_error(&failure);
         }
     };
@@ -203,7 +249,7 @@ async fn completions(State(proxy): State<Arc<Proxy>>, bytes: Bytes) -> Response 
     }
     let answer = exchange.read_whole(response).await;
     let failure = exchange.failed().cloned();
-    report_later(proxy, exchange);
+    finish(&proxy, &exchange).await;
     match (answer, failure) {
         (Some((answer, _)), None) => {
             ([(header::CONTENT_TYPE, "application/json")], answer).into_response()
@@ -214,11 +260,13 @@ async fn completions(State(proxy): State<Arc<Proxy>>, bytes: Bytes) -> Response 
 }
 
 /// Relays a streamed answer event by event, without the receipt event; a failure ends the
-/// stream with an error event instead of `[DONE]`. Reports at the end.
+/// stream with an error event instead of `[DONE]`. The report is stored before that last
+/// event goes out.
 fn relay(proxy: Arc<Proxy>, mut exchange: Exchange, response: reqwest::Response) -> Response {
     let (tx, rx) = mpsc::channel::<Bytes>(64);
     tokio::spawn(async move {
         let mut upstream = response.bytes_stream();
+        let mut done = None;
         // An application that hung up does not stop the tally.
         'read: while let Some(piece) = exchange.next_piece(&mut upstream).await {
             for (event, step) in exchange.stream_piece(&piece) {
@@ -229,18 +277,21 @@ fn relay(proxy: Arc<Proxy>, mut exchange: Exchange, response: reqwest::Response)
                         let _ = tx.send(Bytes::from(event.to_text())).await;
                     }
                     Step::Done => {
-                        let _ = tx.send(Bytes::from(event.to_text())).await;
+                        done = Some(Bytes::from(event.to_text()));
                         break 'read;
                     }
                 }
             }
         }
         exchange.end_stream();
-        if let Some(failure) = exchange.failed() {
-            let _ = tx.send(provider_error_event(failure)).await;
+        finish(&proxy, &exchange).await;
+        let last = match exchange.failed() {
+            Some(failure) => Some(provider_error_event(failure)),
+            None => done,
+        };
+        if let Some(last) = last {
+            let _ = tx.send(last).await;
         }
-        drop(tx);
-        report_later(proxy, exchange);
     });
     let body = futures_util::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|b| (Ok::<_, Infallible>(b), rx))
@@ -252,16 +303,23 @@ fn relay(proxy: Arc<Proxy>, mut exchange: Exchange, response: reqwest::Response)
         .unwrap_or_else(|e| openai_error(500, "proxy_error", "internal", &e.to_string()))
 }
 
-/// Reports on a finished exchange in the background.
-fn report_later(proxy: Arc<Proxy>, exchange: Exchange) {
-    tokio::spawn(async move {
-        let request = exchange.admitted.issued.request_id;
-        let reported = exchange.report(&proxy.client, &proxy.key, false).await;
-        match reported.judged {
-            Ok(j) => {
-                tracing::info!(%request, tokens = reported.tokens, elapsed_ms = reported.elapsed_ms, "{}", describe(&j.verdict))
-            }
-            Err(e) => tracing::warn!(%request, %e, "the report was not accepted"),
+/// Signs the report on a finished exchange, stores it in the outbox (fsync'd), and hands it
+/// to the postman. Returns once it is stored: the caller sends the answer's end after.
+async fn finish(proxy: &Proxy, exchange: &Exchange) {
+    let request = exchange.admitted.issued.request_id;
+    let sealed = match exchange.seal(&proxy.key, false) {
+        Ok(sealed) => sealed,
+        Err(e) => {
+            tracing::error!(%request, %e, "the report could not be signed");
+            return;
         }
-    });
+    };
+    tracing::debug!(%request, tokens = sealed.tokens, first_token_ms = sealed.first_token_ms,
+        elapsed_ms = sealed.elapsed_ms, pass = sealed.pass, "answer ended");
+    let record = Stored::new(proxy.client.url(), &sealed, unix_now());
+    if let Err(e) = proxy.outbox.store(&record).await {
+        // The answer was delivered: it is not withheld; the report is posted all the same.
+        tracing::error!(%request, %e, "the outbox could not store the report; a crash before it is posted loses it");
+    }
+    let _ = proxy.postman.send(record);
 }

@@ -12,6 +12,10 @@
 //! `event: error`, then the receipt for what was delivered, then the end (no `[DONE]`).
 //!
 //! Every receipt is also posted to the router in the background, so a user cannot withhold it.
+//!
+//! The request's place under the gateway's capacity is held until the answer ends: a whole
+//! answer once it is read, a stream when the relay ends (the backend finished or failed, or
+//! the user hung up, noticed at once even while the backend is silent).
 
 use std::sync::Arc;
 
@@ -23,7 +27,7 @@ use axum::{
 };
 use futures_util::StreamExt;
 use serde_json::Value;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, OwnedSemaphorePermit};
 use yellowstone_protocol::messages::{Receipt, Signed};
 
 use yellowstone_api::openai::OpenAiError;
@@ -33,8 +37,13 @@ use super::{error::GatewayError, ticket::CheckedRequest, Gateway};
 /// The response header carrying a non-streamed answer's receipt (`Signed<Receipt>` token).
 pub const RECEIPT_HEADER: &str = "x-yellowstone-receipt";
 
-/// Sends a checked request to the backend and answers the user.
-pub(crate) async fn forward(gateway: Arc<Gateway>, checked: CheckedRequest) -> Response {
+/// Sends a checked request to the backend and answers the user, holding `slot` (its place
+/// under the capacity) until the answer ends.
+pub(crate) async fn forward(
+    gateway: Arc<Gateway>,
+    checked: CheckedRequest,
+    slot: OwnedSemaphorePermit,
+) -> Response {
     let url = format!("{}/v1/chat/completions", gateway.config.backend);
     let mut request = gateway.backend.post(&url).json(&checked.body);
     if !checked.stream {
@@ -56,7 +65,7 @@ pub(crate) async fn forward(gateway: Arc<Gateway>, checked: CheckedRequest) -> R
         return refused(response).await.into_response();
     }
     if checked.stream {
-        stream(gateway, checked, response)
+        stream(gateway, checked, response, slot)
     } else {
         complete(gateway, checked, response)
             .await
@@ -183,9 +192,17 @@ fn receipt(
 
 /// Starts relaying a streamed answer; the relay runs on its own task, so a receipt is signed
 /// and posted even when the user hangs up.
-fn stream(gateway: Arc<Gateway>, checked: CheckedRequest, response: reqwest::Response) -> Response {
+fn stream(
+    gateway: Arc<Gateway>,
+    checked: CheckedRequest,
+    response: reqwest::Response,
+    slot: OwnedSemaphorePermit,
+) -> Response {
     let (tx, rx) = mpsc::channel::<Bytes>(64);
-    tokio::spawn(relay(gateway, checked, response, tx));
+    tokio::spawn(async move {
+        relay(gateway, checked, response, tx).await;
+        drop(slot);
+    });
     let body = futures_util::stream::unfold(rx, |mut rx| async move {
         rx.recv()
             .await
@@ -309,7 +326,11 @@ async fn relay(
     let mut chunks = response.bytes_stream();
     let mut buffer: Vec<u8> = Vec::new();
     let failure = 'read: loop {
-        let ended = match tokio::time::timeout(idle, chunks.next()).await {
+        let next = tokio::select! {
+            next = tokio::time::timeout(idle, chunks.next()) => next,
+            () = tx.closed() => break None, // the user hung up: receipt for what was delivered
+        };
+        let ended = match next {
             Err(_) => break Some(timed_out()),
             Ok(Some(Ok(bytes))) => {
                 buffer.extend(bytes.iter().filter(|b| **b != b'\r'));

@@ -1,10 +1,69 @@
-//! The backend's health, as `GET /health` reports it: the backend answered `GET /v1/models`
-//! (or `GET /health`) within 2 seconds, remembered for 2 seconds.
+//! `GET /health`: the backend's health (it answered `GET /v1/models` or `GET /health` within
+//! 2 seconds, remembered for 2 seconds), the load, and the signed answer to the router's
+//! liveness challenge (SPEC 8), which proves the endpoint holds the provider key.
 
 use std::{
+    str::FromStr,
     sync::Mutex,
     time::{Duration, Instant},
 };
+
+use alloy_primitives::B256;
+use alloy_signer_local::PrivateKeySigner;
+use alloy_sol_types::Eip712Domain;
+use yellowstone_api::GatewayHealth;
+use yellowstone_protocol::messages::{Liveness, Signed};
+
+/// Reads a challenge, `0x` and 64 hex digits.
+pub fn challenge_of(text: &str) -> Result<B256, String> {
+    let hex = text.strip_prefix("0x").unwrap_or(text);
+    if hex.len() != 64 {
+        return Err(format!(
+            "the challenge is {} hex digits; it must be 0x and 64 (32 bytes)",
+            hex.len()
+        ));
+    }
+    B256::from_str(hex).map_err(|e| format!("the challenge is not hex: {e}"))
+}
+
+/// The `/health` answer of the gateway holding `key`: with `challenge`, `Liveness { provider,
+/// challenge }` signed under the market's `domain`. Also what a test's stand-in gateway
+/// answers, so it passes the router's probe exactly as the real one does.
+pub fn answer_health(
+    key: &PrivateKeySigner,
+    domain: &Eip712Domain,
+    challenge: Option<B256>,
+    backend_live: bool,
+    capacity: u32,
+    in_flight: u32,
+) -> Result<GatewayHealth, alloy_signer::Error> {
+    let provider = key.address();
+    let liveness = challenge
+        .map(|challenge| {
+            Signed::sign(
+                Liveness {
+                    provider,
+                    challenge,
+                },
+                key,
+                domain,
+            )
+        })
+        .transpose()?;
+    let status = if backend_live {
+        GatewayHealth::OK
+    } else {
+        GatewayHealth::BACKEND_DOWN
+    };
+    Ok(GatewayHealth {
+        backend_live,
+        capacity,
+        in_flight,
+        liveness,
+        provider,
+        status: status.into(),
+    })
+}
 
 /// How long a probe may take, and how long its answer is reused.
 const PROBE: Duration = Duration::from_secs(2);
@@ -51,5 +110,21 @@ impl Health {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Option<(bool, Instant)>> {
         self.last.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_challenge_is_32_bytes_of_hex() {
+        let hex = format!("0x{}", "ab".repeat(32));
+        assert_eq!(challenge_of(&hex), Ok(B256::repeat_byte(0xab)));
+        assert_eq!(challenge_of(&hex[2..]), Ok(B256::repeat_byte(0xab)));
+        assert!(challenge_of("0x1234").unwrap_err().contains("4 hex digits"));
+        assert!(challenge_of(&format!("0x{}", "zz".repeat(32)))
+            .unwrap_err()
+            .contains("not hex"));
     }
 }

@@ -8,23 +8,32 @@
 //! `forward`); the answer comes back with a provider-signed receipt of the tokens delivered (a
 //! response header, or a final server-sent event), which is also posted to the router.
 //! Refusals and backend failures are the OpenAI error body
-//! ([`OpenAiError`](yellowstone_api::openai::OpenAiError), module `error`), never an empty 200.
+//! ([`OpenAiError`], module `error`), never an empty 200.
 //!
 //! | route | what it does |
 //! |---|---|
 //! | `POST /v1/chat/completions` | ticket checks, then the backend's answer, streaming or not |
 //! | `GET /v1/models` | the models this gateway serves, OpenAI list format |
-//! | `GET /health` | 200 when the backend answers, else 503 (the router's liveness probe) |
+//! | `GET /health` | [`GatewayHealth`]: 200 when the backend answers, else 503 |
+//! | `GET /health?challenge=0x<32 bytes>` | the router's liveness probe: 200, [`GatewayHealth`] with the challenge signed by the provider key |
+//!
+//! At most `capacity` requests are served at once (the capacity the provider's bids state):
+//! above it a request is answered 503 `busy` at once, before anything is forwarded and without
+//! using its ticket. Used tickets are journalled on disk when `used_tickets_path` is set
+//! (module `used`), so a restart does not let a ticket be served twice.
 
 mod error;
 mod forward;
 mod health;
 pub mod textgen;
 mod ticket;
+mod used;
 
 pub use forward::RECEIPT_HEADER;
+pub use health::{answer_health, challenge_of};
+pub use yellowstone_api::GatewayHealth;
 
-use std::{net::SocketAddr, sync::Arc, time::Duration};
+use std::{collections::HashMap, net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 
 use alloy_primitives::Address;
 use alloy_signer_local::PrivateKeySigner;
@@ -32,15 +41,19 @@ use alloy_sol_types::Eip712Domain;
 use anyhow::Context;
 use axum::{
     body::Bytes,
-    extract::State,
-    http::{HeaderMap, StatusCode},
+    extract::{Query, State},
+    http::{header::RETRY_AFTER, HeaderMap, StatusCode},
     response::{IntoResponse, Response},
     routing::{get, post},
     Json, Router,
 };
 use serde_json::{json, Value};
-use tokio::{net::TcpListener, task::JoinHandle};
-use yellowstone_api::v1::MarketInfo;
+use tokio::{
+    net::TcpListener,
+    sync::{OwnedSemaphorePermit, Semaphore},
+    task::JoinHandle,
+};
+use yellowstone_api::{openai::OpenAiError, v1::MarketInfo};
 use yellowstone_protocol::eip712::types::domain;
 
 /// Whom the gateway trusts: the router that signs tickets, and the market's EIP-712 domain.
@@ -76,6 +89,9 @@ pub async fn discover(router_url: &str) -> anyhow::Result<Trust> {
     })
 }
 
+/// The capacity of a gateway configured without one (and of the CLI's `--capacity`).
+pub const DEFAULT_CAPACITY: u32 = 8;
+
 /// How to run a gateway.
 #[derive(Clone, Debug)]
 pub struct GatewayConfig {
@@ -97,11 +113,17 @@ pub struct GatewayConfig {
     pub now_offset: i64,
     /// How long the backend may take to answer a request, or between two streamed chunks.
     pub backend_timeout: Duration,
+    /// Requests served at once: the capacity the provider's bids state (at least 1). Above it
+    /// a request is answered 503 `busy`.
+    pub capacity: u32,
+    /// The journal of used tickets, so a restart does not let a ticket be served twice
+    /// (`None`: kept in memory, forgotten on restart).
+    pub used_tickets_path: Option<PathBuf>,
 }
 
 impl GatewayConfig {
     /// A configuration with the defaults: 5 seconds of clock skew, no clock offset, a
-    /// 120-second backend timeout.
+    /// 120-second backend timeout, a capacity of [`DEFAULT_CAPACITY`], used tickets in memory.
     pub fn new(listen: SocketAddr, backend: String, trust: Trust) -> Self {
         Self {
             listen,
@@ -112,6 +134,8 @@ impl GatewayConfig {
             clock_skew_seconds: 5,
             now_offset: 0,
             backend_timeout: Duration::from_secs(120),
+            capacity: DEFAULT_CAPACITY,
+            used_tickets_path: None,
         }
     }
 }
@@ -123,8 +147,10 @@ struct Gateway {
     key: PrivateKeySigner,
     backend: reqwest::Client,
     router: reqwest::Client,
-    used: ticket::UsedTickets,
+    used: used::UsedTickets,
     health: health::Health,
+    /// One permit per request being served, `config.capacity` in all.
+    slots: Arc<Semaphore>,
 }
 
 impl Gateway {
@@ -135,12 +161,44 @@ impl Gateway {
 
     /// Unix seconds, system clock plus the configured offset.
     fn now(&self) -> u64 {
-        let system = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or_default();
-        system.saturating_add_signed(self.config.now_offset)
+        now_with(self.config.now_offset)
     }
+
+    /// Requests being served now.
+    fn in_flight(&self) -> u32 {
+        let free = u32::try_from(self.slots.available_permits()).unwrap_or(u32::MAX);
+        self.config.capacity.saturating_sub(free)
+    }
+
+    /// A place for one more request, held until its answer ends; `None` at capacity.
+    fn slot(&self) -> Option<OwnedSemaphorePermit> {
+        self.slots.clone().try_acquire_owned().ok()
+    }
+
+    /// 503 `busy`: the answer above capacity (the ticket is left unused).
+    fn busy(&self) -> Response {
+        let capacity = self.config.capacity;
+        let body = OpenAiError::new(
+            "server_error",
+            Some("busy"),
+            format!("the provider is serving its capacity of {capacity} concurrent requests; retry shortly (the ticket was not used)"),
+        );
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(RETRY_AFTER, "1")],
+            Json(body),
+        )
+            .into_response()
+    }
+}
+
+/// Unix seconds, system clock plus `offset`.
+fn now_with(offset: i64) -> u64 {
+    let system = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default();
+    system.saturating_add_signed(offset)
 }
 
 /// A gateway serving on a socket.
@@ -156,7 +214,7 @@ impl RunningGateway {
         format!("http://{}", self.addr)
     }
 
-    /// Stops listening at once (tickets seen so far are forgotten).
+    /// Stops listening at once (tickets seen so far are forgotten, unless journalled).
     pub fn kill(self) {
         self.server.abort();
     }
@@ -169,6 +227,15 @@ impl RunningGateway {
 
 /// Starts a gateway signing receipts with the provider's `key`.
 pub async fn start(config: GatewayConfig, key: PrivateKeySigner) -> anyhow::Result<RunningGateway> {
+    anyhow::ensure!(
+        config.capacity > 0,
+        "the capacity is 0: the gateway would serve nothing"
+    );
+    let slots = usize::try_from(config.capacity)
+        .ok()
+        .filter(|n| *n <= Semaphore::MAX_PERMITS)
+        .with_context(|| format!("a capacity of {} is too large", config.capacity))?;
+    let used = used_tickets(&config)?;
     let backend = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(5))
         .build()
@@ -186,8 +253,9 @@ pub async fn start(config: GatewayConfig, key: PrivateKeySigner) -> anyhow::Resu
         key,
         backend,
         router,
-        used: ticket::UsedTickets::default(),
+        used,
         health: health::Health::new()?,
+        slots: Arc::new(Semaphore::new(slots)),
         config,
     });
     tracing::info!(
@@ -197,6 +265,7 @@ pub async fn start(config: GatewayConfig, key: PrivateKeySigner) -> anyhow::Resu
         router = %gateway.config.trust.router,
         chain_id = gateway.config.trust.chain_id,
         contract = %gateway.config.trust.contract,
+        capacity = gateway.config.capacity,
         "gateway serving"
     );
     let app = Router::new()
@@ -212,13 +281,42 @@ pub async fn start(config: GatewayConfig, key: PrivateKeySigner) -> anyhow::Resu
     Ok(RunningGateway { addr, server })
 }
 
+/// The used-ticket set: journalled at `used_tickets_path`, loaded and compacted now; else in
+/// memory.
+fn used_tickets(config: &GatewayConfig) -> anyhow::Result<used::UsedTickets> {
+    let keep = config
+        .clock_skew_seconds
+        .saturating_add(ticket::FORGET_AFTER);
+    let Some(path) = &config.used_tickets_path else {
+        return Ok(used::UsedTickets::memory(keep));
+    };
+    let now = now_with(config.now_offset);
+    let (used, loaded) = used::UsedTickets::open(path, keep, now)
+        .with_context(|| format!("opening the used-ticket journal {}", path.display()))?;
+    let path = path.display();
+    if loaded.corrupt > 0 || loaded.torn > 0 {
+        tracing::warn!(%path, corrupt = loaded.corrupt, torn_bytes = loaded.torn, "dropped damaged used-ticket records");
+    }
+    tracing::info!(%path, kept = loaded.kept, expired = loaded.expired, "used tickets loaded");
+    Ok(used)
+}
+
 type App = State<Arc<Gateway>>;
 
+/// Ticket checks, then a place under the capacity (held until the answer ends), then the
+/// claim of the ticket, then the backend. A refusal or `busy` leaves the ticket unused.
 async fn chat(State(gateway): App, headers: HeaderMap, body: Bytes) -> Response {
-    match ticket::check(&gateway, &headers, &body) {
-        Ok(checked) => forward::forward(gateway, checked).await,
-        Err(refusal) => refusal.into_response(),
+    let checked = match ticket::check(&gateway, &headers, &body) {
+        Ok(checked) => checked,
+        Err(refusal) => return refusal.into_response(),
+    };
+    let Some(slot) = gateway.slot() else {
+        return gateway.busy();
+    };
+    if let Err(refusal) = ticket::claim(&gateway, &checked.ticket).await {
+        return refusal.into_response();
     }
+    forward::forward(gateway, checked, slot).await
 }
 
 async fn models(State(gateway): App) -> Json<Value> {
@@ -232,11 +330,32 @@ async fn models(State(gateway): App) -> Json<Value> {
     Json(json!({"object": "list", "data": data}))
 }
 
-async fn health(State(gateway): App) -> Response {
-    if gateway.health.live(&gateway.config.backend).await {
-        Json(json!({"status": "ok"})).into_response()
-    } else {
-        let body = json!({"status": "backend_down"});
-        (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
+/// Plain: 200 while the backend answers, else 503. With `?challenge=`: 200, signed.
+async fn health(State(gateway): App, Query(query): Query<HashMap<String, String>>) -> Response {
+    let challenge = match query.get("challenge").map(|c| challenge_of(c)).transpose() {
+        Ok(challenge) => challenge,
+        Err(message) => {
+            return error::GatewayError::invalid("invalid_challenge", message).into_response()
+        }
+    };
+    let backend_live = gateway.health.live(&gateway.config.backend).await;
+    let answer = answer_health(
+        &gateway.key,
+        &gateway.domain,
+        challenge,
+        backend_live,
+        gateway.config.capacity,
+        gateway.in_flight(),
+    );
+    match answer {
+        Ok(answer) if backend_live || challenge.is_some() => Json(answer).into_response(),
+        Ok(answer) => (StatusCode::SERVICE_UNAVAILABLE, Json(answer)).into_response(),
+        Err(err) => error::GatewayError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "server_error",
+            "liveness_failed",
+            format!("signing the liveness answer: {err}"),
+        )
+        .into_response(),
     }
 }

@@ -11,22 +11,22 @@
 //! | 6 | the ticket was not used before | 409 `ticket_used` |
 //! | 7 | `max_tokens` and `max_completion_tokens` at most `tokenMax` (absent: set to it) | 400 `max_tokens_exceeds_ticket` |
 //!
-//! Single use is kept in memory: a request id is remembered until a minute after its ticket
-//! expired, and refused once expired anyway. A restarted gateway forgets the ids it saw, so a
-//! ticket could be replayed to it until its expiry (minutes): bounded, and a replay earns the
-//! provider nothing more, since the router credits each request once.
+//! Then, in [`crate::chat`], a place under the gateway's capacity (else 503 `busy`, the ticket
+//! left unused) and the claim ([`claim`]): the request id is marked used, in the journal on disk
+//! before the answer starts when one is configured (module `used`), so a restarted gateway
+//! still refuses it. A used id is remembered until a minute after its ticket can no longer be
+//! presented, and refused once expired anyway.
 
-use std::{collections::HashMap, sync::Mutex};
+use std::sync::Arc;
 
-use alloy_primitives::B256;
 use axum::http::{header::AUTHORIZATION, HeaderMap, StatusCode};
 use serde_json::{Map, Value};
 use yellowstone_protocol::messages::{Signed, Ticket};
 
 use super::{error::GatewayError, Gateway};
 
-/// Seconds a used request id is kept after its ticket expired.
-const FORGET_AFTER: u64 = 60;
+/// Seconds a used request id is kept after its ticket can no longer be presented.
+pub(crate) const FORGET_AFTER: u64 = 60;
 
 /// A user's request that passed every ticket check, ready to forward.
 pub(crate) struct CheckedRequest {
@@ -42,33 +42,7 @@ pub(crate) struct CheckedRequest {
     pub(crate) wants_usage: bool,
 }
 
-/// Request ids already served, each with the time after which it can be forgotten; and when
-/// forgotten ids were last swept out (at most once a second).
-#[derive(Default)]
-pub(crate) struct UsedTickets(Mutex<(HashMap<B256, u64>, u64)>);
-
-impl UsedTickets {
-    fn lock(&self) -> std::sync::MutexGuard<'_, (HashMap<B256, u64>, u64)> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn contains(&self, id: &B256) -> bool {
-        self.lock().0.contains_key(id)
-    }
-
-    /// Marks `id` used until `forget_at`; false if already used.
-    fn claim(&self, id: B256, forget_at: u64, now: u64) -> bool {
-        let mut guard = self.lock();
-        let (used, swept) = &mut *guard;
-        if *swept < now {
-            used.retain(|_, until| *until >= now);
-            *swept = now;
-        }
-        used.insert(id, forget_at).is_none()
-    }
-}
-
-/// Runs the checks on a request; the ticket is marked used only when all pass.
+/// Runs the checks on a request; nothing is marked used (see [`claim`]).
 pub(crate) fn check(
     gateway: &Gateway,
     headers: &HeaderMap,
@@ -136,10 +110,6 @@ pub(crate) fn check(
         return Err(used(&ticket));
     }
     let max_tokens = output_limit(&mut body, ticket.tokenMax)?;
-    let forget_at = ticket.expiry + config.clock_skew_seconds + FORGET_AFTER;
-    if !gateway.used.claim(ticket.requestId, forget_at, now) {
-        return Err(used(&ticket));
-    }
     let stream = body.get("stream").and_then(Value::as_bool) == Some(true);
     let wants_usage = body
         .get("stream_options")
@@ -160,6 +130,35 @@ pub(crate) fn check(
         max_tokens,
         stream,
         wants_usage,
+    })
+}
+
+/// Marks the checked ticket used, durably when the gateway has a journal: a copy presented
+/// meanwhile, or after a restart, is refused. A failed write leaves the ticket unused.
+pub(crate) async fn claim(gateway: &Arc<Gateway>, ticket: &Ticket) -> Result<(), GatewayError> {
+    let (id, expiry, now) = (ticket.requestId, ticket.expiry, gateway.now());
+    if !gateway.used.reserve(id, expiry, now) {
+        return Err(used(ticket));
+    }
+    if !gateway.used.persistent() {
+        return Ok(());
+    }
+    let writer = gateway.clone();
+    let written = tokio::task::spawn_blocking(move || writer.used.persist(id, expiry, now))
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|r| r.map_err(|e| e.to_string()));
+    written.map_err(|e| {
+        gateway.used.release(&id);
+        tracing::error!(err = %e, request_id = %id, "could not record a used ticket");
+        GatewayError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "server_error",
+            "ticket_store_failed",
+            format!(
+                "the gateway could not record the ticket as used ({e}); it was not used, retry it"
+            ),
+        )
     })
 }
 
@@ -231,17 +230,6 @@ fn output_limit(body: &mut Map<String, Value>, token_max: u64) -> Result<u64, Ga
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn a_request_id_is_used_once_and_forgotten_after_its_time() {
-        let used = UsedTickets::default();
-        let id = B256::repeat_byte(1);
-        assert!(used.claim(id, 100, 10));
-        assert!(!used.claim(id, 100, 11));
-        assert!(used.contains(&id));
-        assert!(used.claim(B256::repeat_byte(2), 200, 101));
-        assert!(!used.contains(&id));
-    }
 
     #[test]
     fn the_output_limit_is_the_smallest_asked_or_the_ticket() {

@@ -9,10 +9,11 @@
 //!
 //! | module | what it decides | SPEC |
 //! |---|---|---|
-//! | [`allowance`] | the reference price, a user's daily allowance in tokens, holds and settlement of tickets | 3 |
+//! | [`allowance`] | a user's daily allowance in wei and its token view at the reference price, holds, and what a ticket costs the user | 3, 8 |
 //! | [`admission`] | which waiting requests are served when the router is saturated (highest MOR balance first) | 4, step 3 |
+//! | [`pricing`] | the bounds on a bid's price: the stake-weighted median reference per model, `k` times it, the hard maximum | 8 Prices are bounded |
 //! | [`judge`] | whether a report earns a credit: pass, counts, and speed against the model's recent average | 4, step 10 |
-//! | [`selection`] | the order in which providers are offered a request: exploration, price band, weight, price; back-off | 5 Selection, 4 steps 4-5 |
+//! | [`selection`] | the order in which providers are offered a request: exploration (inside the band, with the minimum stake), price band, weight (stake x multiplier while locked, stake after), price; back-off | 5 Selection, 4 steps 4-5, 8 Selection |
 //! | [`bootstrap`] | the day's bootstrap shares, pro rata among the top providers by credited work | 6 Bootstrap |
 //! | [`settle`] | folding pending credits into an epoch within the caps, the cumulative table and its Merkle tree | 6 Settlement |
 //! | [`state`] | the market state in memory: the rules applied to signed messages at a given `now`, returning the [`records::Change`]s to persist (the caller runs the [`admission`] queue and the [`selection`] order on what it offers) | 3-6 |
@@ -28,6 +29,7 @@ pub mod admission;
 pub mod allowance;
 pub mod bootstrap;
 pub mod judge;
+pub mod pricing;
 pub mod records;
 pub mod selection;
 pub mod settle;

@@ -9,7 +9,11 @@ use serde::{Deserialize, Serialize};
 /// How an epoch stands: the wire type, stored as it is published.
 pub use yellowstone_api::v1::EpochStatus;
 
-use crate::{allowance::Allowance, judge::Verdict, selection::Score};
+use crate::{
+    allowance::Allowance,
+    judge::{SpeedSample, Verdict},
+    selection::Score,
+};
 
 /// A provider's latest bid for one model, as signed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,6 +24,8 @@ pub struct BidRecord {
     pub model: String,
     /// MOR wei per output token.
     pub price: U256,
+    /// Concurrent requests the provider serves (the bid's `capacity`).
+    pub capacity: u32,
     /// Where users send prompts (the provider gateway's base URL).
     pub endpoint: String,
     /// The bid's nonce: a later nonce replaces the bid.
@@ -54,7 +60,10 @@ pub struct AllowanceRecord {
     pub user: Address,
     /// MOR balance at the day's snapshot block.
     pub balance: U256,
-    /// Tokens allowed, used and held.
+    /// The reference price (wei per token) the allowance is shown in tokens at (SPEC 3's
+    /// token view). Only the view: each ticket holds and charges at its own price.
+    pub price: U256,
+    /// Wei allowed, used and held.
     pub allowance: Allowance,
 }
 
@@ -66,7 +75,7 @@ pub enum TicketStatus {
     Open,
     /// Reported and judged.
     Reported,
-    /// Never reported in time: charged at TokenMax.
+    /// Never reported in time: charged at its receipt, else at TokenMax.
     Expired,
 }
 
@@ -106,6 +115,8 @@ pub struct ReportRecord {
     pub model: String,
     /// The provider judged.
     pub provider: Address,
+    /// Milliseconds from prompt to first token, as the user reported.
+    pub first_token_ms: u64,
     /// Milliseconds from prompt to last token, as the user reported.
     pub elapsed_ms: u64,
     /// Tokens the user counted.
@@ -138,7 +149,8 @@ pub struct ReceiptRecord {
 /// A credit not yet (or not wholly) committed on-chain.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreditRecord {
-    /// Acceptance order: credits are folded into epochs first come, first paid.
+    /// Acceptance order: when a day's headroom is short each provider's pro-rata share pays its
+    /// credits oldest first ([`crate::settle::fold`]).
     pub seq: u64,
     /// The provider credited.
     pub provider: Address,
@@ -227,12 +239,24 @@ pub enum Change {
         /// Tokens credited.
         tokens: u64,
     },
-    /// A provider's recent pass/fail record.
+    /// A provider's recent pass/fail record (replaces the stored one).
     Score {
         /// The provider.
         provider: Address,
         /// Its score.
         score: Score,
+        /// The users whose negative point the score counts (each at most once until it halves).
+        failed_by: Vec<Address>,
+    },
+    /// A model's speed window changed: samples written (insert or replace by model and seq)
+    /// and seqs deleted, in that order of effect (a seq is never both).
+    Speed {
+        /// The model.
+        model: String,
+        /// Samples that entered the window or were re-clamped.
+        put: Vec<SpeedSample>,
+        /// Seqs that left it.
+        drop: Vec<u64>,
     },
     /// Insert or replace an epoch.
     Epoch(EpochRecord),
@@ -272,11 +296,11 @@ pub struct Loaded {
     pub next_seq: u64,
     /// Work (day, provider, wei, tokens) for days >= now/86400 - 1.
     pub work: Vec<(u64, Address, U256, u64)>,
-    /// Every provider's score.
-    pub scores: Vec<(Address, Score)>,
-    /// Per model, the micros per token of its last `speed_window` credited reports, oldest
+    /// Every provider's score, with the users whose negative point it counts.
+    pub scores: Vec<(Address, Score, Vec<Address>)>,
+    /// Per model, the last `speed_window` samples of its speed window, oldest (lowest seq)
     /// first.
-    pub speeds: Vec<(String, Vec<u64>)>,
+    pub speeds: Vec<(String, Vec<SpeedSample>)>,
     /// The latest committed epoch.
     pub committed: Option<EpochRecord>,
     /// The lowest built or sent epoch above the committed one, if any.

@@ -1,4 +1,4 @@
-//! Choosing a provider (SPEC section 5 "Selection"; section 4 steps 4-5).
+//! Choosing a provider (SPEC section 5 "Selection"; section 4 steps 4-5; section 8 "Selection").
 //!
 //! "Cheapest live bid first; among bids within a small price band, weight by stake x multiplier
 //! and by recent score; keep a small share of traffic for new providers so they can build a
@@ -6,13 +6,23 @@
 //! providers (step 5, a short health probe) and hands out the first live one; a provider that
 //! fails probes or reports is kept out for a while by its [`Backoff`].
 //!
-//! Bids with no stake (zero weight) are never selected (SPEC 5 "Bids"). Randomness comes from
-//! the caller, so an order can be replayed from its random sequence.
+//! A provider's weight is [`selection_weight`]: stake times the lock's multiplier while the lock
+//! runs, stake alone after it ends (SPEC 8). Bids with no stake (zero weight) are never selected
+//! (SPEC 5 "Bids"). Exploration goes only to new providers priced inside the band and staking
+//! at least the operator's minimum (SPEC 8), so neither a high price nor a throwaway key buys
+//! traffic. Randomness comes from the caller, so an order can be replayed from its random
+//! sequence.
 
 use std::cmp::Ordering;
 
 use alloy_primitives::{Address, U256, U512};
+use yellowstone_api::ProviderRecord;
 pub use yellowstone_api::{Backoff, Score};
+
+use crate::mul_div;
+
+/// 1 MOR in wei (1e18): the multiplier's fixed point, and the default exploration stake.
+pub const WAD: u64 = 1_000_000_000_000_000_000;
 
 /// Selection parameters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -24,15 +34,21 @@ pub struct SelectionPolicy {
     pub explore_permille: u64,
     /// A provider with fewer judged reports than this is new; default 10.
     pub new_provider_reports: u64,
+    /// Least stake, in wei, for a new provider to get exploration traffic; default 1 MOR
+    /// (1e18). Why: exploration is a gift of traffic, and a key with dust staked costs its
+    /// owner nothing to make by the thousand. Written as a decimal string.
+    #[serde(serialize_with = "crate::pricing::decimal")]
+    pub min_explore_stake: U256,
 }
 
 impl Default for SelectionPolicy {
-    /// A 5% band, 5% of requests for exploration, new until 10 judged reports.
+    /// A 5% band, 5% of requests for exploration, new until 10 judged reports, 1 MOR to explore.
     fn default() -> Self {
         Self {
             band_bps: 500,
             explore_permille: 50,
             new_provider_reports: 10,
+            min_explore_stake: U256::from(WAD),
         }
     }
 }
@@ -44,18 +60,37 @@ pub struct Candidate {
     pub provider: Address,
     /// Its price in wei per output token.
     pub price: U256,
-    /// Stake x power multiplier from the contract, 1e18-scaled; zero means no stake.
+    /// [`selection_weight`] at the time of the offer; zero means no stake.
     pub weight: U256,
+    /// Its staked MOR wei (exploration needs at least `min_explore_stake`).
+    pub stake: U256,
     /// Its recent record.
     pub score: Score,
+}
+
+/// A provider's selection weight at `now`: `floor(stake * multiplier / 1e18)` while its lock
+/// runs (`lock_end > now`), its stake alone once the lock has ended (SPEC 8).
+///
+/// Why: the multiplier rewards capital committed for a time; once the time is over, nothing
+/// is committed any more, so it weighs what any unlocked stake weighs. Computed here from the
+/// record's stake and multiplier rather than read from the contract's `weight`, which does
+/// not know the time. Saturates (only for absurd records).
+pub fn selection_weight(record: &ProviderRecord, now: u64) -> U256 {
+    if record.lock_end > now {
+        mul_div(record.stake, record.multiplier, U256::from(WAD)).unwrap_or(U256::MAX)
+    } else {
+        record.stake
+    }
 }
 
 /// The order in which to try candidates (indices into `candidates`): the caller probes them in
 /// this order and hands out the first live one.
 ///
 /// 1. With probability `explore_permille / 1000` (`rng() % 1000 < explore_permille`, drawn
-///    only when there is a new provider), a uniformly drawn new provider
-///    (`score.judged() < new_provider_reports`) goes first.
+///    only when there is an explorable provider), a uniformly drawn explorable provider goes
+///    first: one that is new (`score.judged() < new_provider_reports`), stakes at least
+///    `min_explore_stake`, and is priced inside the band of the cheapest candidate (the limit
+///    of step 2, taken over all candidates).
 /// 2. Then the band over the remaining candidates: those with
 ///    `price <= min_price * (10_000 + band_bps) / 10_000`, in weighted-random order without
 ///    replacement, weight = `candidate.weight * score.permille()` (a zero product ranks last
@@ -77,11 +112,20 @@ pub fn order(
         .collect();
     let mut result = Vec::with_capacity(remaining.len());
 
-    // 1. Exploration.
+    // 1. Exploration: new, staked enough, and inside the band of the cheapest.
+    let Some(cheapest) = remaining.iter().map(|&i| candidates[i].price).min() else {
+        return result;
+    };
+    let explore_limit = band_limit(cheapest, policy.band_bps);
     let new: Vec<usize> = remaining
         .iter()
         .copied()
-        .filter(|&i| candidates[i].score.judged() < policy.new_provider_reports)
+        .filter(|&i| {
+            let c = &candidates[i];
+            c.score.judged() < policy.new_provider_reports
+                && c.stake >= policy.min_explore_stake
+                && c.price <= explore_limit
+        })
         .collect();
     if !new.is_empty() && policy.explore_permille > 0 && rng() % 1000 < policy.explore_permille {
         let pick = new[uniform(rng, new.len())];
@@ -203,6 +247,7 @@ mod tests {
             provider: Address::with_last_byte(n),
             price: U256::from(price),
             weight: U256::from(weight),
+            stake: U256::from(WAD),
             score: veteran(),
         }
     }
@@ -215,12 +260,13 @@ mod tests {
     }
 
     #[test]
-    fn the_defaults_are_a_five_percent_band_five_percent_exploration_and_ten_reports() {
+    fn the_defaults_are_a_five_percent_band_five_percent_exploration_ten_reports_and_1_mor() {
         let p = SelectionPolicy::default();
         assert_eq!(
             (p.band_bps, p.explore_permille, p.new_provider_reports),
             (500, 50, 10)
         );
+        assert_eq!(p.min_explore_stake, U256::from(10u64).pow(U256::from(18)));
     }
 
     #[test]
@@ -396,7 +442,8 @@ mod tests {
 
     #[test]
     fn exploration_puts_a_new_provider_first_at_about_the_configured_rate() {
-        let mut newcomer = bid(1, 1_000, 1);
+        // Inside the band (105): explorable.
+        let mut newcomer = bid(1, 104, 1);
         newcomer.score = Score {
             passes: 3,
             fails: 0,
@@ -422,7 +469,7 @@ mod tests {
         for x in &mut c {
             x.score = Score::default();
         }
-        c.push(bid(9, 1, 1_000)); // a veteran
+        c.push(bid(9, 990, 1_000)); // a veteran, the cheapest; the band reaches 1,039
         let policy = SelectionPolicy {
             explore_permille: 1_000,
             ..SelectionPolicy::default()
@@ -448,6 +495,7 @@ mod tests {
                     provider: Address::with_last_byte(k as u8),
                     price: U256::from(100 + rng() % 20),
                     weight: U256::from(rng() % 4),
+                    stake: U256::from(rng() % 3),
                     score: Score {
                         passes: rng() % 15,
                         fails: rng() % 3,
@@ -456,6 +504,7 @@ mod tests {
                 .collect();
             let policy = SelectionPolicy {
                 explore_permille: round % 1001,
+                min_explore_stake: U256::from(round % 3),
                 ..SelectionPolicy::default()
             };
             let seed = rng();
@@ -466,6 +515,71 @@ mod tests {
             let eligible: Vec<usize> = (0..n).filter(|&i| !c[i].weight.is_zero()).collect();
             assert_eq!(sorted, eligible);
         }
+    }
+
+    /// The attack: a new provider bids 10 times the cheapest price and waits for exploration
+    /// to hand it requests (the old step 1 put any new provider first at any price).
+    #[test]
+    fn a_new_provider_priced_outside_the_band_never_gets_exploration_traffic() {
+        let mut greedy = bid(1, 1_000, 1_000_000);
+        greedy.score = Score::default();
+        let c = [bid(2, 100, 1), greedy];
+        let policy = SelectionPolicy {
+            explore_permille: 1_000,
+            ..SelectionPolicy::default()
+        };
+        let mut rng = xorshift(8);
+        for _ in 0..2_000 {
+            assert_eq!(order(&c, &policy, &mut rng), vec![0, 1]);
+        }
+        // At the edge of the band (105) it is explored every time at 1000 per mille.
+        let mut edge = c[1].clone();
+        edge.price = U256::from(105);
+        assert_eq!(order(&[c[0].clone(), edge], &policy, &mut rng)[0], 1);
+    }
+
+    #[test]
+    fn a_new_provider_staking_less_than_the_minimum_never_gets_exploration_traffic() {
+        let mut dust = bid(1, 100, 1);
+        dust.score = Score::default();
+        dust.stake = U256::from(WAD - 1);
+        let c = [bid(2, 100, 1_000_000), dust];
+        let policy = SelectionPolicy {
+            explore_permille: 1_000,
+            ..SelectionPolicy::default()
+        };
+        let mut rng = xorshift(9);
+        let mut first = [0u32; 2];
+        for _ in 0..4_000 {
+            first[order(&c, &policy, &mut rng)[0]] += 1;
+        }
+        // Only the weighted band draw: 1 in a million-and-one for the dust key.
+        assert!(first[1] <= 2, "{first:?}");
+        let mut enough = c[1].clone();
+        enough.stake = U256::from(WAD);
+        assert_eq!(order(&[c[0].clone(), enough], &policy, &mut rng)[0], 1);
+    }
+
+    #[test]
+    fn the_weight_is_stake_times_multiplier_while_the_lock_runs_and_stake_after() {
+        let record = ProviderRecord {
+            stake: U256::from(1_000u64),
+            multiplier: U256::from(2_500_000_000_000_000_000u64), // 2.5
+            lock_end: 500,
+            weight: U256::from(2_500u64),
+            ..ProviderRecord::default()
+        };
+        assert_eq!(selection_weight(&record, 499), U256::from(2_500u64));
+        assert_eq!(selection_weight(&record, 500), U256::from(1_000u64));
+        assert_eq!(selection_weight(&record, u64::MAX), U256::from(1_000u64));
+        let absurd = ProviderRecord {
+            stake: U256::MAX,
+            multiplier: U256::MAX,
+            lock_end: u64::MAX,
+            ..ProviderRecord::default()
+        };
+        assert_eq!(selection_weight(&absurd, 0), U256::MAX);
+        assert_eq!(selection_weight(&ProviderRecord::default(), 0), U256::ZERO);
     }
 
     #[test]

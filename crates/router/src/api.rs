@@ -180,6 +180,7 @@ async fn bids(State(router): App, Query(q): Query<ModelQuery>) -> Json<LiveBids>
         .live_bids(q.model.as_deref(), now)
         .into_iter()
         .map(|b| LiveBid {
+            capacity: b.capacity,
             endpoint: b.endpoint.clone(),
             expiry: b.expiry,
             model: b.model.clone(),
@@ -206,6 +207,7 @@ async fn provider(
         .into_iter()
         .filter(|b| b.provider == who)
         .map(|b| ProviderBid {
+            capacity: b.capacity,
             endpoint: b.endpoint.clone(),
             expiry: b.expiry,
             model: b.model.clone(),

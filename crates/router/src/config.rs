@@ -108,6 +108,34 @@ impl Config {
         if r.selection.explore_permille > 1_000 {
             bail!("rules.selection.explore_permille must be at most 1000");
         }
+        if r.price_band_k == 0 {
+            bail!("rules.price_band_k (k) must be at least 1: with 0 no bid is ever selectable");
+        }
+        if r.max_capacity == 0 {
+            bail!("rules.max_capacity must be at least 1");
+        }
+        if r.max_price_per_token.is_zero() {
+            bail!("rules.max_price_per_token must be above zero");
+        }
+        if let Some(model) = r
+            .reference_prices
+            .iter()
+            .find(|(_, p)| p.is_zero())
+            .map(|(m, _)| m)
+        {
+            bail!("rules.reference_prices.{model:?} is zero: a reference price must be above zero");
+        }
+        if r.default_reference_price.is_some_and(|p| p.is_zero()) {
+            bail!("rules.default_reference_price must be above zero (or left out)");
+        }
+        if let Some(model) = r
+            .pinned_weights
+            .iter()
+            .find(|(_, h)| h.is_empty() || h.iter().any(|x| x.is_zero()))
+            .map(|(m, _)| m)
+        {
+            bail!("rules.pinned_weights.{model:?} must list at least one non-zero weights hash");
+        }
         if self.service.admission_concurrency == 0 {
             bail!("service.admission_concurrency must be at least 1");
         }
@@ -247,5 +275,32 @@ mod tests {
             .to_string()
             .contains("--key-file"));
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn pricing_rules_are_read_from_toml_and_absurd_ones_refused() {
+        let base = "rpc_url = \"http://node:8545\"\ncontract = \"0x00000000000000000000000000000000000c0de1\"\n";
+        let ok: Config = toml::from_str(&format!(
+            "{base}[rules]\nprice_band_k = 3\nmax_price_per_token = \"1000000000000000\"\n[rules.reference_prices]\n\"llama-3-8b\" = \"2000000000000\"\n[rules.pinned_weights]\n\"llama-3-8b\" = [\"0x{}\"]\n",
+            "ee".repeat(32)
+        ))
+        .unwrap();
+        assert_eq!(ok.rules.price_band_k, 3);
+        assert_eq!(
+            ok.rules.reference_prices["llama-3-8b"],
+            alloy_primitives::U256::from(2_000_000_000_000u64)
+        );
+        ok.validate().unwrap();
+        for (bad, named) in [
+            ("price_band_k = 0", "price_band_k"),
+            ("max_capacity = 0", "max_capacity"),
+            ("max_price_per_token = \"0\"", "max_price_per_token"),
+            ("[rules.reference_prices]\nm = \"0\"", "reference_prices"),
+            ("[rules.pinned_weights]\nm = []", "pinned_weights"),
+        ] {
+            let config: Config = toml::from_str(&format!("{base}[rules]\n{bad}\n")).unwrap();
+            let err = config.validate().unwrap_err().to_string();
+            assert!(err.contains(named), "{bad}: {err}");
+        }
     }
 }

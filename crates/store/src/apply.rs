@@ -3,7 +3,7 @@
 use alloy_primitives::{Address, U256};
 use rusqlite::{params, Connection, ErrorCode};
 
-use yellowstone_market::judge::Verdict;
+use yellowstone_market::judge::{SpeedSample, Verdict};
 use yellowstone_market::records::{
     AllowanceRecord, AttestationRecord, BidRecord, Change, CreditRecord, EpochRecord, LeafRecord,
     ReceiptRecord, ReportRecord, TicketRecord,
@@ -13,9 +13,9 @@ use crate::codec::{dec, epoch_status_text, fold_json, int, ticket_status_text, v
 use crate::cols::Cols;
 use crate::error::{sqlite, StoreError};
 use crate::sql::{
-    exec, query, BUMP_NEXT_SEQ, DEL_CREDIT, DEL_EPOCH, DEL_EPOCH_LEAVES, GET_WORK, PUT_ALLOWANCE,
-    PUT_ATTESTATION, PUT_BID, PUT_CREDIT, PUT_EPOCH, PUT_LEAF, PUT_META, PUT_NONCE, PUT_RECEIPT,
-    PUT_REPORT, PUT_SCORE, PUT_TICKET, PUT_WORK,
+    exec, query, BUMP_NEXT_SEQ, DEL_CREDIT, DEL_EPOCH, DEL_EPOCH_LEAVES, DEL_SPEED, GET_WORK,
+    PUT_ALLOWANCE, PUT_ATTESTATION, PUT_BID, PUT_CREDIT, PUT_EPOCH, PUT_LEAF, PUT_META, PUT_NONCE,
+    PUT_RECEIPT, PUT_REPORT, PUT_SCORE, PUT_SPEED, PUT_TICKET, PUT_WORK,
 };
 use crate::{lock, Store};
 
@@ -26,7 +26,8 @@ impl Store {
     /// deadline of the same (user, nonce)); Report inserts (a second report for the same
     /// request id is [`StoreError::Duplicate`]); Receipt inserts or is ignored (the first
     /// stands); Credit inserts or replaces by seq, an amount of zero deletes; Work adds wei and
-    /// tokens to (day, provider) (saturating); Score replaces; DropEpoch deletes the epoch row
+    /// tokens to (day, provider) (saturating); Score replaces; Speed deletes its `drop` seqs then
+    /// inserts or replaces its `put` samples by (model, seq); DropEpoch deletes the epoch row
     /// and its leaves; Leaf inserts or replaces by (provider, epoch); Meta replaces.
     ///
     /// On any error nothing of the batch is persisted.
@@ -76,12 +77,25 @@ fn apply_change(conn: &Connection, change: &Change) -> Result<(), StoreError> {
             wei,
             tokens,
         } => add_work(conn, *day, provider, *wei, *tokens),
-        Change::Score { provider, score } => exec(
+        Change::Score {
+            provider,
+            score,
+            failed_by,
+        } => exec(
             conn,
             "scores",
             PUT_SCORE,
-            params![provider.as_slice(), int(score.passes), int(score.fails)],
+            params![
+                provider.as_slice(),
+                int(score.passes),
+                int(score.fails),
+                failed_by
+                    .iter()
+                    .flat_map(|a| a.as_slice().iter().copied())
+                    .collect::<Vec<u8>>()
+            ],
         ),
+        Change::Speed { model, put, drop } => put_speed(conn, model, put, drop),
         Change::Epoch(e) => put_epoch(conn, e),
         Change::DropEpoch(epoch) => {
             exec(conn, "epochs", DEL_EPOCH, [int(*epoch)])?;
@@ -101,6 +115,7 @@ fn put_bid(conn: &Connection, b: &BidRecord) -> Result<(), StoreError> {
             b.provider.as_slice(),
             b.model,
             dec(&b.price),
+            i64::from(b.capacity),
             b.endpoint,
             int(b.nonce),
             int(b.expiry),
@@ -133,9 +148,10 @@ fn put_allowance(conn: &Connection, a: &AllowanceRecord) -> Result<(), StoreErro
             int(a.day),
             a.user.as_slice(),
             dec(&a.balance),
-            int(a.allowance.allowance),
-            int(a.allowance.used),
-            int(a.allowance.held),
+            dec(&a.price),
+            dec(&a.allowance.allowance),
+            dec(&a.allowance.used),
+            dec(&a.allowance.held),
         ],
     )
 }
@@ -182,6 +198,7 @@ fn put_report(conn: &Connection, r: &ReportRecord) -> Result<(), StoreError> {
             r.request_id.as_slice(),
             r.model,
             r.provider.as_slice(),
+            int(r.first_token_ms),
             int(r.elapsed_ms),
             int(r.user_tokens),
             r.receipt_tokens.map(int),
@@ -207,6 +224,35 @@ fn put_report(conn: &Connection, r: &ReportRecord) -> Result<(), StoreError> {
             source,
         }),
     }
+}
+
+/// Deletes the samples that left a model's speed window, then writes those that entered it
+/// (or were re-clamped).
+fn put_speed(
+    conn: &Connection,
+    model: &str,
+    put: &[SpeedSample],
+    drop: &[u64],
+) -> Result<(), StoreError> {
+    for seq in drop {
+        exec(conn, "speeds", DEL_SPEED, params![model, int(*seq)])?;
+    }
+    for s in put {
+        exec(
+            conn,
+            "speeds",
+            PUT_SPEED,
+            params![
+                model,
+                int(s.seq),
+                s.user.as_slice(),
+                int(s.first_ms),
+                int(s.rest_ms),
+                int(s.weight)
+            ],
+        )?;
+    }
+    Ok(())
 }
 
 fn put_receipt(conn: &Connection, r: &ReceiptRecord) -> Result<(), StoreError> {

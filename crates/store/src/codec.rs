@@ -84,6 +84,7 @@ pub(crate) fn bid_from(row: &Row<'_>) -> Result<BidRecord, StoreError> {
         provider: r.address("provider")?,
         model: r.string("model")?,
         price: r.u256("price")?,
+        capacity: u32::try_from(r.u64("capacity")?).unwrap_or(u32::MAX),
         endpoint: r.string("endpoint")?,
         nonce: r.u64("nonce")?,
         expiry: r.u64("expiry")?,
@@ -108,10 +109,11 @@ pub(crate) fn allowance_from(row: &Row<'_>) -> Result<AllowanceRecord, StoreErro
         day: r.u64("day")?,
         user: r.address("user")?,
         balance: r.u256("balance")?,
+        price: r.u256("price")?,
         allowance: Allowance {
-            allowance: r.u64("allowance")?,
-            used: r.u64("used")?,
-            held: r.u64("held")?,
+            allowance: r.u256("allowance")?,
+            used: r.u256("used")?,
+            held: r.u256("held")?,
         },
     })
 }
@@ -148,6 +150,7 @@ pub(crate) fn report_from(row: &Row<'_>) -> Result<ReportRecord, StoreError> {
         request_id: r.b256("request_id")?,
         model: r.string("model")?,
         provider: r.address("provider")?,
+        first_token_ms: r.u64("first_token_ms")?,
         elapsed_ms: r.u64("elapsed_ms")?,
         user_tokens: r.u64("user_tokens")?,
         receipt_tokens: r.opt_u64("receipt_tokens")?,

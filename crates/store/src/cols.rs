@@ -105,6 +105,18 @@ impl<'a, 'b> Cols<'a, 'b> {
         Ok(Address::from_slice(&bytes))
     }
 
+    /// Addresses stored one after another (20 bytes each) in one blob.
+    pub(crate) fn addresses(&self, column: &'static str) -> Result<Vec<Address>, StoreError> {
+        let bytes = self.blob(column)?;
+        if bytes.len() % 20 != 0 {
+            return Err(self.corrupt(
+                column,
+                format!("{} bytes, not a list of 20-byte addresses", bytes.len()),
+            ));
+        }
+        Ok(bytes.chunks_exact(20).map(Address::from_slice).collect())
+    }
+
     /// A 32-byte hash, not NULL.
     pub(crate) fn b256(&self, column: &'static str) -> Result<B256, StoreError> {
         self.opt_b256(column)?

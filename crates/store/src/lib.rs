@@ -37,6 +37,7 @@
 //! | statuses | TEXT in snake case (`open`, `reported`, `expired`; `built`, `sent`, `committed`) |
 //! | a report's verdict | JSON TEXT (its serde form), plus the credited tokens, wei and speed as columns |
 //! | an epoch's fold | JSON TEXT `[[seq, "wei"], ...]` |
+//! | a list of addresses (a score's `failed_by`) | one BLOB, 20 bytes each, in order |
 //!
 //! No user-supplied value can make a write fail (a failed write would fail every request
 //! committed in the same transaction): `u64`s are bit-cast rather than range-checked, and the
@@ -54,12 +55,13 @@
 //! | `allowances` | (day, user) | index (user, day) for [`Store::latest_allowance`] |
 //! | `nonces` | (user, nonce) | index deadline for pruning |
 //! | `tickets` | request_id | index (status, expiry) for start-up |
-//! | `reports` | rowid (acceptance order); request_id unique | partial index (model) where credited, for speeds |
+//! | `reports` | rowid (acceptance order); request_id unique | the audit trail (speeds are in `speeds`) |
 //! | `receipts` | request_id | |
 //! | `credits` | seq | pending credits only |
 //! | `counters` | name | `next_seq`: 1 + the greatest credit seq ever inserted |
 //! | `work` | (day, provider) | |
-//! | `scores` | provider | |
+//! | `scores` | provider | `failed_by`: the users whose negative point the score counts |
+//! | `speeds` | (model, seq) | each model's speed window: the samples the credit rule averages |
 //! | `epochs` | epoch | index (status, epoch) |
 //! | `leaves` | (provider, epoch) | index epoch |
 //! | `meta` | key | |

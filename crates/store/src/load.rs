@@ -1,8 +1,9 @@
 //! Start-up: [`Store::load`] reads what the router keeps in memory (what is live, recent or
 //! pending); [`Store::prune`] deletes what no load will read again, except the audit trail.
 
-use rusqlite::{params, Connection};
+use rusqlite::Connection;
 
+use yellowstone_market::judge::SpeedSample;
 use yellowstone_market::records::{CreditRecord, EpochRecord, Loaded};
 use yellowstone_market::selection::Score;
 use yellowstone_protocol::time::DAY;
@@ -120,7 +121,7 @@ impl Store {
             scores: query(
                 conn,
                 "scores",
-                "SELECT provider, passes, fails FROM scores ORDER BY provider",
+                "SELECT provider, passes, fails, failed_by FROM scores ORDER BY provider",
                 [],
                 |row| {
                     let r = Cols::new(row, "scores");
@@ -130,6 +131,7 @@ impl Store {
                             passes: r.u64("passes")?,
                             fails: r.u64("fails")?,
                         },
+                        r.addresses("failed_by")?,
                     ))
                 },
             )?,
@@ -213,39 +215,39 @@ fn in_flight(conn: &Connection, above: u64) -> Result<Option<EpochRecord>, Store
     Ok(query(conn, "epochs", &sql_text, [int(above)], epoch_from)?.pop())
 }
 
-/// Per model, the micros per token of its last `window` credited reports, oldest first. Walks
-/// the distinct models of the partial index one seek at a time.
-fn speeds(conn: &Connection, window: usize) -> Result<Vec<(String, Vec<u64>)>, StoreError> {
-    if window == 0 {
-        return Ok(Vec::new());
-    }
-    let models = query(
+/// Per model, the last `window` samples of its speed window (by seq), oldest first.
+fn speeds(conn: &Connection, window: usize) -> Result<Vec<(String, Vec<SpeedSample>)>, StoreError> {
+    let rows = query(
         conn,
-        "reports",
-        "WITH RECURSIVE m(model) AS ( \
-             SELECT min(model) FROM reports WHERE micros_per_token IS NOT NULL \
-             UNION ALL \
-             SELECT (SELECT min(model) FROM reports \
-                     WHERE micros_per_token IS NOT NULL AND model > m.model) \
-             FROM m WHERE m.model IS NOT NULL) \
-         SELECT model FROM m WHERE model IS NOT NULL",
+        "speeds",
+        "SELECT model, seq, user, first_ms, rest_ms, weight FROM speeds ORDER BY model, seq",
         [],
-        |row| Cols::new(row, "reports").string("model"),
+        |row| {
+            let r = Cols::new(row, "speeds");
+            Ok((
+                r.string("model")?,
+                SpeedSample {
+                    seq: r.u64("seq")?,
+                    user: r.address("user")?,
+                    first_ms: r.u64("first_ms")?,
+                    rest_ms: r.u64("rest_ms")?,
+                    weight: r.u64("weight")?,
+                },
+            ))
+        },
     )?;
-    let limit = i64::try_from(window).unwrap_or(i64::MAX);
-    let mut out = Vec::with_capacity(models.len());
-    for model in models {
-        let mut recent = query(
-            conn,
-            "reports",
-            "SELECT micros_per_token FROM reports \
-             WHERE model = ?1 AND micros_per_token IS NOT NULL ORDER BY rowid DESC LIMIT ?2",
-            params![model, limit],
-            |row| Cols::new(row, "reports").u64("micros_per_token"),
-        )?;
-        recent.reverse();
-        out.push((model, recent));
+    let mut out: Vec<(String, Vec<SpeedSample>)> = Vec::new();
+    for (model, sample) in rows {
+        match out.last_mut() {
+            Some((m, samples)) if *m == model => samples.push(sample),
+            _ => out.push((model, vec![sample])),
+        }
     }
+    for (_, samples) in &mut out {
+        let skip = samples.len().saturating_sub(window);
+        samples.drain(..skip);
+    }
+    out.retain(|(_, samples)| !samples.is_empty());
     Ok(out)
 }
 
@@ -257,7 +259,7 @@ mod tests {
     use yellowstone_market::records::{AllowanceRecord, Change, TicketStatus};
     use yellowstone_protocol::time::DAY;
 
-    use crate::test_support::{addr, hash, receipt, report, ticket, NOW};
+    use crate::test_support::{addr, hash, receipt, report, sample, speed, ticket, NOW};
     use crate::Store;
 
     #[test]
@@ -273,10 +275,11 @@ mod tests {
                 day: d,
                 user: addr(100),
                 balance: U256::from(i),
+                price: U256::from(1),
                 allowance: Allowance {
-                    allowance: 1,
-                    used: 0,
-                    held: 0,
+                    allowance: U256::from(1),
+                    used: U256::ZERO,
+                    held: U256::ZERO,
                 },
             }));
             changes.push(Change::Work {
@@ -312,6 +315,14 @@ mod tests {
         }
         changes.push(Change::Report(report(50, "b", Some(7))));
         changes.push(Change::Report(report(51, "c", None)));
+        // Speeds: model a keeps seqs 0..10 but for 4 (dropped); b one sample; c none left.
+        for seq in 0..10 {
+            changes.push(speed("a", &[seq], &[]));
+        }
+        changes.push(speed("a", &[], &[4]));
+        changes.push(speed("b", &[7], &[]));
+        changes.push(speed("c", &[1], &[]));
+        changes.push(speed("c", &[], &[1]));
         store.apply(&changes).unwrap();
 
         let loaded = store.load(NOW, 3).unwrap();
@@ -324,13 +335,16 @@ mod tests {
         tickets.sort();
         assert_eq!(tickets, vec![hash(1), hash(2), hash(5)]);
         assert_eq!(loaded.receipts, vec![receipt(2, 1)]);
+        let seqs: Vec<(String, Vec<u64>)> = loaded
+            .speeds
+            .iter()
+            .map(|(m, s)| (m.clone(), s.iter().map(|s| s.seq).collect()))
+            .collect();
         assert_eq!(
-            loaded.speeds,
-            vec![
-                ("a".to_string(), vec![107, 108, 109]),
-                ("b".to_string(), vec![7])
-            ]
+            seqs,
+            vec![("a".to_string(), vec![7, 8, 9]), ("b".to_string(), vec![7])]
         );
+        assert_eq!(loaded.speeds[1].1, vec![sample(7)]);
         assert!(store.load(NOW, 0).unwrap().speeds.is_empty());
         assert_eq!(
             store.latest_allowance(addr(100)).unwrap().map(|a| a.day),

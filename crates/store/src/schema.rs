@@ -15,6 +15,7 @@ CREATE TABLE IF NOT EXISTS bids (
     provider BLOB NOT NULL,
     model TEXT NOT NULL,
     price TEXT NOT NULL,
+    capacity INTEGER NOT NULL,
     endpoint TEXT NOT NULL,
     nonce INTEGER NOT NULL,
     expiry INTEGER NOT NULL,
@@ -33,9 +34,10 @@ CREATE TABLE IF NOT EXISTS allowances (
     day INTEGER NOT NULL,
     user BLOB NOT NULL,
     balance TEXT NOT NULL,
-    allowance INTEGER NOT NULL,
-    used INTEGER NOT NULL,
-    held INTEGER NOT NULL,
+    price TEXT NOT NULL,
+    allowance TEXT NOT NULL,
+    used TEXT NOT NULL,
+    held TEXT NOT NULL,
     PRIMARY KEY (day, user)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS allowances_user ON allowances (user, day);
@@ -64,6 +66,7 @@ CREATE TABLE IF NOT EXISTS reports (
     request_id BLOB NOT NULL UNIQUE,
     model TEXT NOT NULL,
     provider BLOB NOT NULL,
+    first_token_ms INTEGER NOT NULL,
     elapsed_ms INTEGER NOT NULL,
     user_tokens INTEGER NOT NULL,
     receipt_tokens INTEGER,
@@ -75,7 +78,6 @@ CREATE TABLE IF NOT EXISTS reports (
     accepted_at INTEGER NOT NULL,
     signature BLOB NOT NULL
 );
-CREATE INDEX IF NOT EXISTS reports_speed ON reports (model) WHERE micros_per_token IS NOT NULL;
 CREATE TABLE IF NOT EXISTS receipts (
     request_id BLOB NOT NULL PRIMARY KEY,
     provider BLOB NOT NULL,
@@ -103,7 +105,17 @@ CREATE TABLE IF NOT EXISTS work (
 CREATE TABLE IF NOT EXISTS scores (
     provider BLOB NOT NULL PRIMARY KEY,
     passes INTEGER NOT NULL,
-    fails INTEGER NOT NULL
+    fails INTEGER NOT NULL,
+    failed_by BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS speeds (
+    model TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    user BLOB NOT NULL,
+    first_ms INTEGER NOT NULL,
+    rest_ms INTEGER NOT NULL,
+    weight INTEGER NOT NULL,
+    PRIMARY KEY (model, seq)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS epochs (
     epoch INTEGER NOT NULL PRIMARY KEY,

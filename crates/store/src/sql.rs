@@ -7,13 +7,13 @@ use rusqlite::{Connection, Row};
 use crate::error::StoreError;
 
 // Writes.
-pub(crate) const PUT_BID: &str = "INSERT OR REPLACE INTO bids (provider, model, price, endpoint, nonce, expiry, signature) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+pub(crate) const PUT_BID: &str = "INSERT OR REPLACE INTO bids (provider, model, price, capacity, endpoint, nonce, expiry, signature) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 pub(crate) const PUT_ATTESTATION: &str = "INSERT OR REPLACE INTO attestations (provider, model, weights_hash, issued_at, signature) VALUES (?1, ?2, ?3, ?4, ?5)";
-pub(crate) const PUT_ALLOWANCE: &str = "INSERT OR REPLACE INTO allowances (day, user, balance, allowance, used, held) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+pub(crate) const PUT_ALLOWANCE: &str = "INSERT OR REPLACE INTO allowances (day, user, balance, price, allowance, used, held) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 pub(crate) const PUT_NONCE: &str =
     "INSERT OR REPLACE INTO nonces (user, nonce, deadline) VALUES (?1, ?2, ?3)";
 pub(crate) const PUT_TICKET: &str = "INSERT OR REPLACE INTO tickets (request_id, user, provider, model, token_max, price, expiry, issued_at, day, status, signature) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
-pub(crate) const PUT_REPORT: &str = "INSERT INTO reports (request_id, model, provider, elapsed_ms, user_tokens, receipt_tokens, pass, verdict, credited_tokens, credited_wei, micros_per_token, accepted_at, signature) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+pub(crate) const PUT_REPORT: &str = "INSERT INTO reports (request_id, model, provider, first_token_ms, elapsed_ms, user_tokens, receipt_tokens, pass, verdict, credited_tokens, credited_wei, micros_per_token, accepted_at, signature) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
 pub(crate) const PUT_RECEIPT: &str = "INSERT OR IGNORE INTO receipts (request_id, provider, tokens, signature) VALUES (?1, ?2, ?3, ?4)";
 pub(crate) const PUT_CREDIT: &str = "INSERT OR REPLACE INTO credits (seq, provider, amount, bootstrap, block) VALUES (?1, ?2, ?3, ?4, ?5)";
 pub(crate) const DEL_CREDIT: &str = "DELETE FROM credits WHERE seq = ?1";
@@ -22,7 +22,9 @@ pub(crate) const GET_WORK: &str = "SELECT wei, tokens FROM work WHERE day = ?1 A
 pub(crate) const PUT_WORK: &str =
     "INSERT OR REPLACE INTO work (day, provider, wei, tokens) VALUES (?1, ?2, ?3, ?4)";
 pub(crate) const PUT_SCORE: &str =
-    "INSERT OR REPLACE INTO scores (provider, passes, fails) VALUES (?1, ?2, ?3)";
+    "INSERT OR REPLACE INTO scores (provider, passes, fails, failed_by) VALUES (?1, ?2, ?3, ?4)";
+pub(crate) const PUT_SPEED: &str = "INSERT OR REPLACE INTO speeds (model, seq, user, first_ms, rest_ms, weight) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+pub(crate) const DEL_SPEED: &str = "DELETE FROM speeds WHERE model = ?1 AND seq = ?2";
 pub(crate) const PUT_EPOCH: &str = "INSERT OR REPLACE INTO epochs (epoch, root, cumulative_credited, cumulative_bootstrap, signature, up_to_block, built_at, fold, status, tx_hash, tx_nonce, tx_max_fee, tx_priority_fee, mined_block, mined_gas) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
 pub(crate) const DEL_EPOCH: &str = "DELETE FROM epochs WHERE epoch = ?1";
 pub(crate) const DEL_EPOCH_LEAVES: &str = "DELETE FROM leaves WHERE epoch = ?1";
@@ -31,12 +33,12 @@ pub(crate) const PUT_LEAF: &str =
 pub(crate) const PUT_META: &str = "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)";
 
 // Column lists, shared by every read of a table (the decoders in `codec` read these names).
-pub(crate) const BID_COLS: &str = "provider, model, price, endpoint, nonce, expiry, signature";
+pub(crate) const BID_COLS: &str = "provider, model, price, capacity, endpoint, nonce, expiry, signature";
 pub(crate) const ATTESTATION_COLS: &str = "provider, model, weights_hash, issued_at, signature";
-pub(crate) const ALLOWANCE_COLS: &str = "day, user, balance, allowance, used, held";
+pub(crate) const ALLOWANCE_COLS: &str = "day, user, balance, price, allowance, used, held";
 pub(crate) const TICKET_COLS: &str =
     "request_id, user, provider, model, token_max, price, expiry, issued_at, day, status, signature";
-pub(crate) const REPORT_COLS: &str = "request_id, model, provider, elapsed_ms, user_tokens, receipt_tokens, pass, verdict, accepted_at, signature";
+pub(crate) const REPORT_COLS: &str = "request_id, model, provider, first_token_ms, elapsed_ms, user_tokens, receipt_tokens, pass, verdict, accepted_at, signature";
 pub(crate) const RECEIPT_COLS: &str = "request_id, provider, tokens, signature";
 pub(crate) const CREDIT_COLS: &str = "seq, provider, amount, bootstrap, block";
 pub(crate) const EPOCH_COLS: &str = "epoch, root, cumulative_credited, cumulative_bootstrap, signature, up_to_block, built_at, fold, status, tx_hash, tx_nonce, tx_max_fee, tx_priority_fee, mined_block, mined_gas";

@@ -9,7 +9,11 @@ use yellowstone_market::records::{
     AllowanceRecord, AttestationRecord, BidRecord, Change, CreditRecord, EpochRecord, EpochStatus,
     LeafRecord, ReceiptRecord, ReportRecord, TicketRecord, TicketStatus,
 };
-use yellowstone_market::{allowance::Allowance, judge::Refusal, judge::Verdict, selection::Score};
+use yellowstone_market::{
+    allowance::Allowance,
+    judge::{Refusal, SpeedSample, Verdict},
+    selection::Score,
+};
 use yellowstone_protocol::time::DAY;
 
 use crate::Store;
@@ -83,6 +87,7 @@ pub(crate) fn report(n: u8, model: &str, micros: Option<u64>) -> ReportRecord {
         request_id: hash(n),
         model: model.into(),
         provider: addr(1),
+        first_token_ms: u64::MAX - 1,
         elapsed_ms: 1234,
         user_tokens: 500,
         receipt_tokens: Some(499),
@@ -99,6 +104,26 @@ pub(crate) fn report(n: u8, model: &str, micros: Option<u64>) -> ReportRecord {
         },
         accepted_at: 1_700_000_000,
         signature: sig(n),
+    }
+}
+
+/// A speed sample whose every figure derives from its seq (extremes at `u64::MAX`).
+pub(crate) fn sample(seq: u64) -> SpeedSample {
+    SpeedSample {
+        seq,
+        user: addr(seq as u8),
+        first_ms: seq.wrapping_mul(3),
+        rest_ms: u64::MAX - seq,
+        weight: seq.saturating_add(1),
+    }
+}
+
+/// A change of `model`'s speed window putting the samples of `put` and dropping `drop`.
+pub(crate) fn speed(model: &str, put: &[u64], drop: &[u64]) -> Change {
+    Change::Speed {
+        model: model.into(),
+        put: put.iter().map(|s| sample(*s)).collect(),
+        drop: drop.to_vec(),
     }
 }
 
@@ -157,6 +182,7 @@ pub(crate) fn every_change() -> Vec<Change> {
             provider: addr(1),
             model: "llama".into(),
             price: U256::MAX,
+            capacity: u32::MAX,
             endpoint: "https://p1.example".into(),
             nonce: u64::MAX,
             expiry: u64::MAX,
@@ -173,10 +199,11 @@ pub(crate) fn every_change() -> Vec<Change> {
             day,
             user: addr(100),
             balance: wei(500),
+            price: U256::MAX,
             allowance: Allowance {
-                allowance: 1_500_000,
-                used: 20,
-                held: 1000,
+                allowance: U256::MAX,
+                used: wei(20),
+                held: U256::MAX - wei(1),
             },
         }),
         Change::Nonce {
@@ -200,7 +227,10 @@ pub(crate) fn every_change() -> Vec<Change> {
                 passes: 9,
                 fails: 1,
             },
+            failed_by: vec![addr(7), addr(8)],
         },
+        speed("llama", &[u64::MAX, 0, 1], &[]),
+        speed("llama", &[2], &[1]),
         Change::Epoch(epoch(1, EpochStatus::Committed)),
         Change::Leaf(leaf(1, 1, 10)),
         Change::Epoch(epoch(2, EpochStatus::Built)),
@@ -248,10 +278,18 @@ pub(crate) fn check_every_change(store: &Store) {
             Score {
                 passes: 9,
                 fails: 1
-            }
+            },
+            vec![addr(7), addr(8)]
         )]
     );
-    assert_eq!(loaded.speeds, vec![("llama".to_string(), vec![1500])]);
+    // Seqs are stored as bit-cast integers: u64::MAX comes first in SQLite's order (-1).
+    assert_eq!(
+        loaded.speeds,
+        vec![(
+            "llama".to_string(),
+            vec![sample(u64::MAX), sample(0), sample(2)]
+        )]
+    );
     assert_eq!(loaded.committed, Some(epoch(1, EpochStatus::Committed)));
     assert_eq!(loaded.in_flight, Some(epoch(2, EpochStatus::Built)));
     assert_eq!(loaded.table, vec![leaf(1, 1, 10), leaf(2, 2, 20)]);

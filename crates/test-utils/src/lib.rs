@@ -234,29 +234,77 @@ pub async fn router(net: &Net, rpc_url: &str, db: &Path, block_seconds: u64) -> 
     start(&config, key(9)).await.expect("router starts")
 }
 
-/// Mock provider gateways: `/<name>/health` answers 200 while the named gateway is healthy.
+/// Mock provider gateways: `/p<n>` holds development key `n` and answers the router's liveness
+/// challenge (`/p<n>/health?challenge=`) signed by it, as the real gateway does, while it is up;
+/// a gateway taken down answers 503.
 pub struct Gateways {
     /// Base URL; a gateway's endpoint is `{url}/{name}`.
     pub url: String,
     down: Arc<Mutex<Vec<String>>>,
 }
 
+/// The EIP-712 domain of every [`Net`]: each deploys the same way on a fresh devnet, so the
+/// chain id and the compute contract's address are the same. Computed once, by deploying on a
+/// scratch chain, for the mock gateways whose callers name no [`Net`].
+pub fn devnet_domain() -> Eip712Domain {
+    static DOMAIN: std::sync::OnceLock<Eip712Domain> = std::sync::OnceLock::new();
+    DOMAIN
+        .get_or_init(|| {
+            let artifacts = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/stylus");
+            let d = deploy_yellowstone(&mut Chain::new(), &artifacts, &DeployConfig::default())
+                .expect("deploy_yellowstone");
+            domain(d.chain_id, d.compute)
+        })
+        .clone()
+}
+
+/// The JSON a stand-in gateway holding `signer` answers to a health check whose request target
+/// (path and query) is `target`, as the real gateway does: with `challenge=0x…` in the query,
+/// the challenge signed under `market` (the router's probe counts nothing else as live).
+pub fn health_answer(signer: &PrivateKeySigner, market: &Eip712Domain, target: &str) -> String {
+    let challenge = target
+        .split_once('?')
+        .and_then(|(_, query)| query.split('&').find_map(|p| p.strip_prefix("challenge=")))
+        .and_then(|c| yellowstone_gateway::challenge_of(c).ok());
+    let answer = yellowstone_gateway::answer_health(signer, market, challenge, true, 8, 0).unwrap();
+    serde_json::to_string(&answer).unwrap()
+}
+
 impl Gateways {
-    /// Serves the health checks.
+    /// Serves the health checks, signing under the devnet's domain ([`devnet_domain`]).
     pub async fn start() -> Gateways {
-        use axum::{extract::Path as P, http::StatusCode, routing::get};
+        Gateways::start_for(devnet_domain()).await
+    }
+
+    /// Serves the health checks, signing liveness answers under `market`.
+    pub async fn start_for(market: Eip712Domain) -> Gateways {
+        use axum::{
+            extract::{Path as P, RawQuery},
+            http::{header::CONTENT_TYPE, StatusCode},
+            response::IntoResponse,
+            routing::get,
+        };
         let down: Arc<Mutex<Vec<String>>> = Arc::default();
         let d = down.clone();
         let app = axum::Router::new().route(
             "/{name}/health",
-            get(move |P(name): P<String>| {
+            get(move |P(name): P<String>, RawQuery(query): RawQuery| {
                 let d = d.clone();
+                let market = market.clone();
                 async move {
+                    let account = name
+                        .strip_prefix('p')
+                        .and_then(|n| n.parse::<usize>().ok())
+                        .filter(|n| *n < DEV_ACCOUNTS.len());
+                    let Some(account) = account else {
+                        return StatusCode::NOT_FOUND.into_response();
+                    };
                     if d.lock().unwrap().contains(&name) {
-                        StatusCode::SERVICE_UNAVAILABLE
-                    } else {
-                        StatusCode::OK
+                        return StatusCode::SERVICE_UNAVAILABLE.into_response();
                     }
+                    let target = format!("/{name}/health?{}", query.unwrap_or_default());
+                    let body = health_answer(&key(account), &market, &target);
+                    ([(CONTENT_TYPE, "application/json")], body).into_response()
                 }
             }),
         );
@@ -266,7 +314,7 @@ impl Gateways {
         Gateways { url, down }
     }
 
-    /// The endpoint of the gateway `name`.
+    /// The endpoint of the gateway `name`: `p<n>` for development key `n`.
     pub fn endpoint(&self, name: &str) -> String {
         format!("{}/{name}", self.url)
     }

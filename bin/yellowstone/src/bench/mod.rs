@@ -8,6 +8,7 @@
 //! | [`load`] | the load process itself (`yellowstone bench load`, started by [`router`]) |
 //! | [`gas`] | gas per epoch commit, per claim and per inference; every external function's gas |
 //! | [`contract`] | the compressed Wasm, and the power multiplier's gas and precision |
+//! | [`market`] | the market's rules against a seeded population with adversaries: honest work credited, a slowdown learned, adversary credit against its bounds |
 //! | [`scale`] | router memory and database size per 100,000 users and 1,000 providers; epoch build time |
 //!
 //! Every area returns [`Figure`]s; `--json` prints them as one JSON document.
@@ -15,6 +16,7 @@
 pub mod contract;
 pub mod gas;
 pub mod load;
+pub mod market;
 pub mod router;
 pub mod scale;
 
@@ -23,7 +25,7 @@ use serde::Serialize;
 /// One measured figure, as a row of a table in `docs/BENCHMARKS.md`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Figure {
-    /// The area: `router`, `gas`, `contract` or `scale`.
+    /// The area: `router`, `gas`, `contract`, `scale` or `market`.
     pub area: &'static str,
     /// A stable machine-readable key, e.g. `commit_epoch_gas`.
     pub key: String,

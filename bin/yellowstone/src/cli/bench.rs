@@ -10,12 +10,13 @@ Examples:
   yellowstone bench gas --json        # gas per commit, claim and inference; every function
   yellowstone bench contract          # compressed Wasm, multiplier gas and precision
   yellowstone bench scale             # memory and database per 100k users; epoch build
+  yellowstone bench market            # the rules against a seeded population with adversaries
   yellowstone bench all --json > bench.json
 
 Build with --release for meaningful times: cargo run --release --bin yellowstone -- bench ...";
 
 /// Measures the market against its goals: router throughput, gas, contract size and precision,
-/// and scale.
+/// scale, and the rules' integrity against a simulated population.
 ///
 /// Each figure is printed with its goal and the comparison measured beside it in the same run
 /// (times drift on a shared machine; ratios taken side by side do not). `--json` prints one
@@ -40,6 +41,7 @@ enum Area {
     Gas(bench::gas::Options),
     Contract(bench::contract::Options),
     Scale(bench::scale::Options),
+    Market(bench::market::Options),
     /// Every area with its default options, one after another.
     All,
 }
@@ -53,11 +55,13 @@ impl Args {
             Area::Gas(options) => bench::gas::run(&options)?,
             Area::Contract(options) => bench::contract::run(&options)?,
             Area::Scale(options) => bench::scale::run(&options)?,
+            Area::Market(options) => bench::market::run(&options)?,
             Area::All => {
                 let mut all = bench::router::run(&defaults()?)?;
                 all.extend(bench::gas::run(&defaults()?)?);
                 all.extend(bench::contract::run(&defaults()?)?);
                 all.extend(bench::scale::run(&defaults()?)?);
+                all.extend(bench::market::run(&defaults()?)?);
                 all
             }
         };

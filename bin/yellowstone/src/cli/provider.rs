@@ -76,7 +76,14 @@ impl Args {
 /// tokenMax) before anything reaches the backend; output is capped at tokenMax; the signed
 /// receipt comes back in the X-Yellowstone-Receipt header, or as a final
 /// `yellowstone.receipt` event on streams, and is posted to the router. `GET /v1/models`
-/// lists the --model names; `GET /health` answers 200 while the backend does.
+/// lists the --model names; `GET /health` answers 200 while the backend does, and
+/// `GET /health?challenge=0x<32 bytes>` (the router's liveness probe) with the challenge
+/// signed by the provider key.
+///
+/// At most --capacity requests are served at once (state the same capacity in your bids);
+/// above it a request is answered 503 `busy` and its ticket stays usable. Used tickets are
+/// journalled in --tickets-db before each answer starts, so a restart never serves a ticket
+/// twice.
 ///
 /// The router address, chain id and contract come from the router's /v1/market, or from
 /// --router-address, --chain-id and --contract. The provider key (signs receipts) comes from
@@ -113,6 +120,14 @@ struct ServeArgs {
     /// Seconds the backend may take to answer, or between two streamed chunks.
     #[arg(long, default_value_t = 120)]
     backend_timeout_seconds: u64,
+    /// Requests served at once: the capacity your bids state.
+    #[arg(long, default_value_t = yellowstone_gateway::DEFAULT_CAPACITY,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    capacity: u32,
+    /// The used-ticket journal (one per gateway) [default:
+    /// yellowstone-gateway-<provider address>.tickets in the working directory].
+    #[arg(long, value_name = "FILE")]
+    tickets_db: Option<PathBuf>,
 }
 
 impl ServeArgs {
@@ -141,6 +156,11 @@ impl ServeArgs {
         config.models = self.models;
         config.clock_skew_seconds = self.clock_skew_seconds;
         config.backend_timeout = Duration::from_secs(self.backend_timeout_seconds);
+        config.capacity = self.capacity;
+        let tickets = self.tickets_db.unwrap_or_else(|| {
+            PathBuf::from(format!("yellowstone-gateway-{}.tickets", key.address()))
+        });
+        config.used_tickets_path = Some(tickets);
         let running = yellowstone_gateway::start(config, key).await?;
         eprintln!(
             "provider gateway: serving {} (Ctrl-C to stop)",

@@ -12,10 +12,11 @@ use yellowstone_client::router::RouterClient;
 use crate::units::format_wad_exact;
 
 use yellowstone_client::{
-    chat::{chat_with, ChatRequest},
+    chat::{chat_with_outbox, ChatRequest},
     describe,
     exchange::DEFAULT_STALL_TIMEOUT,
-    proxy::{start_proxy, ProxyConfig},
+    outbox::{self, Outbox},
+    proxy::{start_proxy_with, ProxyConfig},
 };
 
 /// Uses the market as a MOR holder: free inference in proportion to your balance.
@@ -33,7 +34,8 @@ pub struct Args {
 enum Command {
     /// Sends one prompt and streams the answer to stdout; a summary goes to stderr.
     Chat(Chat),
-    /// Shows today's allowance: balance, tokens allowed, used, held and left.
+    /// Shows today's allowance: balance, MOR allowed, used, held and left (and tokens at the
+    /// day's reference price).
     Allowance(AllowanceArgs),
     /// Serves a local OpenAI-compatible endpoint that routes every request through the market.
     Proxy(Proxy),
@@ -85,6 +87,8 @@ struct Chat {
     json: bool,
     #[command(flatten)]
     stall: Stall,
+    #[command(flatten)]
+    outbox: OutboxArg,
     /// The prompt.
     prompt: String,
 }
@@ -113,6 +117,32 @@ struct Proxy {
     max_tokens: u64,
     #[command(flatten)]
     stall: Stall,
+    #[command(flatten)]
+    outbox: OutboxArg,
+}
+
+/// Where reports wait for the router.
+#[derive(Debug, clap::Args)]
+struct OutboxArg {
+    /// The outbox: each signed report is stored in this file (fsync'd) before the answer's
+    /// end reaches you or your application, and kept until the router has judged it, so a
+    /// crash or an unreachable router loses no report. `user proxy` posts what it holds for
+    /// its router when it starts (then retries with back-off); `user chat` posts it after its
+    /// own report.
+    #[arg(long, env = "YELLOWSTONE_OUTBOX", value_name = "FILE",
+          default_value_os_t = outbox::default_path())]
+    outbox: PathBuf,
+}
+
+impl OutboxArg {
+    fn open(&self) -> Result<Outbox> {
+        Outbox::open(&self.outbox).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot open the outbox {}: {e} (choose another file with --outbox or YELLOWSTONE_OUTBOX)",
+                self.outbox.display()
+            )
+        })
+    }
 }
 
 /// How long a silent provider is waited for.
@@ -151,6 +181,7 @@ impl Chat {
     async fn run(self) -> Result<()> {
         let key = self.common.key()?;
         let client = RouterClient::new(&self.common.router);
+        let outbox = self.outbox.open()?;
         let request = ChatRequest {
             model: self.model,
             prompt: self.prompt,
@@ -160,7 +191,7 @@ impl Chat {
             stall_timeout: self.stall.timeout(),
         };
         let json = self.json;
-        let outcome = chat_with(&client, &key, &request, |text| {
+        let outcome = chat_with_outbox(&client, &key, &request, &outbox, |text| {
             if !json {
                 let mut out = std::io::stdout().lock();
                 let _ = out.write_all(text.as_bytes());
@@ -178,11 +209,16 @@ impl Chat {
             };
             let verdict = match (&outcome.verdict, &outcome.report_error) {
                 (Some(v), _) => describe(v),
+                (None, Some(e)) if outcome.report_kept => format!("report not yet judged: {e}"),
                 (None, Some(e)) => format!("report not accepted: {e}"),
                 (None, None) => "no verdict".into(),
             };
+            let first = match outcome.first_token_ms {
+                0 => String::new(),
+                ms => format!(" (first token {ms} ms)"),
+            };
             eprintln!(
-                "provider {} · {} tokens · {} ms · {per_token} ms/token · {verdict}",
+                "provider {} · {} tokens · {} ms{first} · {per_token} ms/token · {verdict}",
                 outcome.provider, outcome.tokens, outcome.elapsed_ms
             );
             if let Some(note) = &outcome.receipt_note {
@@ -211,10 +247,19 @@ impl AllowanceArgs {
             println!("user       {}", a.user);
             println!("day        {}", a.day);
             println!("balance    {} MOR", format_wad_exact(a.balance));
-            println!("allowance  {} tokens", a.allowance);
-            println!("used       {}", a.used);
-            println!("held       {}", a.held);
-            println!("left       {}", a.left);
+            println!(
+                "allowance  {} MOR ({} tokens at {} wei per token)",
+                format_wad_exact(a.allowance),
+                a.tokens_allowed,
+                a.price
+            );
+            println!("used       {} MOR", format_wad_exact(a.used));
+            println!("held       {} MOR", format_wad_exact(a.held));
+            println!(
+                "left       {} MOR ({} tokens)",
+                format_wad_exact(a.left),
+                a.tokens_left
+            );
         }
         Ok(())
     }
@@ -223,16 +268,18 @@ impl AllowanceArgs {
 impl Proxy {
     async fn run(self) -> Result<()> {
         let key = self.common.key()?;
+        let outbox = self.outbox.open()?;
         let config = ProxyConfig {
             listen: self.listen,
             router_url: self.common.router,
             max_tokens: self.max_tokens,
             stall_timeout: self.stall.timeout(),
         };
-        let running = start_proxy(&config, key).await?;
+        let running = start_proxy_with(&config, key, outbox).await?;
         eprintln!(
-            "proxy: OpenAI base_url {}/v1 (Ctrl-C to stop)",
-            running.url()
+            "proxy: OpenAI base_url {}/v1, reports kept in {} until judged (Ctrl-C to stop)",
+            running.url(),
+            self.outbox.outbox.display()
         );
         tokio::select! {
             r = running.wait() => r,

@@ -473,7 +473,8 @@ async fn health_follows_the_backend_and_models_are_listed() {
     assert_eq!(health.status(), 200);
     assert_eq!(
         health.json::<Value>().await.unwrap(),
-        json!({"status": "ok"})
+        json!({"backend_live": true, "capacity": 8, "in_flight": 0,
+               "provider": provider_key().address(), "status": "ok"})
     );
     let models: Value = client
         .get(format!("{}/v1/models", gw.url()))
@@ -494,4 +495,37 @@ async fn health_follows_the_backend_and_models_are_listed() {
         .await
         .unwrap();
     assert_eq!(health.status(), 503);
+}
+
+/// SPEC 8, many keys behind one endpoint: the router's own prober against the real gateway.
+/// Only the key the gateway holds is live there; a second key bid at the same endpoint is not,
+/// and the prober says why.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_routers_probe_finds_only_the_key_the_gateway_holds_live() {
+    use yellowstone_router::service::probe::Prober;
+    let backend = textgen(None).await;
+    let gw = gateway(config(backend.url())).await;
+    let prober = Prober::new(Duration::from_secs(2), Duration::from_secs(60));
+    let held = provider_key().address();
+    assert!(prober.live(&gw.url(), held, &market()).await);
+    assert_eq!(prober.failure(&gw.url(), held), None);
+
+    let second = key(0x55).address();
+    assert!(!prober.live(&gw.url(), second, &market()).await);
+    let why = prober.failure(&gw.url(), second).unwrap();
+    assert!(why.contains(&format!("holds the key of {held}")), "{why}");
+
+    // Under another market's domain the same gateway proves nothing.
+    let other = domain(CHAIN_ID + 1, CONTRACT);
+    let fresh = Prober::new(Duration::from_secs(2), Duration::from_secs(60));
+    assert!(!fresh.live(&gw.url(), held, &other).await);
+    // A gateway whose backend is down is not live either.
+    backend.kill();
+    tokio::time::sleep(Duration::from_millis(2_100)).await; // past the gateway's backend cache
+    let later = Prober::new(Duration::from_secs(2), Duration::from_secs(60));
+    assert!(!later.live(&gw.url(), held, &market()).await);
+    assert!(later
+        .failure(&gw.url(), held)
+        .unwrap()
+        .contains("backend is down"));
 }

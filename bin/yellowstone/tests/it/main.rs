@@ -13,6 +13,7 @@ mod edges_devnet;
 mod faults;
 mod fuzz_api;
 mod gateway;
+mod market_attacks;
 mod openai_python;
 mod provider_cli;
 mod provider_faults;

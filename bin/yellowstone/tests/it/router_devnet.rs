@@ -132,7 +132,11 @@ async fn a_router_killed_mid_epoch_resumes_losing_and_duplicating_nothing() {
     let (_, held) = api
         .get(&format!("/v1/allowance/{}", key(USERS[0]).address()))
         .await;
-    assert_eq!(held["held"], json!(TOKENS));
+    // Held in wei: tokenMax x the bid's price (SPEC 8).
+    assert_eq!(
+        u256(&held["held"]),
+        U256::from(TOKENS) * open[0].1.message.pricePerToken
+    );
     first.kill();
 
     let second = router(&net, &net.rpc.url(), &db, 1).await;
@@ -148,7 +152,7 @@ async fn a_router_killed_mid_epoch_resumes_losing_and_duplicating_nothing() {
     }
     let (user, ticket) = &reported[0];
     let replay = json!({"report": sign(&key(*user), Report {
-        requestId: ticket.message.requestId, user: key(*user).address(), firstTokenMs: 0, elapsedMs: 2_000, tokens: TOKENS, pass: true,
+        requestId: ticket.message.requestId, user: key(*user).address(), firstTokenMs: 150, elapsedMs: 900, tokens: TOKENS, pass: true,
     }, &net.domain())});
     let (status, body) = api.post("/v1/reports", &replay).await;
     assert_eq!(

@@ -1,7 +1,9 @@
 //! What anyone may read of the market: `GET /health`, `GET /v1/market`, `GET /v1/bids`.
 //! Fields are in alphabetical order, the order the router has always written them in.
 
-use alloy_primitives::{Address, U256};
+use std::collections::BTreeMap;
+
+use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::Eip712Domain;
 use serde::{Deserialize, Serialize};
 use yellowstone_protocol::eip712::types::domain;
@@ -84,10 +86,23 @@ pub struct MarketRules {
     pub block_seconds: u64,
     /// Providers sharing a day's bootstrap emission.
     pub bootstrap_top: u64,
+    /// The reference price when no model has a bid that counts, wei per token (`null`: none).
+    pub default_reference_price: Option<U256>,
     /// The credit rule.
     pub judge: JudgeRules,
+    /// Largest bid `capacity` taken at its word (larger ones are capped).
+    pub max_capacity: u32,
+    /// The operator's hard maximum price, wei per token.
+    pub max_price_per_token: U256,
     /// Largest `tokenMax` one RFC may ask for.
     pub max_token_max: u64,
+    /// Per model, the only `weightsHash` values an attestation may sign.
+    pub pinned_weights: BTreeMap<String, Vec<B256>>,
+    /// `k`: no bid above `k` times its model's reference price is selectable or ticketed.
+    pub price_band_k: u64,
+    /// The operator's reference price per model (used while a model has fewer than 3
+    /// selectable providers), wei per token.
+    pub reference_prices: BTreeMap<String, U256>,
     /// Seconds after a ticket's expiry that its report is still accepted.
     pub report_seconds: u64,
     /// Whether a provider must attest a model before its bids are selectable.
@@ -103,11 +118,18 @@ pub struct MarketRules {
 /// The credit rule's parameters. Fields in alphabetical order (wire order).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JudgeRules {
-    /// How many percent slower than the recent average a credited request may be.
+    /// Distinct users whose fails within the back-off memory a provider's back-off needs.
+    pub backoff_fail_users: u64,
+    /// Seconds a user's fail is remembered for the back-off.
+    pub backoff_memory_seconds: u64,
+    /// The seed's balance rule: a fail withholds credit only if the user's MOR balance exceeds
+    /// the provider's stake.
+    pub fail_needs_balance_over_stake: bool,
+    /// How many percent slower than the expected time a credited request may be (X).
     pub slower_percent: u64,
-    /// How many credited requests a model needs before speed is judged at all.
+    /// How many samples a model's window needs before speed is judged at all.
     pub warmup: u64,
-    /// How many recent credited requests of a model make its average.
+    /// How many recent passed reports of a model make its averages (Z).
     pub window: u64,
 }
 
@@ -118,6 +140,8 @@ pub struct SelectionRules {
     pub band_bps: u64,
     /// Share of requests offered first to a new provider, per mille.
     pub explore_permille: u64,
+    /// Least stake (wei) a new provider needs to be offered exploration traffic.
+    pub min_explore_stake: U256,
     /// A provider with fewer judged reports than this is new.
     pub new_provider_reports: u64,
 }
@@ -148,6 +172,8 @@ pub struct LiveBids {
 /// One live bid. Fields in alphabetical order (wire order).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LiveBid {
+    /// Concurrent requests the provider serves (the bid's `capacity`).
+    pub capacity: u32,
     /// The gateway's base URL.
     pub endpoint: String,
     /// Unix second the bid expires.

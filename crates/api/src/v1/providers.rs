@@ -51,6 +51,8 @@ pub struct ProviderView {
 /// One live bid of the provider. Fields in alphabetical order (wire order).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProviderBid {
+    /// Concurrent requests the provider serves (the bid's `capacity`).
+    pub capacity: u32,
     /// The gateway's base URL.
     pub endpoint: String,
     /// Unix second it expires.

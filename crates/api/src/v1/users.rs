@@ -42,20 +42,30 @@ pub struct Judged {
 }
 
 /// `GET /v1/allowance/{user}`: today's allowance. Fields in alphabetical order (wire order).
+///
+/// The allowance is held in MOR wei (SPEC 8): `allowance`, `used`, `held`, `left`. The token
+/// figures are SPEC 3's view of the same wei at the day's reference `price`; a ticket holds
+/// `tokenMax × its own price`, so the tokens a user actually gets depend on who serves them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AllowanceView {
-    /// Tokens allowed today.
-    pub allowance: u64,
+    /// Wei allowed today: `budget × balance / supply`.
+    pub allowance: U256,
     /// MOR wei at the day's snapshot block.
     pub balance: U256,
     /// UTC day.
     pub day: u64,
-    /// Tokens held by open tickets.
-    pub held: u64,
-    /// Tokens left.
-    pub left: u64,
-    /// Tokens settled.
-    pub used: u64,
+    /// Wei held by open tickets (`tokenMax × price` each).
+    pub held: U256,
+    /// Wei left: `allowance − used − held`.
+    pub left: U256,
+    /// The day's reference price, wei per token, of the token view.
+    pub price: U256,
+    /// `UserMax` (SPEC 3): `allowance / price` tokens.
+    pub tokens_allowed: u64,
+    /// `left / price` tokens.
+    pub tokens_left: u64,
+    /// Wei settled: what was delivered, or `tokenMax × price` of tickets never reported.
+    pub used: U256,
     /// The user.
     pub user: Address,
 }

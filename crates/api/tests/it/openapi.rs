@@ -160,7 +160,11 @@ fn every_schema_is_what_its_type_writes() {
     answer(&spec, c, "Health", &health());
     answer(&spec, c, "MarketInfo", &market());
     answer(&spec, c, "SigningDomain", &[market()[0].domain.clone()]);
-    answer(&spec, c, "MarketRules", &[rules()]);
+    let no_default = yellowstone_api::v1::MarketRules {
+        default_reference_price: None,
+        ..rules()
+    };
+    answer(&spec, c, "MarketRules", &[rules(), no_default]);
     answer(&spec, c, "JudgeRules", &[rules().judge]);
     answer(&spec, c, "SelectionRules", &[rules().selection]);
     answer(&spec, c, "DayFigures", &[day()]);

@@ -52,18 +52,28 @@ pub(crate) fn rules() -> MarketRules {
         backoff_max_seconds: 300,
         block_seconds: 12,
         bootstrap_top: 100,
+        default_reference_price: Some(WEI),
         judge: JudgeRules {
+            backoff_fail_users: 3,
+            backoff_memory_seconds: 300,
+            fail_needs_balance_over_stake: false,
             slower_percent: 50,
             warmup: 10,
             window: 100,
         },
+        max_capacity: 4_096,
+        max_price_per_token: WEI,
         max_token_max: 32_768,
+        pinned_weights: [("m".to_string(), vec![H])].into(),
+        price_band_k: 4,
+        reference_prices: [("m".to_string(), WEI)].into(),
         report_seconds: 900,
         require_attestation: true,
         rfc_window_seconds: 600,
         selection: SelectionRules {
             band_bps: 500,
             explore_permille: 50,
+            min_explore_stake: WEI,
             new_provider_reports: 10,
         },
         ticket_seconds: 120,
@@ -106,6 +116,7 @@ pub(crate) fn market() -> Vec<MarketInfo> {
 
 pub(crate) fn live_bid() -> LiveBid {
     LiveBid {
+        capacity: 8,
         endpoint: "http://gpu".into(),
         expiry: 1,
         model: "m".into(),
@@ -155,6 +166,7 @@ pub(crate) fn record() -> ProviderRecord {
 
 pub(crate) fn provider_bid() -> Vec<ProviderBid> {
     let selectable = ProviderBid {
+        capacity: 8,
         endpoint: "http://gpu".into(),
         expiry: 1,
         model: "m".into(),
@@ -229,9 +241,9 @@ pub(crate) fn issued() -> Issued {
 
 pub(crate) fn refusals() -> Vec<Refusal> {
     let too_slow = Refusal::TooSlow {
-        micros_per_token: 3,
-        average: 1,
-        limit: 2,
+        elapsed_ms: 3,
+        expected_ms: 1,
+        limit_ms: 2,
     };
     vec![
         Refusal::Failed,
@@ -263,12 +275,15 @@ pub(crate) fn judged() -> Vec<Judged> {
 
 pub(crate) fn allowance() -> AllowanceView {
     AllowanceView {
-        allowance: 1,
+        allowance: U256::from(9),
         balance: WEI,
         day: 2,
-        held: 3,
-        left: 4,
-        used: 5,
+        held: U256::from(3),
+        left: U256::from(1),
+        price: U256::from(2),
+        tokens_allowed: 4,
+        tokens_left: 0,
+        used: U256::from(5),
         user: A,
     }
 }

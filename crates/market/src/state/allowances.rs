@@ -1,12 +1,12 @@
-//! Allowances (SPEC 3): a user's tokens for the day, computed by the caller from the snapshot
-//! balance and held or charged here as tickets are issued, reported or swept.
+//! Allowances (SPEC 3 and 8): a user's wei for the day, computed by the caller from the
+//! snapshot balance and held or charged here as tickets are issued, reported or swept.
 
 use alloy_primitives::{Address, U256};
 use yellowstone_api::v1::AllowanceView;
 
 use super::State;
 use crate::{
-    allowance::Allowance,
+    allowance::{tokens_at, Allowance},
     records::{AllowanceRecord, Change},
 };
 
@@ -42,14 +42,18 @@ impl State {
 impl From<&AllowanceRecord> for AllowanceView {
     fn from(r: &AllowanceRecord) -> Self {
         let a: Allowance = r.allowance;
+        let left = a.left();
         Self {
-            day: r.day,
-            user: r.user,
-            balance: r.balance,
             allowance: a.allowance,
-            used: a.used,
+            balance: r.balance,
+            day: r.day,
             held: a.held,
-            left: a.left(),
+            left,
+            price: r.price,
+            tokens_allowed: tokens_at(a.allowance, r.price),
+            tokens_left: tokens_at(left, r.price),
+            used: a.used,
+            user: r.user,
         }
     }
 }
@@ -63,15 +67,20 @@ mod tests {
     use super::*;
     use crate::state::Rules;
 
+    fn u(n: u64) -> U256 {
+        U256::from(n)
+    }
+
     fn record(allowance: u64) -> AllowanceRecord {
         AllowanceRecord {
             day: 3,
             user: Address::repeat_byte(1),
-            balance: U256::from(5),
+            balance: u(5),
+            price: u(7),
             allowance: Allowance {
-                allowance,
-                used: 30,
-                held: 20,
+                allowance: u(allowance),
+                used: u(30),
+                held: u(20),
             },
         }
     }
@@ -95,8 +104,28 @@ mod tests {
     }
 
     #[test]
-    fn the_view_of_an_allowance_shows_what_is_left() {
+    fn the_view_shows_the_wei_left_and_its_tokens_at_the_reference_price() {
         let view = AllowanceView::from(&record(100));
-        assert_eq!((view.used, view.held, view.left), (30, 20, 50));
+        assert_eq!(
+            (view.allowance, view.used, view.held, view.left),
+            (u(100), u(30), u(20), u(50))
+        );
+        assert_eq!(view.price, u(7));
+        assert_eq!(
+            (view.tokens_allowed, view.tokens_left),
+            (14, 7),
+            "floor(100 / 7), floor(50 / 7)"
+        );
+    }
+
+    #[test]
+    fn without_a_reference_price_the_view_shows_no_tokens() {
+        let mut r = record(100);
+        r.price = U256::ZERO;
+        let view = AllowanceView::from(&r);
+        assert_eq!(
+            (view.tokens_allowed, view.tokens_left, view.left),
+            (0, 0, u(50))
+        );
     }
 }

@@ -86,8 +86,9 @@ impl State {
     }
 
     /// Builds and signs the next epoch root from the credits of every closed inference block,
-    /// within `headroom` (the contract's daily cap and funding left) and `bootstrap_headroom`;
-    /// what does not fit stays pending for the next epoch (SPEC 6). `None` when an epoch is
+    /// within `headroom` (the contract's daily cap and funding left) and `bootstrap_headroom`,
+    /// shared pro rata across providers when short ([`settle::fold`], SPEC 8); what does not
+    /// fit stays pending, under its seq, for the next epoch (SPEC 6). `None` when an epoch is
     /// already in flight or nothing new is due.
     pub fn build_epoch(
         &mut self,

@@ -26,7 +26,7 @@ use yellowstone_api::ApiError;
 use yellowstone_protocol::merkle::MerkleTree;
 
 use crate::{
-    judge::{JudgePolicy, ModelSpeed},
+    judge::{FailMemory, JudgePolicy, ModelSpeed},
     records::{
         AllowanceRecord, AttestationRecord, BidRecord, CreditRecord, EpochRecord, LeafRecord,
         Loaded, ReceiptRecord, TicketRecord, TicketStatus,
@@ -73,10 +73,38 @@ pub struct Rules {
     pub backoff_max_seconds: u64,
     /// Providers sharing a day's bootstrap emission (SPEC 6: top 100).
     pub bootstrap_top: usize,
-    /// The credit rule (SPEC 4 step 10).
+    /// The credit rule and the fail rules (SPEC 4 step 10, SPEC 8).
     pub judge: JudgePolicy,
     /// Provider selection (SPEC 5).
     pub selection: SelectionPolicy,
+    /// `k`: a bid above `k` times its model's reference price is not selectable and no ticket
+    /// is issued above it (SPEC 8); default 4.
+    pub price_band_k: u64,
+    /// The operator's hard maximum price, wei per token; default 1e18 (1 MOR a token). Why
+    /// that figure: it is orders of magnitude above any real price (the demo's are 0.001 to
+    /// 0.003 MOR) yet bounds what one token can cost a user or credit an accomplice when a
+    /// model has too few providers for its own median. Written as a decimal string.
+    #[serde(serialize_with = "crate::pricing::decimal")]
+    pub max_price_per_token: U256,
+    /// The operator's reference price per model, wei per token, used while the model has fewer
+    /// than [`crate::pricing::MIN_REFERENCE_PROVIDERS`] selectable providers (SPEC 8).
+    /// Written as decimal strings.
+    #[serde(serialize_with = "crate::pricing::decimal_map")]
+    pub reference_prices: BTreeMap<String, U256>,
+    /// The reference when no model has a bid that counts (and the model has no configured
+    /// reference); `None` (the default) leaves only the hard maximum. A decimal string.
+    #[serde(
+        serialize_with = "crate::pricing::decimal_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub default_reference_price: Option<U256>,
+    /// Most concurrent requests a bid's `capacity` is taken to mean (larger ones are capped);
+    /// default 4,096.
+    pub max_capacity: u32,
+    /// Per model, the accepted `weightsHash` values (SPEC 8): an attestation of any other hash
+    /// is refused, and a pinned model is selectable only from providers whose attestation is
+    /// one of them. A model not listed accepts any non-zero hash.
+    pub pinned_weights: BTreeMap<String, Vec<B256>>,
 }
 
 impl Default for Rules {
@@ -93,6 +121,12 @@ impl Default for Rules {
             bootstrap_top: 100,
             judge: JudgePolicy::default(),
             selection: SelectionPolicy::default(),
+            price_band_k: 4,
+            max_price_per_token: U256::from(crate::selection::WAD),
+            reference_prices: BTreeMap::new(),
+            default_reference_price: None,
+            max_capacity: 4_096,
+            pinned_weights: BTreeMap::new(),
         }
     }
 }
@@ -117,10 +151,15 @@ pub struct State {
     tickets_by_expiry: BTreeSet<(u64, B256)>,
     nonces_by_deadline: BTreeSet<(u64, Address, u64)>,
     oldest_allowance_day: u64,
+    /// Per provider, the tickets occupying its capacity, by (expiry, request id): issued, with
+    /// no receipt or report yet (SPEC 8 "Selection"; see `providers`).
+    occupancy: HashMap<Address, BTreeSet<(u64, B256)>>,
     credits: BTreeMap<u64, CreditRecord>,
     next_seq: u64,
     work: HashMap<(u64, Address), (U256, u64)>,
     speeds: HashMap<String, ModelSpeed>,
+    /// Per provider, the users whose fails its score counts and who failed it recently.
+    fails: HashMap<Address, FailMemory>,
     committed: Option<EpochRecord>,
     committed_table: Table,
     committed_tree: Option<MerkleTree>,
@@ -149,10 +188,12 @@ impl State {
             tickets_by_expiry: BTreeSet::new(),
             nonces_by_deadline: BTreeSet::new(),
             oldest_allowance_day: u64::MAX,
+            occupancy: HashMap::new(),
             credits: BTreeMap::new(),
             next_seq: 1,
             work: HashMap::new(),
             speeds: HashMap::new(),
+            fails: HashMap::new(),
             committed: None,
             committed_table: Table::new(),
             committed_tree: None,
@@ -194,6 +235,7 @@ impl State {
                 state.receipts.insert(r.request_id, r);
             }
         }
+        state.rebuild_occupancy();
         for c in loaded.credits {
             state.credits.insert(c.seq, c);
         }
@@ -201,14 +243,13 @@ impl State {
         for (day, provider, wei, tokens) in loaded.work {
             state.work.insert((day, provider), (wei, tokens));
         }
-        for (provider, score) in loaded.scores {
+        for (provider, score, failed_by) in loaded.scores {
             state.providers.entry(provider).or_default().score = score;
+            state.fails.insert(provider, FailMemory::restore(failed_by));
         }
         for (model, samples) in loaded.speeds {
-            let speed = state.speeds.entry(model).or_default();
-            for s in samples {
-                speed.record(s, &state.rules.judge);
-            }
+            let speed = ModelSpeed::restore(samples, &state.rules.judge);
+            state.speeds.insert(model, speed);
         }
         for (key, value) in loaded.meta {
             if key == BOOTSTRAP_DAY {

@@ -1,6 +1,12 @@
-//! Receipts and reports (SPEC 4 steps 9-10): the provider's receipt, the user's report judged,
-//! and what a verdict changes: the credit, the day's work, the provider's score and back-off,
-//! the model's speed history and the user's allowance.
+//! Receipts and reports (SPEC 4 steps 9-10, SPEC 8): the provider's receipt, the user's report
+//! judged, and what a verdict changes: the credit, the day's work (saturating), the provider's
+//! score and back-off, the model's speed window and the user's allowance. The rules themselves
+//! (credit, window, fails) are in [`crate::judge`].
+//!
+//! A report whose times cannot be true is refused as invalid before anything changes, so the
+//! ticket stays open for a correct one: `firstTokenMs > elapsedMs`, or `elapsedMs` above the
+//! wall time since the ticket was issued, `(now - issued_at + 1) * 1000` ms (whole-second
+//! clocks: the `+ 1` allows an issue late in its second and a report early in `now`'s).
 
 use yellowstone_api::ApiError;
 use yellowstone_protocol::{
@@ -8,10 +14,12 @@ use yellowstone_protocol::{
     time::DAY,
 };
 
+use alloy_primitives::Address;
+
 use super::{State, Verified};
 use crate::{
-    judge::{judge, Evidence, Refusal, Verdict},
-    records::{Change, CreditRecord, ReceiptRecord, ReportRecord, TicketStatus},
+    judge::{judge, Evidence, FailMemory, ModelSpeed, Refusal, Verdict},
+    records::{Change, CreditRecord, ReceiptRecord, ReportRecord, TicketRecord, TicketStatus},
 };
 
 /// Scores count at most this many recent reports (both counts halve beyond it).
@@ -30,6 +38,7 @@ impl State {
             return Ok(Vec::new());
         }
         self.receipts.insert(record.request_id, record.clone());
+        self.release_capacity(record.request_id);
         Ok(vec![Change::Receipt(record)])
     }
 
@@ -110,43 +119,46 @@ impl State {
                 )))
             }
         }
-        if now > ticket.expiry + self.rules.report_seconds {
+        let closes = ticket.expiry.saturating_add(self.rules.report_seconds);
+        if now > closes {
             return Err(ApiError::expired(format!(
-                "reports for {} closed at {} (now {now})",
-                r.requestId,
-                ticket.expiry + self.rules.report_seconds
+                "reports for {} closed at {closes} (now {now})",
+                r.requestId
             )));
         }
+        check_times(r, ticket.issued_at, now)?;
         let mut changes = Vec::new();
         if let Some(receipt) = receipt {
             changes.extend(self.receipt_verified(receipt)?);
         }
         let ticket = self.tickets[&r.requestId].clone();
         let receipt_tokens = self.receipts.get(&r.requestId).map(|x| x.tokens);
+        let evidence = Evidence {
+            token_max: ticket.token_max,
+            user_tokens: r.tokens,
+            receipt_tokens,
+            first_token_ms: r.firstTokenMs,
+            elapsed_ms: r.elapsedMs,
+            pass: r.pass,
+            fail_withholds: r.pass || self.fail_withholds(&ticket),
+            price_wei_per_token: ticket.price,
+        };
         let speed = self.speeds.entry(ticket.model.clone()).or_default();
-        let verdict = judge(
-            &Evidence {
-                token_max: ticket.token_max,
-                user_tokens: r.tokens,
-                receipt_tokens,
-                elapsed_ms: r.elapsedMs,
-                pass: r.pass,
-                price_wei_per_token: ticket.price,
-            },
-            speed,
-            &self.rules.judge,
-        );
-        let info = self.providers.entry(ticket.provider).or_default();
+        let verdict = judge(&evidence, speed, &self.rules.judge);
+        if let Some((first, elapsed, n)) = evidence.window_sample() {
+            let entered = speed.enter(ticket.user, first, elapsed, n, &self.rules.judge);
+            if !entered.put.is_empty() || !entered.drop.is_empty() {
+                changes.push(Change::Speed {
+                    model: ticket.model.clone(),
+                    put: entered.put,
+                    drop: entered.drop,
+                });
+            }
+        }
         let credited = match &verdict {
-            Verdict::Credited {
-                tokens,
-                wei,
-                micros_per_token,
-            } => {
-                speed.record(*micros_per_token, &self.rules.judge);
-                info.score.passes += 1;
+            Verdict::Credited { tokens, wei, .. } => {
                 let seq = self.next_seq;
-                self.next_seq += 1;
+                self.next_seq = self.next_seq.saturating_add(1);
                 let credit = CreditRecord {
                     seq,
                     provider: ticket.provider,
@@ -157,8 +169,8 @@ impl State {
                 self.credits.insert(seq, credit.clone());
                 let day = now / DAY;
                 let work = self.work.entry((day, ticket.provider)).or_default();
-                work.0 += *wei;
-                work.1 += *tokens;
+                work.0 = work.0.saturating_add(*wei);
+                work.1 = work.1.saturating_add(*tokens);
                 changes.push(Change::Credit(credit));
                 changes.push(Change::Work {
                     day,
@@ -168,30 +180,23 @@ impl State {
                 });
                 *tokens
             }
-            Verdict::Refused { reason } => {
-                if matches!(reason, Refusal::Failed | Refusal::TooSlow { .. }) {
-                    info.score.fails += 1;
-                    if matches!(reason, Refusal::Failed) {
-                        info.backoff.fail(
-                            now,
-                            self.rules.backoff_base_seconds,
-                            self.rules.backoff_max_seconds,
-                        );
-                    }
-                }
-                0
-            }
+            Verdict::Refused { .. } => 0,
         };
-        if info.score.passes + info.score.fails > SCORE_WINDOW {
-            info.score.passes /= 2;
-            info.score.fails /= 2;
-        }
-        changes.push(Change::Score {
-            provider: ticket.provider,
-            score: info.score,
-        });
+        changes.push(self.score(&ticket, r.pass, evidence.fail_withholds, &verdict, now));
         if let Some(a) = self.allowances.get_mut(&(ticket.day, ticket.user)) {
-            a.allowance.settle(ticket.token_max, credited);
+            // What was delivered is paid for whatever the verdict (SPEC 8), and never less
+            // than the provider is credited.
+            let delivered = crate::allowance::charge(
+                ticket.price,
+                ticket.token_max,
+                receipt_tokens,
+                Some((r.tokens, r.pass)),
+            );
+            let credit = ticket
+                .price
+                .saturating_mul(alloy_primitives::U256::from(credited));
+            a.allowance
+                .settle(ticket.token_max, ticket.price, delivered.max(credit));
             changes.push(Change::Allowance(a.clone()));
         }
         let t = self.tickets.get_mut(&r.requestId).expect("checked above");
@@ -202,6 +207,7 @@ impl State {
             request_id: r.requestId,
             model: ticket.model.clone(),
             provider: ticket.provider,
+            first_token_ms: r.firstTokenMs,
             elapsed_ms: r.elapsedMs,
             user_tokens: r.tokens,
             receipt_tokens,
@@ -210,6 +216,113 @@ impl State {
             accepted_at: now,
             signature: report.signature.clone(),
         }));
+        self.release_capacity(r.requestId);
         Ok((verdict, changes))
     }
+
+    /// Whether a fail on `ticket` withholds credit: always, unless the operator's balance rule
+    /// is on and the user's MOR balance does not exceed the provider's stake.
+    fn fail_withholds(&self, ticket: &TicketRecord) -> bool {
+        if !self.rules.judge.fail_needs_balance_over_stake {
+            return true;
+        }
+        let balance = self
+            .allowances
+            .get(&(ticket.day, ticket.user))
+            .map(|a| a.balance)
+            .unwrap_or_default();
+        let stake = self
+            .providers
+            .get(&ticket.provider)
+            .and_then(|i| i.chain.as_ref())
+            .map(|c| c.stake)
+            .unwrap_or_default();
+        balance > stake
+    }
+
+    /// Updates the provider's score and back-off for a judged report (see [`crate::judge`],
+    /// *Fails*) and returns the change to persist.
+    fn score(
+        &mut self,
+        ticket: &TicketRecord,
+        pass: bool,
+        fail_withholds: bool,
+        verdict: &Verdict,
+        now: u64,
+    ) -> Change {
+        let policy = self.rules.judge;
+        let (base, max) = (
+            self.rules.backoff_base_seconds,
+            self.rules.backoff_max_seconds,
+        );
+        let info = self.providers.entry(ticket.provider).or_default();
+        let memory = self.fails.entry(ticket.provider).or_default();
+        let too_slow = matches!(
+            verdict,
+            Verdict::Refused {
+                reason: Refusal::TooSlow { .. }
+            }
+        );
+        if (!pass || too_slow) && memory.count(ticket.user) {
+            info.score.fails = info.score.fails.saturating_add(1);
+        }
+        if pass && matches!(verdict, Verdict::Credited { .. }) {
+            info.score.passes = info.score.passes.saturating_add(1);
+        }
+        if info.score.judged() > SCORE_WINDOW {
+            info.score.passes /= 2;
+            info.score.fails /= 2;
+            memory.halved();
+        }
+        if !pass
+            && fail_withholds
+            && memory.backoff_fail(
+                ticket.user,
+                now,
+                policy.backoff_memory_seconds,
+                policy.backoff_fail_users,
+            )
+        {
+            info.backoff.fail(now, base, max);
+        }
+        Change::Score {
+            provider: ticket.provider,
+            score: info.score,
+            failed_by: memory.counted().to_vec(),
+        }
+    }
+
+    /// A model's speed window, if it has had a passed report.
+    pub fn speed(&self, model: &str) -> Option<&ModelSpeed> {
+        self.speeds.get(model)
+    }
+
+    /// What the router remembers of a provider's fails.
+    pub fn fail_memory(&self, provider: Address) -> Option<&FailMemory> {
+        self.fails.get(&provider)
+    }
+}
+
+/// Refuses a report whose times cannot be true: `firstTokenMs` above `elapsedMs`, or
+/// `elapsedMs` above the wall time since the ticket was issued. Clocks are whole seconds, so
+/// the wall time allowed is `(now - issued_at + 1) * 1000` ms (the issue may have happened at
+/// the end of its second, the report at the start of `now`'s).
+fn check_times(r: &Report, issued_at: u64, now: u64) -> Result<(), ApiError> {
+    if r.firstTokenMs > r.elapsedMs {
+        return Err(ApiError::invalid(format!(
+            "firstTokenMs {} exceeds elapsedMs {}: the first token cannot come after the last",
+            r.firstTokenMs, r.elapsedMs
+        )));
+    }
+    let wall_ms = now
+        .saturating_sub(issued_at)
+        .saturating_add(1)
+        .saturating_mul(1000);
+    if r.elapsedMs > wall_ms {
+        return Err(ApiError::invalid(format!(
+            "elapsedMs {} exceeds the {wall_ms} ms since ticket {} was issued (at {issued_at}, now {now}, whole seconds)",
+            r.elapsedMs, r.requestId
+        )));
+    }
+    Ok(())
 }

@@ -10,7 +10,10 @@ use yellowstone_protocol::{
 };
 
 use super::{check_model, State, Verified};
-use crate::records::{Change, TicketRecord, TicketStatus};
+use crate::{
+    allowance::charge,
+    records::{Change, TicketRecord, TicketStatus},
+};
 
 /// An RFC that passed every check but allowance and selection.
 #[derive(Clone, Debug)]
@@ -19,6 +22,9 @@ pub struct CheckedRfc {
     pub rfc: Signed<Rfc>,
     /// Its request id.
     pub request_id: B256,
+    /// The UTC day of the check: the day whose allowance the router computes and the ticket
+    /// holds, even when the ticket is issued after midnight.
+    pub day: u64,
 }
 
 impl State {
@@ -58,11 +64,15 @@ impl State {
                 m.nonce, m.user
             )));
         }
-        Ok(CheckedRfc { rfc, request_id })
+        Ok(CheckedRfc {
+            rfc,
+            request_id,
+            day: now / DAY,
+        })
     }
 
-    /// Issues a ticket for `rfc` to `provider`, holding TokenMax of the user's allowance
-    /// (SPEC 3 and 4 step 6).
+    /// Issues a ticket for `rfc` to `provider`, holding `tokenMax × price` wei of the user's
+    /// allowance of `checked.day` (SPEC 3, 4 step 6 and 8).
     pub fn issue(
         &mut self,
         checked: &CheckedRfc,
@@ -119,15 +129,24 @@ impl State {
             .get(&(m.model.clone(), provider))
             .ok_or_else(|| ApiError::no_provider(format!("{provider} withdrew its bid")))?
             .clone();
-        let day = now / DAY;
-        let record = self
-            .allowances
-            .get_mut(&(day, m.user))
-            .ok_or_else(|| ApiError::internal("allowance not computed before issuing a ticket"))?;
-        record
-            .allowance
-            .hold(m.tokenMax)
-            .map_err(|e| ApiError::exhausted(e.to_string()))?;
+        // SPEC 8: never a ticket above the price bound, nor beyond the provider's capacity.
+        self.check_issuable(&bid, now)?;
+        // The day the allowance was computed for, not `now`'s: a request checked before
+        // midnight and issued after holds the day it was admitted on (SPEC 3).
+        let day = checked.day;
+        if day > now / DAY || day.saturating_add(1) < now / DAY {
+            return Err(ApiError::expired(format!(
+                "the RFC was checked on day {day}, today is day {}: check it again",
+                now / DAY
+            )));
+        }
+        let record = self.allowances.get_mut(&(day, m.user)).ok_or_else(|| {
+            ApiError::internal(format!(
+                "{}'s allowance of day {day} not computed before issuing a ticket",
+                m.user
+            ))
+        })?;
+        record.allowance.hold(m.tokenMax, bid.price)?;
         let allowance = record.clone();
         let ticket = Ticket {
             requestId: checked.request_id,
@@ -157,6 +176,7 @@ impl State {
         };
         self.spend_nonce(m.user, m.nonce, m.deadline);
         self.hold_ticket(record.clone());
+        self.occupy(provider, ticket.expiry, checked.request_id, now);
         let changes = vec![
             Change::Nonce {
                 user: m.user,
@@ -184,7 +204,8 @@ impl State {
         self.tickets.get(&request_id)
     }
 
-    /// Charges unreported tickets at TokenMax once their report window closes (SPEC 3), and
+    /// Charges unreported tickets once their report window closes, at the receipt if the
+    /// router holds one, else at TokenMax (SPEC 8, [`crate::allowance::charge`]), and
     /// forgets what can no longer matter: spent nonces past their deadline, old allowances and
     /// closed tickets.
     pub fn sweep(&mut self, now: u64) -> Vec<Change> {
@@ -205,7 +226,9 @@ impl State {
             t.status = TicketStatus::Expired;
             changes.push(Change::Ticket(t.clone()));
             if let Some(a) = self.allowances.get_mut(&(t.day, t.user)) {
-                a.allowance.expire(t.token_max);
+                let receipt = self.receipts.get(&id).map(|r| r.tokens);
+                let charged = charge(t.price, t.token_max, receipt, None);
+                a.allowance.settle(t.token_max, t.price, charged);
                 changes.push(Change::Allowance(a.clone()));
             }
         }

@@ -24,8 +24,8 @@ pub(crate) const DAY0: u64 = 20_000;
 pub(crate) const NOW: u64 = DAY0 * DAY + 3_600;
 /// The provider's bid price, wei per token.
 pub(crate) const PRICE: u64 = 7;
-/// The user's daily allowance in tokens.
-pub(crate) const ALLOWANCE: u64 = 100_000;
+/// The user's daily allowance in wei: 100,000 tokens at `PRICE`.
+pub(crate) const ALLOWANCE: u64 = 100_000 * PRICE;
 /// A headroom that never limits an epoch.
 pub(crate) const BIG: u64 = u64::MAX;
 
@@ -145,10 +145,11 @@ pub(crate) fn allowance_record(user: Address, day: u64, allowance: u64) -> Allow
         day,
         user,
         balance: u(5),
+        price: u(PRICE),
         allowance: Allowance {
-            allowance,
-            used: 0,
-            held: 0,
+            allowance: u(allowance),
+            used: U256::ZERO,
+            held: U256::ZERO,
         },
     }
 }
@@ -330,4 +331,197 @@ pub(crate) fn epoch_signer(e: &EpochRecord) -> Address {
         ),
     );
     recover(digest, &e.signature).unwrap()
+}
+
+// ---- prices, selection and capacity (SPEC 8) ------------------------------------------------
+
+/// `n` MOR in wei.
+pub(crate) fn mor(n: u64) -> U256 {
+    u(n) * u(1_000_000_000_000_000_000)
+}
+
+/// A chain record staking `stake` wei, locked until `lock_end` at `multiplier_permille / 1000`.
+pub(crate) fn stake_record(stake: U256, multiplier_permille: u64, lock_end: u64) -> ProviderRecord {
+    let multiplier = u(multiplier_permille) * u(1_000_000_000_000_000);
+    ProviderRecord {
+        registered: true,
+        stake,
+        multiplier,
+        weight: stake * multiplier / u(1_000_000_000_000_000_000),
+        lock_start: NOW - DAY,
+        lock_end,
+        ..Default::default()
+    }
+}
+
+/// `p`'s bid for `model` at `price` wei per token for `capacity` concurrent requests, live
+/// until a day from now.
+pub(crate) fn bid_on(
+    p: &PrivateKeySigner,
+    model: &str,
+    price: U256,
+    capacity: u32,
+    nonce: u64,
+) -> Signed<Bid> {
+    sign(
+        p,
+        Bid {
+            provider: p.address(),
+            model: model.into(),
+            pricePerToken: price,
+            capacity,
+            endpoint: "http://provider.example/".into(),
+            nonce,
+            expiry: NOW + DAY,
+        },
+    )
+}
+
+/// `p`'s attestation of `model` with weights hash `hash`.
+pub(crate) fn attest_on(p: &PrivateKeySigner, model: &str, hash: B256) -> Signed<ModelAttestation> {
+    sign(
+        p,
+        ModelAttestation {
+            provider: p.address(),
+            model: model.into(),
+            weightsHash: hash,
+            issuedAt: NOW,
+        },
+    )
+}
+
+/// An RFC for `model`, sent at `now` (deadline a minute later).
+pub(crate) fn rfc_on(
+    user: &PrivateKeySigner,
+    model: &str,
+    nonce: u64,
+    token_max: u64,
+    now: u64,
+) -> Signed<Rfc> {
+    sign(
+        user,
+        Rfc {
+            user: user.address(),
+            model: model.into(),
+            tokenMax: token_max,
+            nonce,
+            deadline: now + 60,
+        },
+    )
+}
+
+/// The state a restart rebuilds from `log` under `rules` (what the store would load).
+pub(crate) fn restored(rules: Rules, log: &[Change]) -> State {
+    use std::collections::BTreeMap;
+    use yellowstone_market::records::Loaded;
+    let (mut bids, mut attestations, mut allowances, mut tickets) = (
+        BTreeMap::new(),
+        BTreeMap::new(),
+        BTreeMap::new(),
+        BTreeMap::new(),
+    );
+    let mut loaded = Loaded::default();
+    for change in log {
+        match change {
+            Change::Bid(b) => {
+                bids.insert((b.model.clone(), b.provider), b.clone());
+            }
+            Change::Attestation(a) => {
+                attestations.insert((a.provider, a.model.clone()), a.clone());
+            }
+            Change::Allowance(a) => {
+                allowances.insert((a.day, a.user), a.clone());
+            }
+            Change::Ticket(t) => {
+                tickets.insert(t.request_id, t.clone());
+            }
+            Change::Receipt(r) => loaded.receipts.push(r.clone()),
+            Change::Nonce {
+                user,
+                nonce,
+                deadline,
+            } => loaded.nonces.push((*user, *nonce, *deadline)),
+            _ => {}
+        }
+    }
+    loaded.bids = bids.into_values().collect();
+    loaded.attestations = attestations.into_values().collect();
+    loaded.allowances = allowances.into_values().collect();
+    loaded.tickets = tickets.into_values().collect();
+    State::restore(rules, dom(), router_key(), loaded, Vec::new())
+}
+
+impl Market {
+    /// A market under `rules` with `user()` and `other_user()` allowed `u64::MAX` wei today and
+    /// no provider.
+    pub(crate) fn empty(rules: Rules) -> Self {
+        let mut m = Market {
+            state: State::new(rules, dom(), router_key()),
+            log: Vec::new(),
+        };
+        m.allow(&user(), u64::MAX, NOW);
+        m.allow(&other_user(), u64::MAX, NOW);
+        m
+    }
+
+    /// `p` attests `model` (the fixture's hash), bids `price` for `capacity` requests, and
+    /// stakes `stake` wei with no lock running.
+    pub(crate) fn offer(
+        &mut self,
+        p: &PrivateKeySigner,
+        model: &str,
+        price: U256,
+        stake: U256,
+        capacity: u32,
+    ) {
+        let c = self
+            .state
+            .attest(attest_on(p, model, B256::repeat_byte(0xee)), NOW)
+            .unwrap();
+        self.log.extend(c);
+        self.rebid(p, model, price, capacity);
+        self.state
+            .set_chain_record(p.address(), stake_record(stake, 1_000, 0), NOW);
+    }
+
+    /// `p` bids again for `model` (the next nonce).
+    pub(crate) fn rebid(&mut self, p: &PrivateKeySigner, model: &str, price: U256, capacity: u32) {
+        let nonce = self
+            .state
+            .live_bids(Some(model), NOW)
+            .iter()
+            .find(|b| b.provider == p.address())
+            .map_or(1, |b| b.nonce + 1);
+        let c = self
+            .state
+            .bid(bid_on(p, model, price, capacity, nonce), NOW)
+            .unwrap();
+        self.log.extend(c);
+    }
+
+    /// Admits `user`'s RFC for `model` and tries to issue its ticket to `to` at `now`.
+    pub(crate) fn try_open(
+        &mut self,
+        user: &PrivateKeySigner,
+        nonce: u64,
+        model: &str,
+        to: &PrivateKeySigner,
+        now: u64,
+    ) -> Result<Issued, ApiError> {
+        let checked = self
+            .state
+            .check_rfc(rfc_on(user, model, nonce, 10, now), now)?;
+        let (issued, c) = self.state.issue(&checked, to.address(), now)?;
+        self.log.extend(c);
+        Ok(issued)
+    }
+
+    /// The providers offered for `model` at `now`.
+    pub(crate) fn offered(&self, model: &str, now: u64) -> Vec<Address> {
+        self.state
+            .offers(model, now)
+            .iter()
+            .map(|o| o.candidate.provider)
+            .collect()
+    }
 }

@@ -4,8 +4,12 @@
 //! tested with the store, in `crates/store/tests`.)
 
 mod allowances;
+mod credit;
 mod epochs;
 mod fixture;
+mod pricing;
 mod providers;
 mod reports;
+mod selection;
+mod settle;
 mod tickets;

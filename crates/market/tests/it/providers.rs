@@ -1,6 +1,8 @@
-//! Providers (SPEC 5): attestations and bids are accepted only as signed by the provider they
-//! name and newer than what is held; a bid is offered to selection only while it is live, its
-//! provider attested, staked and not backed off.
+//! Providers (SPEC 5 and 8): attestations and bids are accepted only as signed by the provider
+//! they name and newer than what is held (an attestation of a pinned model only with a pinned
+//! weights hash, a bid only with a capacity); a bid is offered to selection only while it is
+//! live, its provider attested (with a pinned hash where pinned), staked, within the price
+//! bound, below capacity and not backed off.
 
 use alloy_primitives::{B256, U256};
 use yellowstone_api::ProviderRecord;
@@ -185,12 +187,13 @@ fn a_bid_without_a_chain_record_is_unselectable() {
 }
 
 #[test]
-fn a_bid_from_a_provider_with_zero_weight_is_unselectable() {
+fn a_bid_from_a_provider_with_no_stake_is_unselectable() {
     let mut m = Market::new();
     let p = provider();
     m.state.set_chain_record(
         p.address(),
         ProviderRecord {
+            stake: U256::ZERO,
             weight: U256::ZERO,
             ..staked()
         },
@@ -247,4 +250,91 @@ fn offers_list_only_selectable_bids() {
     assert_eq!(offers[0].candidate.weight, u(1_000));
     assert_eq!(m.state.live_bids(Some(MODEL), NOW).len(), 3);
     assert!(m.state.offers("another-model", NOW).is_empty());
+}
+
+// ---- SPEC 8: capacity and pinned weights hashes -----------------------------------------------
+
+#[test]
+fn a_bid_with_capacity_zero_is_refused_naming_the_field() {
+    let mut state = State::new(Rules::default(), dom(), router_key());
+    let p = provider();
+    let mut b = bid(&p, 7, 1, NOW + 60);
+    b.capacity = 0;
+    let e = refused(state.bid(sign(&p, b), NOW), 400, "invalid");
+    assert!(e.message.contains("capacity"), "{e}");
+    assert!(state.live_bids(None, NOW).is_empty());
+}
+
+fn pinned(hashes: &[B256]) -> Rules {
+    let mut rules = Rules::default();
+    rules.pinned_weights.insert(MODEL.into(), hashes.to_vec());
+    rules
+}
+
+/// Before: any non-zero hash was accepted. After: a pinned model takes only its pinned hashes.
+#[test]
+fn a_pinned_model_refuses_an_attestation_of_any_other_hash() {
+    let good = B256::repeat_byte(0xaa);
+    let mut state = State::new(
+        pinned(&[good, B256::repeat_byte(0xab)]),
+        dom(),
+        router_key(),
+    );
+    let p = provider();
+    let other = B256::repeat_byte(0xee);
+    let e = refused(
+        state.attest(attest_on(&p, MODEL, other), NOW),
+        403,
+        "forbidden",
+    );
+    assert_eq!(
+        e.message,
+        format!("model {MODEL} accepts only the pinned weights hashes; {other} is not one")
+    );
+    assert!(state.attestations_of(p.address()).is_empty());
+    state.attest(attest_on(&p, MODEL, good), NOW).unwrap();
+    // A model not pinned takes any non-zero hash.
+    state.attest(attest_on(&p, "unpinned", other), NOW).unwrap();
+}
+
+/// An attestation made before the pin (or under another pin list, as after a restart with a
+/// new config) does not make a pinned model selectable.
+#[test]
+fn a_pinned_model_is_selectable_only_from_providers_attested_with_a_pinned_hash() {
+    let m = Market::new(); // attested with 0xee, unpinned
+    let p = provider();
+    assert_eq!(m.state.unselectable(p.address(), MODEL, NOW), None);
+    for rules in [
+        pinned(&[B256::repeat_byte(0xaa)]),
+        Rules {
+            require_attestation: false,
+            ..pinned(&[B256::repeat_byte(0xaa)])
+        },
+    ] {
+        let mut restarted = restored(rules, &m.log);
+        restarted.set_chain_record(p.address(), staked(), NOW);
+        let why = restarted.unselectable(p.address(), MODEL, NOW).unwrap();
+        assert!(why.contains("not one of the 1 pinned"), "{why}");
+        assert!(restarted.offers(MODEL, NOW).is_empty());
+    }
+    let mut restarted = restored(pinned(&[B256::repeat_byte(0xee)]), &m.log);
+    restarted.set_chain_record(p.address(), staked(), NOW);
+    assert_eq!(restarted.unselectable(p.address(), MODEL, NOW), None);
+}
+
+#[test]
+fn a_pinned_model_needs_an_attestation_even_when_attestation_is_not_required() {
+    let mut state = State::new(
+        Rules {
+            require_attestation: false,
+            ..pinned(&[B256::repeat_byte(0xaa)])
+        },
+        dom(),
+        router_key(),
+    );
+    let p = provider();
+    state.bid(sign(&p, bid(&p, 7, 1, NOW + 60)), NOW).unwrap();
+    state.set_chain_record(p.address(), staked(), NOW);
+    let why = state.unselectable(p.address(), MODEL, NOW).unwrap();
+    assert!(why.contains("whose weights hashes are pinned"), "{why}");
 }

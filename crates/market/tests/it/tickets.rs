@@ -80,7 +80,7 @@ fn a_replayed_rfc_nonce_is_refused() {
     m.state
         .check_rfc(rfc(&other_user(), 1, 10, NOW + 60), NOW)
         .unwrap();
-    assert_eq!(m.allowance(&user()).held, 10, "held once");
+    assert_eq!(m.allowance(&user()).held, u(10 * PRICE), "held once");
 }
 
 #[test]
@@ -130,7 +130,7 @@ fn a_ticket_for_a_provider_without_a_bid_is_refused() {
         503,
         "no_provider",
     );
-    assert_eq!(m.allowance(&user()).held, 0);
+    assert_eq!(m.allowance(&user()).held, u(0));
 }
 
 #[test]
@@ -146,7 +146,7 @@ fn a_provider_is_never_ticketed_to_its_own_request() {
         403,
         "forbidden",
     );
-    assert_eq!(m.allowance(&provider()).held, 0, "nothing held");
+    assert_eq!(m.allowance(&provider()).held, u(0), "nothing held");
     // The nonce is not spent: the same RFC can still go to another provider.
     m.add_provider(&other_provider(), PRICE);
     m.state

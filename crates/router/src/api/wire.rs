@@ -21,17 +21,28 @@ pub(super) fn market_rules(rules: &Rules) -> MarketRules {
         backoff_base_seconds,
         backoff_max_seconds,
         bootstrap_top,
+        price_band_k,
+        max_price_per_token,
+        reference_prices,
+        default_reference_price,
+        max_capacity,
+        pinned_weights,
         judge:
             JudgePolicy {
                 slower_percent,
                 window,
                 warmup,
+                // The SPEC 8 fail rules' settings: not published yet.
+                fail_needs_balance_over_stake,
+                backoff_fail_users,
+                backoff_memory_seconds,
             },
         selection:
             SelectionPolicy {
                 band_bps,
                 explore_permille,
                 new_provider_reports,
+                min_explore_stake,
             },
     } = rules.clone();
     MarketRules {
@@ -39,18 +50,28 @@ pub(super) fn market_rules(rules: &Rules) -> MarketRules {
         backoff_max_seconds,
         block_seconds,
         bootstrap_top: wide(bootstrap_top),
+        default_reference_price,
         judge: JudgeRules {
+            backoff_fail_users: wide(backoff_fail_users),
+            backoff_memory_seconds,
+            fail_needs_balance_over_stake,
             slower_percent,
             warmup: wide(warmup),
             window: wide(window),
         },
+        max_capacity,
+        max_price_per_token,
         max_token_max,
+        pinned_weights,
+        price_band_k,
+        reference_prices,
         report_seconds,
         require_attestation,
         rfc_window_seconds,
         selection: SelectionRules {
             band_bps,
             explore_permille,
+            min_explore_stake,
             new_provider_reports,
         },
         ticket_seconds,

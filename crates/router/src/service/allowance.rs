@@ -1,6 +1,8 @@
-//! Daily allowances (SPEC 3): each user's MOR balance at the day's snapshot block, times the
-//! day's access rate. The day's figures (snapshot block, MOR supply, budget = the contract's
-//! daily cap, reference price) are computed once, persisted, and reused by every user that day.
+//! Daily allowances (SPEC 3 and 8): each user's share of the day's budget in MOR wei,
+//! `budget * balance / supply` with the balance at the day's snapshot block. The day's figures
+//! (snapshot block, MOR supply, budget = the contract's daily cap, and the reference price the
+//! allowance is shown in tokens at) are computed once, persisted, and reused by every user that
+//! day.
 //!
 //! When the chain is unreachable, admission goes on: a user seen before keeps the balance of
 //! their latest snapshot, priced with the latest day's figures. That allowance stands for the
@@ -49,6 +51,8 @@ impl Days {
 
 impl Router {
     /// Makes sure `user` has an allowance record for `day`; returns their snapshot balance.
+    /// `day` is the day the RFC was checked on (`CheckedRfc::day`), which the ticket then holds
+    /// even if it is issued after midnight.
     pub(super) async fn ensure_allowance(&self, day: u64, user: Address) -> Result<U256, ApiError> {
         if let Some(r) = self.state().allowance(day, user) {
             return Ok(r.balance);
@@ -63,15 +67,15 @@ impl Router {
             Err(Failure::Chain(err)) => return Err(ApiError::chain(err.to_string())),
             Err(Failure::Api(err)) => return Err(err),
         };
-        let tokens = daily_allowance(params.budget, params.price, params.supply, balance);
         let record = AllowanceRecord {
             day,
             user,
             balance,
+            price: params.price,
             allowance: Allowance {
-                allowance: tokens,
-                used: 0,
-                held: 0,
+                allowance: daily_allowance(params.budget, params.supply, balance),
+                used: U256::ZERO,
+                held: U256::ZERO,
             },
         };
         let change = self.state().set_allowance(record);
@@ -118,17 +122,13 @@ impl Router {
             .store
             .day_volume(day.saturating_sub(1))
             .map_err(|e| Failure::Api(ApiError::internal(e.to_string())))?;
-        let prices: Vec<U256> = {
-            let state = self.state();
-            state
-                .live_bids(None, self.now())
-                .iter()
-                .map(|b| b.price)
-                .collect()
-        };
-        let price = reference_price(wei, tokens, &prices).ok_or_else(|| {
+        // Without history, the market-wide stake-weighted reference of counted bids (SPEC 8),
+        // not the median of every live bid: one unstaked key's junk bids on invented models
+        // must not set everyone's token view.
+        let market = self.state().reference_price(None, self.now());
+        let price = reference_price(wei, tokens, market.as_slice()).ok_or_else(|| {
             Failure::Api(ApiError::no_provider(
-                "no credited work yesterday and no live bid: no price to set allowances by",
+                "no credited work yesterday and no selectable bid: no price to show allowances in tokens",
             ))
         })?;
         let params = DayFigures {

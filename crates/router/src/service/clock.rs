@@ -49,11 +49,14 @@ impl Clock {
         }
     }
 
-    /// Tells a chain clock the latest block's timestamp (ignored by the system clock).
+    /// Tells a chain clock the latest block's timestamp (ignored by the system clock). Only a
+    /// block ahead of the extrapolated time moves it: re-reading the same block (a devnet mines
+    /// only on transactions) must not restart the extrapolation, or the clock would stand still
+    /// and the wall time between a ticket and its report (SPEC 8) would read as zero.
     pub fn observe(&self, block_timestamp: u64) {
         if let Clock::Chain(t) = self {
             let mut t = t.lock().unwrap_or_else(|p| p.into_inner());
-            if block_timestamp >= t.block_timestamp + t.observed.elapsed().as_secs() {
+            if block_timestamp > t.block_timestamp + t.observed.elapsed().as_secs() {
                 t.block_timestamp = block_timestamp;
                 t.observed = Instant::now();
             }
@@ -82,6 +85,20 @@ mod tests {
         assert!(ahead >= system + 86_400);
         clock.observe(system); // an older block changes nothing
         assert!(clock.now() >= ahead);
+    }
+
+    #[test]
+    fn re_reading_the_same_block_does_not_stop_a_chain_clock() {
+        let clock = Clock::chain();
+        let ahead = system_now() + 86_400;
+        clock.observe(ahead);
+        let start = clock.now();
+        let until = Instant::now() + std::time::Duration::from_millis(1_100);
+        while Instant::now() < until {
+            clock.observe(ahead); // the devnet mined nothing new
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        assert!(clock.now() > start, "the clock stood still at {start}");
     }
 
     #[test]

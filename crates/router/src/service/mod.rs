@@ -225,17 +225,20 @@ impl Router {
             checked.rfc.message.model.clone(),
             checked.rfc.message.tokenMax,
         );
-        let day = now / DAY;
+        // The day the RFC was checked on: the ticket holds it even if issued after midnight.
+        let day = checked.day;
         let balance = self.ensure_allowance(day, user).await?;
         let left = self
             .state()
             .allowance(day, user)
             .map(|a| a.allowance.left())
-            .unwrap_or(0);
-        if left < token_max {
+            .unwrap_or_default();
+        // A lower bound (a token costs at least 1 wei): the exact hold, tokenMax times the
+        // chosen provider's price, is checked when the ticket is issued.
+        if left < U256::from(token_max) {
             self.metrics.exhausted.fetch_add(1, Relaxed);
             return Err(ApiError::exhausted(format!(
-                "{user} has {left} tokens left today, {token_max} asked"
+                "{user} has {left} wei left today, less than tokenMax {token_max} at 1 wei per token"
             )));
         }
         let _permit = self.gate.enter(balance).await.map_err(|_| {
@@ -252,9 +255,7 @@ impl Router {
         }
         let mut offers = self.state().offers(&model, now);
         if offers.is_empty() {
-            return Err(ApiError::no_provider(format!(
-                "no live, staked, attested provider bids for {model}"
-            )));
+            return Err(self.no_offer(&model, now));
         }
         // A provider never serves its own requests: self-dealing would turn its allowance
         // into credit at a price it sets.
@@ -267,32 +268,81 @@ impl Router {
         let candidates: Vec<_> = offers.iter().map(|o| o.candidate.clone()).collect();
         let policy = self.state().rules().selection;
         let order = selection::order(&candidates, &policy, &mut || self.random());
+        let mut refused = None;
         for index in order {
             let offer = &offers[index];
-            if !self.prober.live(&offer.endpoint).await {
+            let provider = offer.candidate.provider;
+            if !self
+                .prober
+                .live(&offer.endpoint, provider, &self.domain)
+                .await
+            {
                 self.metrics.probe_failures.fetch_add(1, Relaxed);
                 self.state()
                     .provider_failed(offer.candidate.provider, self.now());
                 continue;
             }
             // Signed before the lock; issued under it only if still exactly the ticket due.
-            let provider = offer.candidate.provider;
             let draft = self
                 .state()
                 .draft_ticket(&checked, provider, offer.candidate.price, now);
             let presigned = sign_ticket(&self.key, &self.domain, draft, &self.signatures).ok();
-            let (issued, changes) = {
+            let issued = {
                 let mut state = self.state();
                 state.provider_live(provider);
-                state.issue_presigned(&checked, provider, now, presigned)?
+                state.issue_presigned(&checked, provider, now, presigned)
             };
-            self.commit(changes).await;
-            self.metrics.admissions.fetch_add(1, Relaxed);
-            return Ok(issued);
+            match issued {
+                Ok((issued, changes)) => {
+                    self.commit(changes).await;
+                    self.metrics.admissions.fetch_add(1, Relaxed);
+                    return Ok(issued);
+                }
+                // This provider filled up or its bid moved out of bounds since the offers were
+                // read: the next one may still take the request.
+                Err(e) if e.code == "busy" || e.code == "no_provider" => refused = Some(e),
+                Err(e) => return Err(e),
+            }
         }
-        Err(ApiError::no_provider(format!(
-            "no provider of {model} answered its health check"
-        )))
+        Err(refused.unwrap_or_else(|| {
+            ApiError::no_provider(format!("no provider of {model} answered its health check"))
+        }))
+    }
+
+    /// Why no bid for `model` is offered: `busy` when every otherwise selectable provider is at
+    /// capacity, else `no_provider` naming why each live bid (the first few) is skipped.
+    fn no_offer(&self, model: &str, now: u64) -> ApiError {
+        let state = self.state();
+        let reasons: Vec<String> = state
+            .live_bids(Some(model), now)
+            .into_iter()
+            .filter_map(|b| {
+                let why = state.unselectable(b.provider, model, now)?;
+                Some(format!("{}: {why}", b.provider))
+            })
+            .collect();
+        if !reasons.is_empty() && reasons.iter().all(|r| r.contains("at capacity")) {
+            let mut busy = ApiError::busy(self.settings.retry_after_seconds);
+            busy.message = format!(
+                "every provider of {model} is at capacity ({}); retry after {} s",
+                reasons.join("; "),
+                self.settings.retry_after_seconds
+            );
+            return busy;
+        }
+        if reasons.is_empty() {
+            return ApiError::no_provider(format!("no live bid for {model}"));
+        }
+        let shown = reasons.len().min(3);
+        ApiError::no_provider(format!(
+            "no selectable bid for {model}: {}{}",
+            reasons[..shown].join("; "),
+            if reasons.len() > shown {
+                format!("; and {} more", reasons.len() - shown)
+            } else {
+                String::new()
+            }
+        ))
     }
 
     fn random(&self) -> u64 {

@@ -2,14 +2,15 @@
 //! loaded back, give a state that refuses, holds, credits, sweeps and settles exactly as the
 //! original would have.
 
-use alloy_primitives::U256;
-use yellowstone_api::{Refusal, Verdict};
+use alloy_primitives::{U256, U512};
+use yellowstone_api::Verdict;
 use yellowstone_market::{
     allowance::Allowance,
     judge::JudgePolicy,
     records::Change,
     state::{Rules, State},
 };
+use yellowstone_protocol::messages::Report;
 use yellowstone_store::Store;
 
 use crate::fixture::*;
@@ -72,7 +73,7 @@ fn a_restored_state_resumes_exactly_where_the_changes_left_it() {
             .unwrap()
             .allowance
             .held,
-        500
+        u(500 * PRICE)
     );
     assert_eq!(restored.pending_credit(), m.state.pending_credit());
     assert_eq!(
@@ -217,40 +218,84 @@ fn a_restored_state_never_reuses_a_credit_sequence_number() {
 }
 
 #[test]
-fn a_restored_state_keeps_the_speed_history_of_the_credit_rule() {
+fn a_restored_state_keeps_the_speed_window_and_the_fail_memory_exactly() {
     let rules = Rules {
         judge: JudgePolicy {
-            slower_percent: 50,
-            window: 100,
-            warmup: 2,
+            warmup: 3,
+            window: 30,
+            ..JudgePolicy::default()
         },
         ..Rules::default()
     };
     let mut m = Market::with(rules.clone());
     let p = provider();
-    for nonce in 1..=2 {
-        let issued = m.open(&user(), nonce, 100, &p, NOW);
-        let v = m.report(&user(), &p, issued.request_id, 100, 100, 100, true, NOW);
-        credited(100, PRICE, &v);
+    let users: Vec<_> = (0..35u8).map(|i| key(60 + i)).collect();
+    for u in &users {
+        m.allow(u, ALLOWANCE, NOW);
     }
-    let issued = m.open(&user(), 3, 100, &p, NOW);
-    let mut restored = restore(&m, &rules, NOW + 1);
-    let (verdict, _) = restored
-        .report(
-            report(&user(), issued.request_id, 100, 200, true),
-            Some(receipt(&p, issued.request_id, 100)),
-            NOW + 1,
-        )
-        .unwrap();
-    assert!(
-        matches!(
-            verdict,
-            Verdict::Refused {
-                reason: Refusal::TooSlow { .. }
-            }
-        ),
-        "{verdict:?}"
+    // Warm-up, anchoring, clamping, shares and replacement: samples of every kind, at speeds
+    // that differ per request; two fails from two users.
+    let mut now = NOW;
+    for k in 0..120u64 {
+        let who = &users[(k % 35) as usize];
+        let tokens = 1 + k % 37;
+        let issued = m.open(who, 100 + k, tokens, &p, now);
+        let first = (k * 7919) % 900;
+        let elapsed = first + tokens * (10 + k % 5);
+        now += elapsed / 1000;
+        let report = Report {
+            requestId: issued.request_id,
+            user: who.address(),
+            firstTokenMs: first,
+            elapsedMs: elapsed,
+            tokens,
+            pass: k % 50 != 5,
+        };
+        let (_, c) = m
+            .state
+            .report(
+                sign(who, report),
+                Some(receipt(&p, issued.request_id, tokens)),
+                now,
+            )
+            .unwrap();
+        m.log.extend(c);
+    }
+    let over = m.open(&user(), 1, 50, &p, now).request_id;
+    let at = m.open(&user(), 2, 50, &p, now).request_id;
+    let mut restored = restore(&m, &rules, now);
+    assert_eq!(restored.speed(MODEL), m.state.speed(MODEL));
+    assert_eq!(restored.speed(MODEL).unwrap().len(), 30);
+    assert_eq!(
+        restored.fail_memory(p.address()).unwrap().counted(),
+        m.state.fail_memory(p.address()).unwrap().counted()
     );
+    assert_eq!(
+        restored.provider(p.address()).unwrap().score,
+        m.state.provider(p.address()).unwrap().score
+    );
+    // The slowest credited time of a 50-token answer, from the original's window: one ms over
+    // it is refused by both, exactly it credited by both (the window then holds the first).
+    let (num, den) = m.state.speed(MODEL).unwrap().expected(50).unwrap();
+    let limit = u64::try_from(num * U512::from(150) / (den * U512::from(100))).unwrap();
+    let later = now + limit / 1000 + 1;
+    for (id, elapsed, credited) in [(over, limit + 1, false), (at, limit, true)] {
+        let report = || report(&user(), id, 50, elapsed, true);
+        let theirs = restored
+            .report(report(), Some(receipt(&p, id, 50)), later)
+            .unwrap();
+        let mine = m
+            .state
+            .report(report(), Some(receipt(&p, id, 50)), later)
+            .unwrap();
+        assert_eq!(theirs, mine);
+        assert_eq!(
+            matches!(mine.0, Verdict::Credited { .. }),
+            credited,
+            "{mine:?}"
+        );
+        assert_eq!(restored.speed(MODEL), m.state.speed(MODEL));
+    }
 }
 
 #[test]
@@ -269,9 +314,9 @@ fn a_restored_state_charges_an_unreported_ticket_like_the_original() {
             .unwrap()
             .allowance,
         Allowance {
-            allowance: ALLOWANCE,
-            used: 700,
-            held: 0
+            allowance: u(ALLOWANCE),
+            used: u(700 * PRICE),
+            held: U256::ZERO
         }
     );
 }

@@ -168,10 +168,11 @@ impl<'a> Settlement<'a> {
                     day,
                     user: user.address(),
                     balance: U256::from(10u64).pow(U256::from(24u64)),
+                    price: U256::from(PRICE),
                     allowance: Allowance {
-                        allowance: u64::MAX / 4,
-                        used: 0,
-                        held: 0,
+                        allowance: U256::MAX / U256::from(4),
+                        used: U256::ZERO,
+                        held: U256::ZERO,
                     },
                 });
             }
@@ -211,8 +212,8 @@ impl<'a> Settlement<'a> {
             let report = Report {
                 requestId: issued.request_id,
                 user: user.address(),
-                firstTokenMs: 0,
-                elapsedMs: TOKENS * 20,
+                firstTokenMs: 150,
+                elapsedMs: 900,
                 tokens: TOKENS,
                 pass: true,
             };

@@ -77,8 +77,8 @@ pub(super) fn sign_reports(
         let report = Report {
             requestId: p.request_id,
             user: keys[p.user].address(),
-            firstTokenMs: 0,
-            elapsedMs: 100 * tokens,
+            firstTokenMs: 100,
+            elapsedMs: 900,
             tokens,
             pass: true,
         };

@@ -85,10 +85,10 @@ impl Stage {
         for user in users.iter().chain([&calibrator]) {
             let allowance = client.allowance(user.address()).await?;
             ensure!(
-                allowance.left >= 1_000_000,
+                allowance.tokens_left >= 1_000_000,
                 "user {} has only {} tokens today",
                 user.address(),
-                allowance.left
+                allowance.tokens_left
             );
         }
         Ok(Stage {

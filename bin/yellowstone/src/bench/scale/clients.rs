@@ -102,22 +102,25 @@ pub fn user_messages(
     let report = Report {
         requestId: id,
         user: user.address(),
-        firstTokenMs: 0,
-        elapsedMs: 6_000,
+        firstTokenMs: 150,
+        elapsedMs: 900,
         tokens: TOKENS,
         pass: true,
     };
-    // Balances from 1 to 1,000 MOR; 1,500 tokens per MOR per day (SPEC 3's example rate).
+    // Balances from 1 to 1,000 MOR; 1,500 tokens per MOR per day (SPEC 3's example rate), in
+    // wei at 2 gwei per token (above every bench bid, so a request always fits).
     let mor = 1 + index % 1_000;
+    let price = U256::from(2_000_000_000u64);
     UserMessages {
         allowance: AllowanceRecord {
             day: now / DAY,
             user: user.address(),
             balance: U256::from(mor) * U256::from(10u64).pow(U256::from(18)),
+            price,
             allowance: Allowance {
-                allowance: mor * 1_500,
-                used: 0,
-                held: 0,
+                allowance: U256::from(mor * 1_500) * price,
+                used: U256::ZERO,
+                held: U256::ZERO,
             },
         },
         rfc: sign(&user, rfc, domain),
