@@ -108,7 +108,8 @@ pub fn charge(
 pub struct Allowance {
     /// Wei allowed today ([`daily_allowance`]).
     pub allowance: U256,
-    /// Wei already settled today ([`charge`] of each reported or swept ticket).
+    /// Wei already settled today ([`charge`] of each reported or swept ticket, plus what late
+    /// receipts added, [`Allowance::charge_more`]): may exceed `allowance` after a late receipt.
     pub used: U256,
     /// Wei held by tickets that are out and not yet settled, each at [`ticket_hold`].
     pub held: U256,
@@ -178,11 +179,22 @@ impl Allowance {
     }
 
     /// A ticket is settled (reported, or swept unreported): releases its hold and charges
-    /// `charged` wei ([`charge`]), never more than the hold.
-    pub fn settle(&mut self, token_max: u64, price: U256, charged: U256) {
+    /// `charged` wei ([`charge`]), never more than the hold. Returns the wei charged.
+    pub fn settle(&mut self, token_max: u64, price: U256, charged: U256) -> U256 {
         let hold = ticket_hold(token_max, price).unwrap_or(U256::MAX);
+        let charged = charged.min(hold);
         self.held = self.held.saturating_sub(hold);
-        self.used = self.used.saturating_add(charged.min(hold));
+        self.used = self.used.saturating_add(charged);
+        charged
+    }
+
+    /// Charges `wei` more for a ticket already settled: the provider's receipt landed after
+    /// the report (SPEC 8: what was delivered is paid for). Saturating, and not bounded by
+    /// [`Allowance::left`]: the answer was delivered whatever is left, so `used` (plus `held`)
+    /// may then exceed `allowance`, and [`Allowance::left`] is 0 until the day ends. The
+    /// caller keeps each ticket's total within its hold (`charge` never exceeds it).
+    pub fn charge_more(&mut self, wei: U256) {
+        self.used = self.used.saturating_add(wei);
     }
 }
 
@@ -386,8 +398,22 @@ mod tests {
     fn settlement_never_charges_more_than_the_hold() {
         let mut a = wei(1_000);
         a.hold(10, u(10)).unwrap();
-        a.settle(10, u(10), u(5_000));
+        assert_eq!(
+            a.settle(10, u(10), u(5_000)),
+            u(100),
+            "returns what it charged"
+        );
         assert_eq!((a.used, a.held), (u(100), U256::ZERO));
+    }
+
+    #[test]
+    fn a_late_charge_may_take_used_past_the_allowance_and_then_nothing_is_left() {
+        let mut a = wei(100);
+        a.hold(10, u(10)).unwrap();
+        a.charge_more(u(30));
+        assert_eq!((a.used, a.held, a.left()), (u(30), u(100), U256::ZERO));
+        a.charge_more(U256::MAX);
+        assert_eq!((a.used, a.left()), (U256::MAX, U256::ZERO), "saturates");
     }
 
     #[test]

@@ -102,6 +102,12 @@ pub struct TicketRecord {
     pub day: u64,
     /// Open, reported or expired.
     pub status: TicketStatus,
+    /// Wei the user's allowance was charged when the ticket was settled (reported or swept);
+    /// 0 while it is open. Why: the provider posts its receipt asynchronously, so it may land
+    /// after the report; it then charges only what it adds to this (SPEC 8 "What is delivered
+    /// is paid for by the user", [`crate::state::State::receipt`]).
+    #[serde(default)]
+    pub charged: U256,
     /// The router's signature over the ticket.
     pub signature: Bytes,
 }

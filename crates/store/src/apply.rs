@@ -172,6 +172,7 @@ fn put_ticket(conn: &Connection, t: &TicketRecord) -> Result<(), StoreError> {
             int(t.issued_at),
             int(t.day),
             ticket_status_text(t.status),
+            dec(&t.charged),
             t.signature.as_ref(),
         ],
     )

@@ -137,6 +137,7 @@ pub(crate) fn ticket_from(row: &Row<'_>) -> Result<TicketRecord, StoreError> {
         issued_at: r.u64("issued_at")?,
         day: r.u64("day")?,
         status,
+        charged: r.u256("charged")?,
         signature: r.bytes("signature")?,
     })
 }

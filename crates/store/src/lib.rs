@@ -13,6 +13,7 @@
 //! |---|---|
 //! | `lib.rs` | [`Store`]: opening, the write, read and checkpoint connections; [`Durability`] |
 //! | `schema` | the DDL and its version ([`SCHEMA_VERSION`]), created on first open |
+//! | `upgrade` | an older version upgraded in place at open (version 1 to 2: see below) |
 //! | `sql` | the SQL kept out of the code (writes, column lists) and the helpers that run it |
 //! | `codec`, `cols` | records to and from rows, per the encoding below; checked column reads |
 //! | `apply` | [`Store::apply`]: one transaction per call, one function per kind of change |
@@ -50,11 +51,11 @@
 //!
 //! | table | key | notes |
 //! |---|---|---|
-//! | `bids` | (provider, model) | |
+//! | `bids` | (provider, model) | with the bid's `capacity` |
 //! | `attestations` | (provider, model) | |
-//! | `allowances` | (day, user) | index (user, day) for [`Store::latest_allowance`] |
+//! | `allowances` | (day, user) | wei (`allowance`, `used`, `held`) and the day's reference `price`; index (user, day) for [`Store::latest_allowance`] |
 //! | `nonces` | (user, nonce) | index deadline for pruning |
-//! | `tickets` | request_id | index (status, expiry) for start-up |
+//! | `tickets` | request_id | index (status, expiry) for start-up; `charged`: the wei the user was charged at settlement (0 while open) |
 //! | `reports` | rowid (acceptance order); request_id unique | the audit trail (speeds are in `speeds`) |
 //! | `receipts` | request_id | |
 //! | `credits` | seq | pending credits only |
@@ -65,6 +66,15 @@
 //! | `epochs` | epoch | index (status, epoch) |
 //! | `leaves` | (provider, epoch) | index epoch |
 //! | `meta` | key | |
+//!
+//! **Upgrades.** Opening a database of an older version upgrades it in place, in the same
+//! immediate transaction that creates a schema (so a failed upgrade changes nothing, and a
+//! second open finds the new version and does nothing). Version 1 to 2 (SPEC 8): bids are
+//! dropped (signed without `capacity`: providers bid again), allowances are converted from
+//! tokens to wei at each day's reference price (rows of a day without figures are dropped and
+//! recomputed), reports get `first_token_ms` 0, scores an empty `failed_by`, tickets what
+//! version 1 charged, and `speeds` starts empty; the details are in `upgrade.rs`. Back up the
+//! file before upgrading: a version-1 router cannot open it afterwards.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -83,6 +93,7 @@ mod sql;
 mod stats;
 #[cfg(test)]
 mod test_support;
+mod upgrade;
 mod wal;
 pub mod writer;
 

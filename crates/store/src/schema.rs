@@ -1,16 +1,18 @@
-//! The schema (DDL) and its version: created on first open, refused when newer than this
-//! build. The tables are summarised in the crate docs.
+//! The schema (DDL) and its version: created on first open, upgraded from an older version
+//! (`upgrade`), refused when newer than this build. The tables are summarised in the crate
+//! docs.
 
 use rusqlite::Connection;
 
 use crate::error::{sqlite, StoreError};
 
 /// The schema version this build creates and reads (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
-/// The schema of version 1. Every statement is idempotent, so two processes racing to create
-/// it (inside an immediate transaction each) cannot fail.
-const SCHEMA: &str = "
+/// The schema of version 2. Every statement is idempotent, so two processes racing to create
+/// it (inside an immediate transaction each) cannot fail, and the upgrade from version 1 runs
+/// it to create what it dropped or what is new.
+pub(crate) const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS bids (
     provider BLOB NOT NULL,
     model TEXT NOT NULL,
@@ -59,6 +61,7 @@ CREATE TABLE IF NOT EXISTS tickets (
     issued_at INTEGER NOT NULL,
     day INTEGER NOT NULL,
     status TEXT NOT NULL,
+    charged TEXT NOT NULL,
     signature BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS tickets_status ON tickets (status, expiry);
@@ -174,14 +177,22 @@ pub(crate) fn check_version(conn: &Connection, shown: &str) -> Result<i64, Store
     Ok(found)
 }
 
-/// Creates the schema if the database has none (version 0), inside an immediate transaction.
+/// Creates the schema if the database has none (version 0) or upgrades a version-1 database
+/// ([`crate::upgrade::from_v1`]), inside one immediate transaction: a failed upgrade leaves
+/// the file exactly as it was, and a second process opening it waits, then finds version 2.
 pub(crate) fn migrate(conn: &mut Connection, shown: &str) -> Result<(), StoreError> {
     let tx = conn
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         .map_err(sqlite("beginning the schema transaction"))?;
-    if check_version(&tx, shown)? == 0 {
-        tx.execute_batch(SCHEMA)
-            .map_err(sqlite("creating the schema"))?;
+    let found = check_version(&tx, shown)?;
+    match found {
+        0 => tx
+            .execute_batch(SCHEMA)
+            .map_err(sqlite("creating the schema"))?,
+        1 => crate::upgrade::from_v1(&tx, shown)?,
+        _ => {}
+    }
+    if found != SCHEMA_VERSION {
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)
             .map_err(sqlite("setting the schema version"))?;
     }
@@ -209,8 +220,8 @@ mod tests {
             matches!(
                 err,
                 StoreError::TooNew {
-                    found: 2,
-                    supported: 1,
+                    found: 3,
+                    supported: 2,
                     ..
                 }
             ),
@@ -218,7 +229,7 @@ mod tests {
         );
         let text = err.to_string();
         assert!(
-            text.contains("schema version 2") && text.contains("newer router"),
+            text.contains("schema version 3") && text.contains("newer router"),
             "{text}"
         );
     }

@@ -12,7 +12,7 @@ pub(crate) const PUT_ATTESTATION: &str = "INSERT OR REPLACE INTO attestations (p
 pub(crate) const PUT_ALLOWANCE: &str = "INSERT OR REPLACE INTO allowances (day, user, balance, price, allowance, used, held) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 pub(crate) const PUT_NONCE: &str =
     "INSERT OR REPLACE INTO nonces (user, nonce, deadline) VALUES (?1, ?2, ?3)";
-pub(crate) const PUT_TICKET: &str = "INSERT OR REPLACE INTO tickets (request_id, user, provider, model, token_max, price, expiry, issued_at, day, status, signature) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+pub(crate) const PUT_TICKET: &str = "INSERT OR REPLACE INTO tickets (request_id, user, provider, model, token_max, price, expiry, issued_at, day, status, charged, signature) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
 pub(crate) const PUT_REPORT: &str = "INSERT INTO reports (request_id, model, provider, first_token_ms, elapsed_ms, user_tokens, receipt_tokens, pass, verdict, credited_tokens, credited_wei, micros_per_token, accepted_at, signature) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
 pub(crate) const PUT_RECEIPT: &str = "INSERT OR IGNORE INTO receipts (request_id, provider, tokens, signature) VALUES (?1, ?2, ?3, ?4)";
 pub(crate) const PUT_CREDIT: &str = "INSERT OR REPLACE INTO credits (seq, provider, amount, bootstrap, block) VALUES (?1, ?2, ?3, ?4, ?5)";
@@ -33,11 +33,11 @@ pub(crate) const PUT_LEAF: &str =
 pub(crate) const PUT_META: &str = "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)";
 
 // Column lists, shared by every read of a table (the decoders in `codec` read these names).
-pub(crate) const BID_COLS: &str = "provider, model, price, capacity, endpoint, nonce, expiry, signature";
+pub(crate) const BID_COLS: &str =
+    "provider, model, price, capacity, endpoint, nonce, expiry, signature";
 pub(crate) const ATTESTATION_COLS: &str = "provider, model, weights_hash, issued_at, signature";
 pub(crate) const ALLOWANCE_COLS: &str = "day, user, balance, price, allowance, used, held";
-pub(crate) const TICKET_COLS: &str =
-    "request_id, user, provider, model, token_max, price, expiry, issued_at, day, status, signature";
+pub(crate) const TICKET_COLS: &str = "request_id, user, provider, model, token_max, price, expiry, issued_at, day, status, charged, signature";
 pub(crate) const REPORT_COLS: &str = "request_id, model, provider, first_token_ms, elapsed_ms, user_tokens, receipt_tokens, pass, verdict, accepted_at, signature";
 pub(crate) const RECEIPT_COLS: &str = "request_id, provider, tokens, signature";
 pub(crate) const CREDIT_COLS: &str = "seq, provider, amount, bootstrap, block";

@@ -78,6 +78,10 @@ pub(crate) fn ticket(n: u8, status: TicketStatus, expiry: u64) -> TicketRecord {
         issued_at: expiry.saturating_sub(60),
         day: expiry / DAY,
         status,
+        charged: match status {
+            TicketStatus::Open => U256::ZERO,
+            _ => U256::MAX - U256::from(n),
+        },
         signature: sig(n),
     }
 }

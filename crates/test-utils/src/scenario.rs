@@ -24,10 +24,12 @@ pub const USERS: [usize; 4] = [4, 5, 6, 7];
 /// Output tokens per inference.
 pub const TOKENS: u64 = 1_000;
 
-/// The bid price of `account`, wei per token: 0.1 MOR for the staked provider, 0.001 for the others.
+/// The bid price of `account`, wei per token: 0.01 MOR for the staked provider, 0.001 for the
+/// others. A ticket of `TOKENS` holds 10 MOR of a user's allowance (about 294 MOR a day for a
+/// holder of a tenth of the supply, SPEC 8).
 pub fn price_of(account: usize) -> U256 {
     if account == STAKED {
-        U256::from(10u64).pow(U256::from(17)) // 0.1 MOR per token
+        U256::from(10u64).pow(U256::from(16)) // 0.01 MOR per token
     } else {
         U256::from(10u64).pow(U256::from(15))
     }

@@ -328,12 +328,14 @@ impl AttestArgs {
 
 /// Offers a model at a price: signs a bid and posts it to the router.
 ///
-/// `Bid { provider, model, pricePerToken, endpoint, nonce, expiry }`: the price is MOR per
-/// output token (--price 0.001, exact decimal) or wei (--price-wei); the endpoint is your
-/// gateway's public base URL (`yellowstone provider serve`); the bid expires --ttl-hours after
-/// the router's now. The nonce is the router's now, or one more than your current bid's, so a
-/// new bid always replaces the old one. Prints whether selection can pick it, and why not
-/// (no stake, model not attested, endpoint unhealthy, ...).
+/// `Bid { provider, model, pricePerToken, capacity, endpoint, nonce, expiry }`: the price is
+/// MOR per output token (--price 0.001, exact decimal) or wei (--price-wei); --capacity is the
+/// requests your gateway serves at once (its own --capacity: the router never holds more
+/// tickets for you than that); the endpoint is your gateway's public base URL (`yellowstone
+/// provider serve`); the bid expires --ttl-hours after the router's now. The nonce is the
+/// router's now, or one more than your current bid's, so a new bid always replaces the old
+/// one. Prints whether selection can pick it, and why not (no stake, model not attested, a
+/// price above k times the model's reference price or the router's maximum, ...).
 ///
 /// Example: yellowstone provider bid --model llama-3-8b --price 0.001 --endpoint https://gpu1.example.net
 #[derive(Debug, clap::Args)]
@@ -352,6 +354,9 @@ struct BidArgs {
     /// Your gateway's public base URL.
     #[arg(long, value_name = "URL")]
     endpoint: String,
+    /// Requests your gateway serves at once (the same as `provider serve --capacity`).
+    #[arg(long, default_value_t = yellowstone_gateway::DEFAULT_CAPACITY)]
+    capacity: u32,
     /// Hours until the bid expires.
     #[arg(long, default_value_t = 24)]
     ttl_hours: u64,
@@ -364,7 +369,15 @@ impl BidArgs {
         };
         let ctx = self.conn.ctx().await?;
         let ttl = self.ttl_hours.saturating_mul(3600);
-        let done = offer::bid(&ctx, &self.model, price, &self.endpoint, ttl).await?;
+        let done = offer::bid(
+            &ctx,
+            &self.model,
+            price,
+            self.capacity,
+            &self.endpoint,
+            ttl,
+        )
+        .await?;
         let state = match (&done.selectable, &done.reason) {
             (true, _) => "selectable".to_string(),
             (false, Some(why)) => format!("NOT selectable: {why}"),

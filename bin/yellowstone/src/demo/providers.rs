@@ -29,6 +29,8 @@ pub struct Spec {
     pub lock_days: u64,
     /// Milliseconds its generator waits before each token (0: as fast as it can).
     pub token_delay_ms: u64,
+    /// Concurrent requests its gateway serves, stated in its bid (SPEC 8).
+    pub capacity: u32,
 }
 
 /// What the slow provider's generator waits per token.
@@ -46,6 +48,7 @@ pub const SPECS: [Spec; 3] = [
         stake: 20_000,
         lock_days: 1_500,
         token_delay_ms: 10,
+        capacity: 8,
     },
     Spec {
         name: "borealis",
@@ -54,6 +57,7 @@ pub const SPECS: [Spec; 3] = [
         stake: 5_000,
         lock_days: 30,
         token_delay_ms: 10,
+        capacity: 8,
     },
     Spec {
         name: "cirrus",
@@ -62,6 +66,7 @@ pub const SPECS: [Spec; 3] = [
         stake: 10_000,
         lock_days: 365,
         token_delay_ms: SLOW_TOKEN_DELAY_MS,
+        capacity: 8,
     },
 ];
 
@@ -112,6 +117,7 @@ pub async fn start(spec: Spec, net: &Devnet, router_url: &str, chain_now: u64) -
     let mut config = GatewayConfig::new(([127, 0, 0, 1], 0).into(), textgen.url(), trust);
     config.router = Some(router_url.to_string());
     config.models = vec![MODEL.into()];
+    config.capacity = spec.capacity;
     let system = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs();
     config.now_offset = i64::try_from(chain_now)? - i64::try_from(system)?;
     let gateway = yellowstone_gateway::start(config, key.clone()).await?;
@@ -140,7 +146,7 @@ pub async fn join(provider: &Provider, client: &RouterClient) -> Result<()> {
         provider: provider.address(),
         model: MODEL.into(),
         pricePerToken: U256::from(provider.spec.price),
-        capacity: 8,
+        capacity: provider.spec.capacity,
         endpoint: provider.url(),
         nonce: 1,
         expiry: market.now + 30 * 86_400,

@@ -1,5 +1,5 @@
 //! The provider's signed messages to the router: a model attestation (the weights file's
-//! hash) and a bid (price, endpoint, expiry).
+//! hash) and a bid (price, capacity, endpoint, expiry).
 
 use std::{fs::File, io::BufReader, path::Path};
 
@@ -57,13 +57,14 @@ pub async fn attest(ctx: &Ctx, model: &str, path: &Path) -> Result<AttestOutcome
     })
 }
 
-/// Signs and posts a bid for `model` at `price` wei per output token, served at `endpoint`,
-/// expiring `ttl_seconds` after the router's now. The nonce is the router's now, or one more
+/// Signs and posts a bid for `model` at `price` wei per output token, for at most `capacity`
+/// concurrent requests, served at `endpoint`, expiring `ttl_seconds` after the router's now. The nonce is the router's now, or one more
 /// than this provider's current bid for the model when that is larger.
 pub async fn bid(
     ctx: &Ctx,
     model: &str,
     price: U256,
+    capacity: u32,
     endpoint: &str,
     ttl_seconds: u64,
 ) -> Result<BidOutcome, ProviderError> {
@@ -83,7 +84,7 @@ pub async fn bid(
         provider: ctx.address(),
         model: model.into(),
         pricePerToken: price,
-        capacity: 8,
+        capacity,
         endpoint: endpoint.into(),
         nonce,
         expiry,

@@ -392,14 +392,14 @@ async fn a_provider_is_never_ticketed_to_itself_and_an_accomplice_is_bounded_by_
         "{body}"
     );
 
-    // An accomplice holding MOR spams it with the largest requests the router takes, each
-    // reported as delivered in full: the tickets stop at the accomplice's allowance.
+    // An accomplice holding MOR spams it with requests of 4,096 tokens, each reported as
+    // delivered in full: the tickets stop at the accomplice's allowance, held in MOR.
     let accomplice = key(USERS[0]);
     let (_, view) = api
         .get(&format!("/v1/allowance/{}", accomplice.address()))
         .await;
     let allowance = u256(&view["allowance"]);
-    let largest = 32_768;
+    let largest = 4_096;
     let (mut nonce, mut tickets, mut credit) = (0, 0u64, U256::ZERO);
     loop {
         nonce += 1;

@@ -27,7 +27,7 @@ use yellowstone_test_utils::{
     *,
 };
 
-/// Output tokens per inference here: at 0.1 MOR a token, each credited report is 0.1 MOR, so
+/// Output tokens per inference here: at 0.01 MOR a token, each credited report is 0.01 MOR, so
 /// even a long run (thousands of reports) stays inside the day's cap and settles the same day.
 const SMALL: u64 = 1;
 

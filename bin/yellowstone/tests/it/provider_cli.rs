@@ -108,7 +108,7 @@ fn lock_ends_parse_as_unix_seconds_or_utc_dates() {
 fn every_management_subcommand_explains_itself() {
     for (sub, expect) in [
         ("attest", "--model-file"),
-        ("bid", "--price-wei"),
+        ("bid", "--capacity"),
         ("stake", "--lock-days"),
         ("lock", "LockEndTooEarly"),
         ("claim", "NothingToClaim"),
@@ -178,12 +178,12 @@ async fn a_fresh_provider_stakes_attests_bids_serves_and_claims_to_the_wei() {
     // The gateway in front of textgen, then two bids: the second replaces the first.
     let stack = serve_provider(&net, &running.url(), PROVIDER, MODEL).await;
     let price = parse_mor("0.002").unwrap();
-    let first = bid(ctx.ctx(), MODEL, price, &stack.gateway.url(), 24 * 3600)
+    let first = bid(ctx.ctx(), MODEL, price, 8, &stack.gateway.url(), 24 * 3600)
         .await
         .unwrap();
     assert!(first.selectable, "{first:?}");
     let price = parse_mor("0.001").unwrap();
-    let second = bid(ctx.ctx(), MODEL, price, &stack.gateway.url(), 24 * 3600)
+    let second = bid(ctx.ctx(), MODEL, price, 3, &stack.gateway.url(), 24 * 3600)
         .await
         .unwrap();
     assert!(second.selectable, "{second:?}");
@@ -192,8 +192,8 @@ async fn a_fresh_provider_stakes_attests_bids_serves_and_claims_to_the_wei() {
     let live = client.bids(Some(MODEL)).await.unwrap();
     assert_eq!(live.len(), 1);
     assert_eq!(
-        (live[0].nonce, live[0].price_per_token),
-        (second.nonce, price)
+        (live[0].nonce, live[0].price_per_token, live[0].capacity),
+        (second.nonce, price, 3)
     );
 
     // A user chats; the answer is credited at the bid's price.

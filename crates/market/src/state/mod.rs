@@ -59,7 +59,7 @@ pub struct Rules {
     /// Seconds a ticket stays valid for the provider.
     pub ticket_seconds: u64,
     /// Seconds after a ticket's expiry that its report is still accepted; after that the ticket
-    /// is charged at TokenMax.
+    /// is charged at its receipt if the router holds one, else at `tokenMax × price`.
     pub report_seconds: u64,
     /// Furthest an RFC deadline may lie in the future, in seconds (bounds replay memory).
     pub rfc_window_seconds: u64,

@@ -1,7 +1,8 @@
 //! Receipts and reports (SPEC 4 steps 9-10, SPEC 8): the provider's receipt, the user's report
 //! judged, and what a verdict changes: the credit, the day's work (saturating), the provider's
 //! score and back-off, the model's speed window and the user's allowance. The rules themselves
-//! (credit, window, fails) are in [`crate::judge`].
+//! (credit, window, fails) are in [`crate::judge`]. A receipt that lands after its ticket was
+//! settled charges the user what it proves beyond that settlement, and changes no verdict.
 //!
 //! A report whose times cannot be true is refused as invalid before anything changes, so the
 //! ticket stays open for a correct one: `firstTokenMs > elapsedMs`, or `elapsedMs` above the
@@ -14,10 +15,11 @@ use yellowstone_protocol::{
     time::DAY,
 };
 
-use alloy_primitives::Address;
+use alloy_primitives::{Address, B256, U256};
 
 use super::{State, Verified};
 use crate::{
+    allowance::charge,
     judge::{judge, Evidence, FailMemory, ModelSpeed, Refusal, Verdict},
     records::{Change, CreditRecord, ReceiptRecord, ReportRecord, TicketRecord, TicketStatus},
 };
@@ -26,7 +28,9 @@ use crate::{
 const SCORE_WINDOW: u64 = 100;
 
 impl State {
-    /// Records a provider's receipt for an open ticket; the first receipt stands.
+    /// Records a provider's receipt for a ticket the router still holds; the first receipt
+    /// stands. A receipt landing after its ticket was settled charges the user what it adds
+    /// to the settlement, and changes no verdict (see `charge_late_receipt`).
     pub fn receipt(&mut self, signed: Signed<Receipt>) -> Result<Vec<Change>, ApiError> {
         self.receipt_verified(Verified::new(signed, &self.domain, &self.signatures))
     }
@@ -39,7 +43,44 @@ impl State {
         }
         self.receipts.insert(record.request_id, record.clone());
         self.release_capacity(record.request_id);
-        Ok(vec![Change::Receipt(record)])
+        let mut changes = vec![Change::Receipt(record.clone())];
+        changes.extend(self.charge_late_receipt(record.request_id, record.tokens));
+        Ok(changes)
+    }
+
+    /// A receipt for a ticket already settled: charges its day's allowance
+    /// `charge(receipt) - charged` (saturating: never a refund), and records the new total on
+    /// the ticket. Nothing for an open ticket (its settlement will count the receipt).
+    ///
+    /// Why: the gateway posts its receipt asynchronously, so a user who reports fail without
+    /// attaching it, before the post lands, would otherwise get the whole answer free (SPEC 8
+    /// "What is delivered is paid for by the user"). The charge may take `used` above the
+    /// allowance ([`crate::allowance::Allowance::charge_more`]). **Decision:** the verdict
+    /// stands: a fail still credits nothing (the user's judgement is the fail), and a pass
+    /// reported without a receipt stays refused `no_receipt` (judged on what the router held
+    /// then; crediting later would let a provider choose when to be judged). A swept ticket
+    /// without a receipt was charged `tokenMax × price`, which any receipt is within: nothing
+    /// more is due. The stored report keeps the figures it was judged on; the receipt itself is
+    /// stored as usual.
+    fn charge_late_receipt(&mut self, id: B256, tokens: u64) -> Vec<Change> {
+        let Some(t) = self.tickets.get_mut(&id) else {
+            return Vec::new();
+        };
+        if t.status == TicketStatus::Open {
+            return Vec::new();
+        }
+        // With a receipt the charge does not depend on the report.
+        let due = charge(t.price, t.token_max, Some(tokens), None);
+        let more = due.saturating_sub(t.charged);
+        if more.is_zero() {
+            return Vec::new();
+        }
+        let Some(a) = self.allowances.get_mut(&(t.day, t.user)) else {
+            return Vec::new();
+        };
+        a.allowance.charge_more(more);
+        t.charged = t.charged.saturating_add(more);
+        vec![Change::Ticket(t.clone()), Change::Allowance(a.clone())]
     }
 
     fn check_receipt(&self, signed: &Verified<Receipt>) -> Result<ReceiptRecord, ApiError> {
@@ -114,7 +155,7 @@ impl State {
             }
             TicketStatus::Expired => {
                 return Err(ApiError::expired(format!(
-                    "request {}'s report window closed; it was charged at TokenMax",
+                    "request {}'s report window closed; it was charged at its receipt, else at tokenMax",
                     r.requestId
                 )))
             }
@@ -183,24 +224,25 @@ impl State {
             Verdict::Refused { .. } => 0,
         };
         changes.push(self.score(&ticket, r.pass, evidence.fail_withholds, &verdict, now));
+        let mut charged = U256::ZERO;
         if let Some(a) = self.allowances.get_mut(&(ticket.day, ticket.user)) {
             // What was delivered is paid for whatever the verdict (SPEC 8), and never less
             // than the provider is credited.
-            let delivered = crate::allowance::charge(
+            let delivered = charge(
                 ticket.price,
                 ticket.token_max,
                 receipt_tokens,
                 Some((r.tokens, r.pass)),
             );
-            let credit = ticket
-                .price
-                .saturating_mul(alloy_primitives::U256::from(credited));
-            a.allowance
+            let credit = ticket.price.saturating_mul(U256::from(credited));
+            charged = a
+                .allowance
                 .settle(ticket.token_max, ticket.price, delivered.max(credit));
             changes.push(Change::Allowance(a.clone()));
         }
         let t = self.tickets.get_mut(&r.requestId).expect("checked above");
         t.status = TicketStatus::Reported;
+        t.charged = charged;
         self.open_by_expiry.remove(&(t.expiry, t.request_id));
         changes.push(Change::Ticket(t.clone()));
         changes.push(Change::Report(ReportRecord {

@@ -1,5 +1,6 @@
 //! Tickets (SPEC 3 and 4 steps 2-6): an RFC checked, a ticket issued against the user's
-//! allowance, and the sweep that charges a ticket never reported at TokenMax.
+//! allowance, and the sweep that charges a ticket never reported at its receipt, else at
+//! `tokenMax × price` (SPEC 8).
 
 use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::SolStruct;
@@ -172,6 +173,7 @@ impl State {
             issued_at: now,
             day,
             status: TicketStatus::Open,
+            charged: U256::ZERO,
             signature: signature.clone(),
         };
         self.spend_nonce(m.user, m.nonce, m.deadline);
@@ -205,7 +207,8 @@ impl State {
     }
 
     /// Charges unreported tickets once their report window closes, at the receipt if the
-    /// router holds one, else at TokenMax (SPEC 8, [`crate::allowance::charge`]), and
+    /// router holds one, else at `tokenMax × price` (SPEC 8, [`crate::allowance::charge`]),
+    /// recording the charge on the ticket, and
     /// forgets what can no longer matter: spent nonces past their deadline, old allowances and
     /// closed tickets.
     pub fn sweep(&mut self, now: u64) -> Vec<Change> {
@@ -224,13 +227,16 @@ impl State {
                 continue;
             }
             t.status = TicketStatus::Expired;
-            changes.push(Change::Ticket(t.clone()));
-            if let Some(a) = self.allowances.get_mut(&(t.day, t.user)) {
+            // What was charged is kept, so a receipt landing later adds only what it proves
+            // beyond it (nothing: a receipt never exceeds tokenMax).
+            let settled = self.allowances.get_mut(&(t.day, t.user)).map(|a| {
                 let receipt = self.receipts.get(&id).map(|r| r.tokens);
-                let charged = charge(t.price, t.token_max, receipt, None);
-                a.allowance.settle(t.token_max, t.price, charged);
-                changes.push(Change::Allowance(a.clone()));
-            }
+                let due = charge(t.price, t.token_max, receipt, None);
+                t.charged = a.allowance.settle(t.token_max, t.price, due);
+                Change::Allowance(a.clone())
+            });
+            changes.push(Change::Ticket(t.clone()));
+            changes.extend(settled);
         }
         // Closed tickets an hour past their report window, and their receipts.
         let mut still_open = Vec::new();

@@ -1,10 +1,12 @@
 //! Allowances (SPEC 3 and 8): held in MOR wei. A ticket holds `tokenMax × price` of the user's
 //! day; its settlement charges what was delivered, whatever the verdict: the receipt when the
 //! router holds one, else the user's count on a pass, nothing on a fail, and `tokenMax` for a
-//! ticket never reported. The day held is the day the allowance was computed, even across
+//! ticket never reported. A receipt that lands after its ticket was settled charges what it
+//! adds to that settlement. The day held is the day the allowance was computed, even across
 //! midnight.
 
 use alloy_primitives::U256;
+use yellowstone_api::{Refusal, Verdict};
 use yellowstone_market::{
     allowance::Allowance,
     records::{Change, TicketStatus},
@@ -387,4 +389,167 @@ fn a_check_from_two_days_ago_is_refused_rather_than_held_on_a_forgotten_day() {
     );
     assert!(e.message.contains("check it again"), "{e}");
     assert_eq!(m.allowance(&user()).held, U256::ZERO);
+}
+
+#[test]
+fn a_fail_reported_before_the_providers_receipt_lands_is_charged_the_receipt_when_it_lands() {
+    // Attack (late receipts): the gateway posts its receipt asynchronously; the user reports
+    // fail, without the receipt, before the post lands, to get the whole answer for nothing.
+    let mut m = Market::new();
+    let issued = m.open(&user(), 1, 500, &provider(), NOW);
+    let id = issued.request_id;
+    let (verdict, _) = m
+        .state
+        .report(report(&user(), id, 0, 480, false), None, NOW)
+        .unwrap();
+    assert_eq!(m.allowance(&user()).used, U256::ZERO, "nothing proven yet");
+    assert_eq!(m.state.ticket(id).unwrap().charged, U256::ZERO);
+
+    let changes = m.state.receipt(receipt(&provider(), id, 480)).unwrap();
+    assert_eq!(
+        m.allowance(&user()),
+        Allowance {
+            allowance: u(ALLOWANCE),
+            used: at_price(480),
+            held: U256::ZERO
+        }
+    );
+    let t = m.state.ticket(id).unwrap();
+    assert_eq!(
+        (t.status, t.charged),
+        (TicketStatus::Reported, at_price(480))
+    );
+    assert!(matches!(
+        &changes[..],
+        [Change::Receipt(r), Change::Ticket(t), Change::Allowance(a)]
+            if r.tokens == 480 && t.charged == at_price(480) && a.allowance.used == at_price(480)
+    ));
+    // The verdict stands: a fail credits the provider nothing, receipt or not.
+    assert!(matches!(
+        verdict,
+        Verdict::Refused {
+            reason: Refusal::Failed
+        }
+    ));
+    assert_eq!(m.state.pending_credit(), (U256::ZERO, 0));
+    // The first receipt stands: a second one charges nothing more.
+    assert!(m
+        .state
+        .receipt(receipt(&provider(), id, 500))
+        .unwrap()
+        .is_empty());
+    assert_eq!(m.allowance(&user()).used, at_price(480));
+}
+
+#[test]
+fn a_pass_without_a_receipt_pays_the_rest_of_the_receipt_when_it_lands_and_is_never_refunded() {
+    let mut m = Market::new();
+    let under = m.open(&user(), 1, 500, &provider(), NOW).request_id;
+    let (verdict, _) = m
+        .state
+        .report(report(&user(), under, 200, 480, true), None, NOW)
+        .unwrap();
+    assert!(matches!(
+        verdict,
+        Verdict::Refused {
+            reason: Refusal::NoReceipt
+        }
+    ));
+    assert_eq!(m.state.ticket(under).unwrap().charged, at_price(200));
+    m.state.receipt(receipt(&provider(), under, 480)).unwrap();
+    assert_eq!(
+        m.allowance(&user()).used,
+        at_price(480),
+        "200 + the 280 more delivered"
+    );
+    assert_eq!(
+        m.state.pending_credit(),
+        (U256::ZERO, 0),
+        "still no_receipt: no credit"
+    );
+
+    // A receipt for fewer tokens than the user's own count refunds nothing.
+    let over = m.open(&user(), 2, 500, &provider(), NOW).request_id;
+    m.state
+        .report(report(&user(), over, 300, 480, true), None, NOW)
+        .unwrap();
+    let changes = m.state.receipt(receipt(&provider(), over, 100)).unwrap();
+    assert!(matches!(&changes[..], [Change::Receipt(_)]), "{changes:?}");
+    assert_eq!(m.allowance(&user()).used, at_price(480 + 300));
+    assert_eq!(m.state.ticket(over).unwrap().charged, at_price(300));
+}
+
+#[test]
+fn a_late_receipt_is_charged_even_when_the_allowance_is_spent_and_then_nothing_is_left() {
+    // The fail freed the hold, and the user spent it on a second ticket before the receipt
+    // landed: what was delivered is still paid for, so used + held may exceed the allowance.
+    let mut m = Market::new();
+    let poor = key(7);
+    m.allow(&poor, 100 * PRICE, NOW);
+    let first = m.open(&poor, 1, 100, &provider(), NOW).request_id;
+    m.state
+        .report(report(&poor, first, 0, 480, false), None, NOW)
+        .unwrap();
+    m.open(&poor, 2, 100, &provider(), NOW);
+    m.state.receipt(receipt(&provider(), first, 100)).unwrap();
+    let a = m.state.allowance(DAY0, poor.address()).unwrap().allowance;
+    assert_eq!(
+        (a.allowance, a.used, a.held, a.left()),
+        (at_price(100), at_price(100), at_price(100), U256::ZERO)
+    );
+    let checked = m.state.check_rfc(rfc(&poor, 3, 1, NOW + 60), NOW).unwrap();
+    refused(
+        m.state.issue(&checked, provider().address(), NOW),
+        429,
+        "allowance_exhausted",
+    );
+}
+
+#[test]
+fn a_receipt_landing_after_the_sweep_is_already_covered_by_the_sweeps_token_max_charge() {
+    let mut m = Market::new();
+    let issued = m.open(&user(), 1, 700, &provider(), NOW);
+    let id = issued.request_id;
+    let closes = issued.ticket.message.expiry + Rules::default().report_seconds;
+    m.state.sweep(closes + 1);
+    let t = m.state.ticket(id).unwrap();
+    assert_eq!(
+        (t.status, t.charged),
+        (TicketStatus::Expired, at_price(700))
+    );
+    let changes = m.state.receipt(receipt(&provider(), id, 700)).unwrap();
+    assert!(matches!(&changes[..], [Change::Receipt(_)]), "{changes:?}");
+    assert_eq!(
+        m.allowance(&user()).used,
+        at_price(700),
+        "charged once, at tokenMax"
+    );
+    // Once the ticket is forgotten, a receipt has nothing to settle.
+    m.state.sweep(closes + 3_601);
+    assert!(m.state.ticket(id).is_none());
+    refused(
+        m.state.receipt(receipt(&provider(), id, 700)),
+        404,
+        "not_found",
+    );
+    assert_eq!(m.allowance(&user()).used, at_price(700));
+}
+
+#[test]
+fn what_a_reported_ticket_was_charged_survives_a_restart_and_a_late_receipt_adds_only_the_rest() {
+    let mut m = Market::new();
+    let id = m.open(&user(), 1, 500, &provider(), NOW).request_id;
+    let (_, changes) = m
+        .state
+        .report(report(&user(), id, 200, 480, true), None, NOW)
+        .unwrap();
+    m.log.extend(changes);
+    let mut restarted = restored(Rules::default(), &m.log);
+    assert_eq!(restarted.ticket(id).unwrap().charged, at_price(200));
+    restarted.receipt(receipt(&provider(), id, 480)).unwrap();
+    let a = restarted
+        .allowance(DAY0, user().address())
+        .unwrap()
+        .allowance;
+    assert_eq!((a.used, a.held), (at_price(480), U256::ZERO));
 }

@@ -7,3 +7,4 @@
 #[path = "../../../market/tests/it/fixture.rs"]
 mod fixture;
 mod restore;
+mod upgrade;
