@@ -422,11 +422,47 @@ pub async fn serve_provider(
     account: usize,
     model: &str,
 ) -> ProviderStack {
+    let stack = StackSpec {
+        models: vec![model.to_string()],
+        ..StackSpec::default()
+    };
+    start_stack(net, router_url, account, stack).await
+}
+
+/// How [`start_stack`] builds a provider's stack.
+pub struct StackSpec {
+    /// The models the gateway serves (empty: any).
+    pub models: Vec<String>,
+    /// Requests the gateway serves at once.
+    pub capacity: u32,
+    /// What textgen waits between streamed tokens.
+    pub token_delay: Duration,
+}
+
+impl Default for StackSpec {
+    /// Any model, the gateway's default capacity, tokens as fast as textgen makes them.
+    fn default() -> Self {
+        Self {
+            models: Vec::new(),
+            capacity: yellowstone_gateway::DEFAULT_CAPACITY,
+            token_delay: Duration::ZERO,
+        }
+    }
+}
+
+/// The real stack of `account` as `spec` says: textgen behind the real gateway, posting
+/// receipts to the router at `router_url`.
+pub async fn start_stack(
+    net: &Net,
+    router_url: &str,
+    account: usize,
+    spec: StackSpec,
+) -> ProviderStack {
     use yellowstone_gateway::textgen::{start_textgen, TextgenConfig};
     use yellowstone_gateway::{GatewayConfig, Trust};
     let textgen = start_textgen(TextgenConfig {
         listen: "127.0.0.1:0".parse().unwrap(),
-        token_delay: Duration::ZERO,
+        token_delay: spec.token_delay,
         fail_after: None,
     })
     .await
@@ -441,7 +477,8 @@ pub async fn serve_provider(
         },
     );
     config.router = Some(router_url.to_string());
-    config.models = vec![model.to_string()];
+    config.models = spec.models;
+    config.capacity = spec.capacity;
     let gateway = yellowstone_gateway::start(config, key(account))
         .await
         .unwrap();

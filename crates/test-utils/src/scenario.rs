@@ -245,30 +245,12 @@ pub async fn gateway_stack(
     capacity: u32,
     token_delay: Duration,
 ) -> ProviderStack {
-    use yellowstone_gateway::textgen::{start_textgen, TextgenConfig};
-    use yellowstone_gateway::{GatewayConfig, Trust};
-    let textgen = start_textgen(TextgenConfig {
-        listen: "127.0.0.1:0".parse().unwrap(),
+    let spec = StackSpec {
+        capacity,
         token_delay,
-        fail_after: None,
-    })
-    .await
-    .unwrap();
-    let mut config = GatewayConfig::new(
-        "127.0.0.1:0".parse().unwrap(),
-        textgen.url(),
-        Trust {
-            router: key(9).address(),
-            chain_id: net.d.chain_id,
-            contract: net.d.compute,
-        },
-    );
-    config.router = Some(router_url.to_string());
-    config.capacity = capacity;
-    let gateway = yellowstone_gateway::start(config, key(account))
-        .await
-        .unwrap();
-    ProviderStack { textgen, gateway }
+        ..StackSpec::default()
+    };
+    start_stack(net, router_url, account, spec).await
 }
 
 /// `provider` attests `model` (with the hash of its name); asserts the router accepts it.

@@ -183,7 +183,9 @@ pub fn run(options: &Options) -> Result<Vec<Figure>> {
 
 fn adversary_figures(outcome: &sim::Outcome, cmd: &str, figures: &mut Vec<Figure>) {
     let poisoned = outcome.days.get(1).cloned().unwrap_or_default();
+    let calm = outcome.days.first().cloned().unwrap_or_default();
     let share = percent(poisoned.honest_credited_tokens, poisoned.honest_tokens);
+    let before = percent(calm.honest_credited_tokens, calm.honest_tokens);
     figures.push(
         Figure::new(
             "market",
@@ -196,7 +198,11 @@ fn adversary_figures(outcome: &sim::Outcome, cmd: &str, figures: &mut Vec<Figure
             "%",
             cmd,
         )
-        .goal(">= 95%", share >= 95.0),
+        .goal(
+            "no less than the day before, less 1 point",
+            share + 1.0 >= before,
+        )
+        .compare(format!("the day before, with no poisoning: {before}%")),
     );
     let (credit, allowance) = outcome
         .days

@@ -369,15 +369,7 @@ impl BidArgs {
         };
         let ctx = self.conn.ctx().await?;
         let ttl = self.ttl_hours.saturating_mul(3600);
-        let done = offer::bid(
-            &ctx,
-            &self.model,
-            price,
-            self.capacity,
-            &self.endpoint,
-            ttl,
-        )
-        .await?;
+        let done = offer::bid(&ctx, &self.model, price, self.capacity, &self.endpoint, ttl).await?;
         let state = match (&done.selectable, &done.reason) {
             (true, _) => "selectable".to_string(),
             (false, Some(why)) => format!("NOT selectable: {why}"),

@@ -48,7 +48,8 @@ pub const SPECS: [Spec; 3] = [
         stake: 20_000,
         lock_days: 1_500,
         token_delay_ms: 10,
-        capacity: 8,
+        // Fewer places than there are users: when it is full the router turns to the next.
+        capacity: 4,
     },
     Spec {
         name: "borealis",
@@ -62,7 +63,8 @@ pub const SPECS: [Spec; 3] = [
     Spec {
         name: "cirrus",
         account: 3,
-        price: 3_000_000_000_000_000,
+        // Inside atlas's 5% price band: it competes on weight, and the credit rule judges it.
+        price: 1_040_000_000_000_000,
         stake: 10_000,
         lock_days: 365,
         token_delay_ms: SLOW_TOKEN_DELAY_MS,

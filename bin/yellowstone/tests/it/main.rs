@@ -6,6 +6,7 @@
 mod adversaries;
 mod bench_contract_scale;
 mod bench_gas;
+mod bench_market;
 mod bench_router;
 mod cli_router;
 mod demo;

@@ -60,18 +60,15 @@ async fn a_day_of_the_market_settles_within_the_cap_and_pays_to_the_wei() {
         .view(net.d.compute, I::bootstrapTodayCall {})
         .await
         .into();
-    eventually(
-        "the bootstrap share to commit",
-        || async {
-            match latest_epoch(&api).await {
-                Some(e) => {
-                    u256(&e["cumulative_credited"]) == total
-                        && u256(&e["cumulative_bootstrap"]) == limit
-                }
-                None => false,
+    eventually("the bootstrap share to commit", || async {
+        match latest_epoch(&api).await {
+            Some(e) => {
+                u256(&e["cumulative_credited"]) == total
+                    && u256(&e["cumulative_bootstrap"]) == limit
             }
-        },
-    )
+            None => false,
+        }
+    })
     .await;
 
     // The epoch's table, as served, recomputes the committed root.

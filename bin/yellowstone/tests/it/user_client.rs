@@ -146,6 +146,33 @@ async fn health(
     ([("content-type", "application/json")], body).into_response()
 }
 
+/// The market every mock test starts from: both mock providers staked and joined, a router
+/// with 1-second blocks on a database named `name`.
+struct Mocked {
+    net: Net,
+    mock: Arc<Mock>,
+    running: yellowstone_router::server::Running,
+    client: RouterClient,
+}
+
+async fn mocked_market(name: &str) -> Mocked {
+    let net = Net::start();
+    net.fund(mor(10_000)).await;
+    net.stake(GOOD, mor(10_000), 365).await;
+    net.stake(BAD, mor(10_000), 365).await;
+    net.next_day().await;
+    let (gateways, mock) = mock_gateways(&net).await;
+    let running = router(&net, &net.rpc.url(), &temp_db(name), 1).await;
+    let client = RouterClient::new(&running.url());
+    providers_join(&net, &client, &gateways).await;
+    Mocked {
+        net,
+        mock,
+        running,
+        client,
+    }
+}
+
 async fn mock_gateways(net: &Net) -> (String, Arc<Mock>) {
     let mock = Arc::new(Mock {
         domain: net.domain(),
@@ -198,15 +225,12 @@ fn request(model: &str, stream: bool, fail: bool) -> ChatRequest {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn users_chat_and_proxy_through_the_market() {
-    let net = Net::start();
-    net.fund(mor(10_000)).await;
-    net.stake(GOOD, mor(10_000), 365).await;
-    net.stake(BAD, mor(10_000), 365).await;
-    net.next_day().await;
-    let (gateways, _) = mock_gateways(&net).await;
-    let running = router(&net, &net.rpc.url(), &temp_db("user"), 1).await;
-    let client = RouterClient::new(&running.url());
-    providers_join(&net, &client, &gateways).await;
+    let Mocked {
+        net: _net,
+        running,
+        client,
+        ..
+    } = mocked_market("user").await;
 
     // Chat, streamed then whole: the answer arrives, the report is credited.
     let user = key(4);
@@ -444,15 +468,12 @@ async fn proxy_for(router_url: &str, user: &PrivateKeySigner, outbox: &FsPath) -
 /// before the application saw `[DONE]`; the next proxy on the same outbox gets it judged.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_proxy_that_crashes_after_answering_still_gets_its_report_judged() {
-    let net = Net::start();
-    net.fund(mor(10_000)).await;
-    net.stake(GOOD, mor(10_000), 365).await;
-    net.stake(BAD, mor(10_000), 365).await;
-    net.next_day().await;
-    let (gateways, mock) = mock_gateways(&net).await;
-    let running = router(&net, &net.rpc.url(), &temp_db("user-outbox"), 1).await;
-    let client = RouterClient::new(&running.url());
-    providers_join(&net, &client, &gateways).await;
+    let Mocked {
+        net: _net,
+        mock,
+        running,
+        client,
+    } = mocked_market("user-outbox").await;
     let gate = Gate::start(running.addr).await;
     let outbox = temp_outbox("user-outbox");
     let user = key(6);
@@ -572,15 +593,12 @@ async fn a_proxy_that_crashes_after_answering_still_gets_its_report_judged() {
 /// outbox and the next `user chat` posts it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_chat_report_the_router_cannot_take_waits_for_the_next_chat() {
-    let net = Net::start();
-    net.fund(mor(10_000)).await;
-    net.stake(GOOD, mor(10_000), 365).await;
-    net.stake(BAD, mor(10_000), 365).await;
-    net.next_day().await;
-    let (gateways, mock) = mock_gateways(&net).await;
-    let running = router(&net, &net.rpc.url(), &temp_db("user-chat-outbox"), 1).await;
-    let direct = RouterClient::new(&running.url());
-    providers_join(&net, &direct, &gateways).await;
+    let Mocked {
+        net: _net,
+        mock,
+        running,
+        client: direct,
+    } = mocked_market("user-chat-outbox").await;
     let gate = Gate::start(running.addr).await;
     let client = RouterClient::new(&gate.url);
     let path = temp_outbox("user-chat-outbox");
@@ -645,10 +663,6 @@ async fn a_chat_report_the_router_cannot_take_waits_for_the_next_chat() {
 /// application gets).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_first_token_is_timed_for_streamed_and_whole_answers() {
-    use yellowstone_gateway::{
-        textgen::{start_textgen, TextgenConfig},
-        GatewayConfig, Trust,
-    };
     const TEXTGEN: &str = "textgen-words";
     const DELAY_MS: u64 = 40;
     let net = Net::start();
@@ -657,27 +671,14 @@ async fn the_first_token_is_timed_for_streamed_and_whole_answers() {
     net.next_day().await;
     let running = router(&net, &net.rpc.url(), &temp_db("user-first-token"), 1).await;
     let client = RouterClient::new(&running.url());
-    let textgen = start_textgen(TextgenConfig {
-        listen: "127.0.0.1:0".parse().unwrap(),
+    let stack = StackSpec {
+        models: vec![TEXTGEN.into()],
         token_delay: Duration::from_millis(DELAY_MS),
-        fail_after: None,
-    })
-    .await
-    .unwrap();
-    let mut config = GatewayConfig::new(
-        "127.0.0.1:0".parse().unwrap(),
-        textgen.url(),
-        Trust {
-            router: key(9).address(),
-            chain_id: net.d.chain_id,
-            contract: net.d.compute,
-        },
-    );
-    config.router = Some(running.url());
-    config.models = vec![TEXTGEN.into()];
-    let gateway = yellowstone_gateway::start(config, key(GOOD)).await.unwrap();
+        ..StackSpec::default()
+    };
+    let provider = start_stack(&net, &running.url(), GOOD, stack).await;
     let price = U256::from(10u64).pow(U256::from(15));
-    join(&net, &client, GOOD, TEXTGEN, price, gateway.url()).await;
+    join(&net, &client, GOOD, TEXTGEN, price, provider.gateway.url()).await;
     let user = key(8);
     let path = temp_outbox("user-first-token");
     let proxy = proxy_for(&running.url(), &user, &path).await;

@@ -368,7 +368,8 @@ impl Router {
 
     // ---- reports ------------------------------------------------------------------------
 
-    /// `POST /v1/receipts`: a provider's receipt, ahead of the user's report.
+    /// `POST /v1/receipts`: a provider's receipt, ahead of the user's report or after it (a late
+    /// receipt charges the user what it proves was delivered, SPEC 8).
     pub async fn receipt(&self, signed: Signed<Receipt>) -> Result<(), ApiError> {
         let signed = Verified::new(signed, &self.domain, &self.signatures);
         let changes = self.state().receipt_verified(signed)?;
