@@ -169,6 +169,21 @@ pub struct Exchange {
     assembly: Option<Assembly>,
 }
 
+/// How many times a request the provider's gateway answered `503 busy` is sent again.
+const BUSY_RETRIES: u32 = 3;
+
+/// The wait a gateway's `503 busy` asks for (`Retry-After` seconds, 1 s without one), at most
+/// 5 s.
+fn busy_wait(answer: &reqwest::Response) -> Duration {
+    let seconds = answer
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(1);
+    Duration::from_secs(seconds.clamp(1, 5))
+}
+
 /// The HTTP client for provider calls: no overall timeout (answers stream for long); silence
 /// is bounded by the exchange's stall timeout instead.
 pub fn provider_http() -> reqwest::Client {
@@ -236,13 +251,26 @@ impl Exchange {
             "{}/v1/chat/completions",
             self.admitted.issued.endpoint.trim_end_matches('/')
         );
-        self.sent = Instant::now();
-        let request = http
-            .post(&url)
-            .bearer_auth(ticket.to_token())
-            .json(&body)
-            .send();
-        let failure = match tokio::time::timeout(self.stall, request).await {
+        let mut busy_retries = BUSY_RETRIES;
+        let answer = loop {
+            self.sent = Instant::now();
+            let request = http
+                .post(&url)
+                .bearer_auth(ticket.to_token())
+                .json(&body)
+                .send();
+            let answer = tokio::time::timeout(self.stall, request).await;
+            // A gateway at its capacity answers 503 with `Retry-After` before using the ticket:
+            // the same ticket is good once a place frees.
+            match &answer {
+                Ok(Ok(r)) if r.status() == 503 && busy_retries > 0 => {
+                    busy_retries -= 1;
+                    tokio::time::sleep(busy_wait(r)).await;
+                }
+                _ => break answer,
+            }
+        };
+        let failure = match answer {
             Err(_) => Failure {
                 status: 504,
                 code: PROVIDER_STALLED,

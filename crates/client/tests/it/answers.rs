@@ -34,6 +34,8 @@ struct Provider {
     whole_only: bool,
     /// The requests it received.
     seen: Mutex<Vec<Value>>,
+    /// How many requests it still answers `503 busy`, as a gateway at its capacity does.
+    busy: Mutex<u32>,
 }
 
 async fn completions(
@@ -42,6 +44,19 @@ async fn completions(
     Json(body): Json<Value>,
 ) -> Response {
     p.seen.lock().unwrap().push(body.clone());
+    {
+        let mut busy = p.busy.lock().unwrap();
+        if *busy > 0 {
+            *busy -= 1;
+            let error = json!({"error": {"code": "busy", "message": "at capacity", "type": "server_error"}});
+            return (
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                [("retry-after", "1")],
+                Json(error),
+            )
+                .into_response();
+        }
+    }
     let token = headers["authorization"].to_str().unwrap()["Bearer ".len()..].to_string();
     let ticket = Signed::<Ticket>::from_token(&token).unwrap().message;
     let receipt = receipt(ticket.requestId, WORDS.len() as u64);
@@ -108,6 +123,7 @@ async fn provider(delay: Duration, whole_only: bool) -> (String, Arc<Provider>) 
         delay,
         whole_only,
         seen: Mutex::new(Vec::new()),
+        busy: Mutex::new(0),
     });
     let app = axum::Router::new()
         .route("/v1/chat/completions", post(completions))
@@ -156,6 +172,30 @@ async fn a_streamed_answer_times_its_first_token() {
     assert_eq!(sealed.report.message.firstTokenMs, first);
     assert_eq!(sealed.report.message.elapsedMs, elapsed);
     assert!(sealed.pass && sealed.receipt.is_some() && sealed.tokens == 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gateway_at_its_capacity_is_asked_again_with_the_same_ticket() {
+    let (url, p) = provider(Duration::ZERO, false).await;
+    *p.busy.lock().unwrap() = 2;
+    let mut exchange = Exchange::new(admitted(5, &url, 16), Duration::from_secs(10));
+    let response = exchange.send(&provider_http(), ask(true)).await.unwrap();
+    assert!(response.status().is_success());
+    assert_eq!(
+        p.seen.lock().unwrap().len(),
+        3,
+        "two busy answers, then served"
+    );
+
+    // Busy for longer than the client waits: the answer fails with the gateway's status.
+    *p.busy.lock().unwrap() = 10;
+    let mut exchange = Exchange::new(admitted(6, &url, 16), Duration::from_secs(10));
+    let failure = exchange
+        .send(&provider_http(), ask(true))
+        .await
+        .unwrap_err();
+    assert_eq!(failure.status, 503, "{failure:?}");
+    assert!(failure.message.contains("at capacity"), "{failure:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
