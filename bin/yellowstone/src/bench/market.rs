@@ -291,10 +291,11 @@ mod tests {
     use super::learned_after;
 
     #[test]
-    fn the_slowdown_is_learned_where_95_percent_of_a_window_is_credited() {
+    fn the_slowdown_is_learned_where_a_window_is_credited_at_the_steady_rate_less_a_point() {
         let mut after = vec![false; 30];
         after.extend(vec![true; 200]);
-        assert_eq!(learned_after(&after, 100, 1_000), Some(25));
+        // Steady at 100%: learned where 99 of the next 100 are credited.
+        assert_eq!(learned_after(&after, 100, 1_000), Some(29));
         assert_eq!(learned_after(&[false; 300], 100, 1_000), None);
         assert_eq!(learned_after(&[true; 300], 100, 1_000), Some(0));
         // A steady rate of 94% is reached once 93 of the next 100 are credited.
