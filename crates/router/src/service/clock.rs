@@ -3,7 +3,7 @@
 
 use std::{
     sync::Mutex,
-    time::{Instant, SystemTime, UNIX_EPOCH},
+    time::{SystemTime, UNIX_EPOCH},
 };
 
 /// Where the router's time comes from.
@@ -11,16 +11,16 @@ use std::{
 pub enum Clock {
     /// The system clock (production).
     System,
-    /// The later of the system clock and the latest block's timestamp extrapolated by the time
-    /// elapsed since it was read: follows a devnet's `evm_increaseTime`. Never goes backwards.
+    /// The system clock plus how far the chain's blocks have been seen ahead of it: follows a
+    /// devnet's `evm_increaseTime`. Never goes backwards.
     Chain(Mutex<ChainTime>),
 }
 
 /// What [`Clock::Chain`] last learned from the chain.
 #[derive(Debug)]
 pub struct ChainTime {
-    block_timestamp: u64,
-    observed: Instant,
+    /// The most the chain has been seen ahead of the system clock, in milliseconds.
+    ahead_ms: u64,
     last: u64,
 }
 
@@ -28,46 +28,48 @@ impl Clock {
     /// A clock following the chain, starting from the system time.
     pub fn chain() -> Self {
         Clock::Chain(Mutex::new(ChainTime {
-            block_timestamp: 0,
-            observed: Instant::now(),
+            ahead_ms: 0,
             last: 0,
         }))
     }
 
     /// Unix seconds now.
     pub fn now(&self) -> u64 {
-        let system = system_now();
+        let system = system_ms();
         match self {
-            Clock::System => system,
+            Clock::System => system / 1_000,
             Clock::Chain(t) => {
                 let mut t = t.lock().unwrap_or_else(|p| p.into_inner());
-                let chain = t.block_timestamp + t.observed.elapsed().as_secs();
-                let now = system.max(chain).max(t.last);
+                let now = (system.saturating_add(t.ahead_ms) / 1_000).max(t.last);
                 t.last = now;
                 now
             }
         }
     }
 
-    /// Tells a chain clock the latest block's timestamp (ignored by the system clock). Only a
-    /// block ahead of the extrapolated time moves it: re-reading the same block (a devnet mines
-    /// only on transactions) must not restart the extrapolation, or the clock would stand still
-    /// and the wall time between a ticket and its report (SPEC 8) would read as zero.
+    /// Tells a chain clock the latest block's timestamp (ignored by the system clock).
+    ///
+    /// Why an offset kept at its largest rather than the block's time extrapolated: a block's
+    /// timestamp is whole seconds, read some time after it was mined, so each reading lags
+    /// by up to a second or more; extrapolating from the latest block would let the clock's
+    /// lag change between a ticket and its report, and the wall time between them (SPEC 8)
+    /// read short. The largest offset seen only moves the clock forward, and the system
+    /// clock keeps it running when the devnet mines nothing.
     pub fn observe(&self, block_timestamp: u64) {
         if let Clock::Chain(t) = self {
             let mut t = t.lock().unwrap_or_else(|p| p.into_inner());
-            if block_timestamp > t.block_timestamp + t.observed.elapsed().as_secs() {
-                t.block_timestamp = block_timestamp;
-                t.observed = Instant::now();
-            }
+            let ahead = block_timestamp
+                .saturating_mul(1_000)
+                .saturating_sub(system_ms());
+            t.ahead_ms = t.ahead_ms.max(ahead);
         }
     }
 }
 
-fn system_now() -> u64 {
+fn system_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
         .unwrap_or_default()
 }
 
@@ -78,7 +80,7 @@ mod tests {
     #[test]
     fn a_chain_clock_follows_a_block_ahead_of_the_system_and_never_goes_back() {
         let clock = Clock::chain();
-        let system = system_now();
+        let system = system_ms() / 1_000;
         assert!(clock.now() >= system);
         clock.observe(system + 86_400);
         let ahead = clock.now();
@@ -90,11 +92,11 @@ mod tests {
     #[test]
     fn re_reading_the_same_block_does_not_stop_a_chain_clock() {
         let clock = Clock::chain();
-        let ahead = system_now() + 86_400;
+        let ahead = system_ms() / 1_000 + 86_400;
         clock.observe(ahead);
         let start = clock.now();
-        let until = Instant::now() + std::time::Duration::from_millis(1_100);
-        while Instant::now() < until {
+        let until = std::time::Instant::now() + std::time::Duration::from_millis(1_100);
+        while std::time::Instant::now() < until {
             clock.observe(ahead); // the devnet mined nothing new
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
