@@ -126,6 +126,9 @@ async fn slowed(m: &Market, user: &PrivateKeySigner, factor: u64) -> Value {
         elapsed_ms: answer.elapsed_ms * factor,
         ..Said::truth(&answer)
     };
+    // A slower provider's answer would have taken that long: the report waits as long, or
+    // the wall-time bound would refuse it (SPEC 8).
+    tokio::time::sleep(std::time::Duration::from_millis(said.elapsed_ms)).await;
     let id = ticket.message.requestId;
     let (status, judged) = report_as(&m.net, &m.api, user, id, said, answer.receipt.as_ref()).await;
     assert_eq!(status, 200, "{judged}");
