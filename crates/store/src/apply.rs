@@ -139,7 +139,7 @@ fn put_attestation(conn: &Connection, a: &AttestationRecord) -> Result<(), Store
     )
 }
 
-fn put_allowance(conn: &Connection, a: &AllowanceRecord) -> Result<(), StoreError> {
+pub(crate) fn put_allowance(conn: &Connection, a: &AllowanceRecord) -> Result<(), StoreError> {
     exec(
         conn,
         "allowances",

@@ -20,14 +20,16 @@ use std::str::FromStr;
 use alloy_primitives::{Address, U256};
 use rusqlite::{params, Connection};
 
-use yellowstone_market::allowance::ticket_hold;
+use yellowstone_market::allowance::{ticket_hold, Allowance};
 use yellowstone_market::judge::{Refusal, Verdict};
+use yellowstone_market::records::AllowanceRecord;
 
+use crate::apply::put_allowance;
 use crate::codec::{dec, int, verdict_json};
 use crate::cols::Cols;
 use crate::error::{sqlite, StoreError};
 use crate::schema::SCHEMA;
-use crate::sql::{exec, query, PUT_ALLOWANCE};
+use crate::sql::{exec, query};
 
 /// Meta key prefix of a day's figures (the router's `DAY_PARAMS`).
 const DAY_PARAMS: &str = "day_params:";
@@ -87,21 +89,18 @@ pub(crate) fn from_v1(conn: &Connection, shown: &str) -> Result<(), StoreError> 
             dropped += 1;
             continue;
         };
-        let held = holds.get(&(a.day, a.user)).copied().unwrap_or_default();
-        exec(
-            conn,
-            "allowances",
-            PUT_ALLOWANCE,
-            params![
-                int(a.day),
-                a.user.as_slice(),
-                dec(&a.balance),
-                dec(price),
-                dec(&price.saturating_mul(U256::from(a.allowance))),
-                dec(&price.saturating_mul(U256::from(a.used))),
-                dec(&held),
-            ],
-        )?;
+        let record = AllowanceRecord {
+            day: a.day,
+            user: a.user,
+            balance: a.balance,
+            price: *price,
+            allowance: Allowance {
+                allowance: price.saturating_mul(U256::from(a.allowance)),
+                used: price.saturating_mul(U256::from(a.used)),
+                held: holds.get(&(a.day, a.user)).copied().unwrap_or_default(),
+            },
+        };
+        put_allowance(conn, &record)?;
         kept += 1;
     }
     let expired = charge_settled_tickets(conn)?;
