@@ -378,7 +378,7 @@ impl State {
             let mut refusal = ApiError::busy(first_free);
             refusal.message = format!(
                 "{} is at capacity: {busy} of its {capacity} concurrent requests in flight; \
-                 retry after {first_free} s",
+                 a place frees at each receipt or report, at the latest in {first_free} s",
                 bid.provider
             );
             return Err(refusal);

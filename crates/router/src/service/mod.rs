@@ -300,7 +300,14 @@ impl Router {
                 }
                 // This provider filled up or its bid moved out of bounds since the offers were
                 // read: the next one may still take the request.
-                Err(e) if e.code == "busy" || e.code == "no_provider" => refused = Some(e),
+                Err(mut e) if e.code == "busy" || e.code == "no_provider" => {
+                    // The market's wait is the latest a place frees (its first ticket's
+                    // expiry); places free at every receipt too, so ask again sooner.
+                    e.retry_after = e
+                        .retry_after
+                        .map(|s| s.min(self.settings.retry_after_seconds));
+                    refused = Some(e);
+                }
                 Err(e) => return Err(e),
             }
         }
