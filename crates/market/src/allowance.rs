@@ -10,6 +10,7 @@
 
 use alloy_primitives::U256;
 use yellowstone_api::ApiError;
+use yellowstone_protocol::access::max_tokens;
 
 use super::mul_div;
 
@@ -59,8 +60,7 @@ pub fn daily_allowance(budget_wei: U256, supply_wei: U256, balance_wei: U256) ->
 /// `floor(budget * balance / (supply * price))`, `UserMax` rounded once (the seed's example
 /// gives 15,000 tokens to a 5 MOR holder exactly).
 pub fn tokens_at(wei: U256, price: U256) -> u64 {
-    let tokens = wei.checked_div(price).unwrap_or_default();
-    u64::try_from(tokens).unwrap_or(u64::MAX)
+    u64::try_from(max_tokens(wei, price)).unwrap_or(u64::MAX)
 }
 
 /// What a ticket holds: `token_max * price` wei, `None` when it overflows 256 bits.
