@@ -295,16 +295,7 @@ async fn users_chat_and_proxy_through_the_market() {
     let text = streamed.text().await.unwrap();
     assert!(!text.contains("yellowstone.receipt"), "{text}");
     let events = SseParser::default().push(text.as_bytes());
-    let content: String = events
-        .iter()
-        .filter_map(|e| serde_json::from_str::<Value>(&e.data).ok())
-        .filter_map(|c| {
-            c["choices"][0]["delta"]["content"]
-                .as_str()
-                .map(str::to_string)
-        })
-        .collect();
-    assert_eq!(content, WORDS.concat());
+    assert_eq!(streamed_content(&text), WORDS.concat());
     assert_eq!(events.last().unwrap().data, "[DONE]");
     // Both reports are credited in the background.
     eventually("the proxy's reports", || async {
@@ -735,17 +726,10 @@ async fn the_first_token_is_timed_for_streamed_and_whole_answers() {
         whole["usage"]["prompt_tokens"].as_u64().unwrap() + 8
     );
     // The same words as the streamed answer to the same prompt.
-    let streamed_text: String = SseParser::default()
-        .push(streamed.as_bytes())
-        .iter()
-        .filter_map(|e| serde_json::from_str::<Value>(&e.data).ok())
-        .filter_map(|c| {
-            c["choices"][0]["delta"]["content"]
-                .as_str()
-                .map(str::to_string)
-        })
-        .collect();
-    assert_eq!(whole["choices"][0]["message"]["content"], streamed_text);
+    assert_eq!(
+        whole["choices"][0]["message"]["content"],
+        streamed_content(&streamed)
+    );
     let reports = stored_reports(&path);
     assert_eq!(reports.len(), 2);
     check(&reports[1]);
@@ -853,4 +837,18 @@ fn sse_events_are_read_across_arbitrary_pieces() {
     assert_eq!(event.to_text(), "event: error\ndata: x\n\n");
     // A cut stream leaves its partial event unreported.
     assert!(SseParser::default().push(b"data: partial\n").is_empty());
+}
+
+/// The text of a streamed chat completion: every chunk's `delta.content`, in order.
+fn streamed_content(text: &str) -> String {
+    SseParser::default()
+        .push(text.as_bytes())
+        .iter()
+        .filter_map(|e| serde_json::from_str::<Value>(&e.data).ok())
+        .filter_map(|c| {
+            c["choices"][0]["delta"]["content"]
+                .as_str()
+                .map(str::to_string)
+        })
+        .collect()
 }
