@@ -11,21 +11,13 @@ pragma solidity ^0.8.23;
 interface IYellowstoneCompute {
     function fund(uint256 amount) external;
 
-    function scheduledEmission(uint64 day) external view returns (uint256);
-
     function emissionSchedule() external view returns (uint64, uint256, uint256, uint64);
 
-    function dailyCap() external view returns (uint256);
-
-    function creditedToday() external view returns (uint256);
-
-    function bootstrapToday() external view returns (uint256, uint256);
-
-    function unusedPool() external view returns (uint256);
+    function today() external view returns (uint64, uint256, uint256, uint256, uint256);
 
     function totals() external view returns (uint256, uint256, uint256, uint256, uint256);
 
-    function commitEpoch(uint64 epoch, bytes32 root, uint256 cumulative_credited, uint256 cumulative_bootstrap, bytes32 r, bytes32 vs) external;
+    function commitEpoch(uint64 epoch, bytes32 root, uint256 cumulative_credited, uint256 cumulative_bootstrap, uint64 deadline, bytes32 r, bytes32 vs) external;
 
     function latestEpoch() external view returns (uint64, bytes32, uint256, uint256);
 
@@ -93,6 +85,8 @@ interface IYellowstoneCompute {
 
     error UnexpectedEpoch(uint64 epoch, uint64 expected);
 
+    error EpochRootExpired(uint64 epoch, uint64 deadline, uint64 now);
+
     error CreditedDecreased(uint256 given, uint256 previous);
 
     error BootstrapDecreased(uint256 given, uint256 previous);
@@ -131,13 +125,13 @@ interface IYellowstoneCompute {
 
     event ProviderRegistered(address indexed provider);
 
-    event Staked(address indexed provider, uint256 amount, uint256 stake, uint64 lockStart, uint64 lockEnd, uint256 multiplier);
+    event Staked(address indexed provider, uint256 amount, uint256 stake, uint64 lockStart, uint64 lockEnd);
 
-    event LockExtended(address indexed provider, uint64 lockStart, uint64 lockEnd, uint256 multiplier);
+    event LockExtended(address indexed provider, uint64 lockStart, uint64 lockEnd);
 
     event Withdrawn(address indexed provider, uint256 amount, uint256 stake);
 
-    event EpochCommitted(uint64 indexed epoch, address indexed router, bytes32 root, uint256 cumulativeCredited, uint256 cumulativeBootstrap, uint64 day, uint256 creditedToday);
+    event EpochCommitted(uint64 indexed epoch, address indexed router, bytes32 root, uint256 cumulativeCredited, uint256 cumulativeBootstrap);
 
     event Claimed(address indexed provider, address indexed caller, uint256 amount, uint256 totalClaimed, uint256 deferred);
 

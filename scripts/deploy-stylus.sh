@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Deploys the Yellowstone compute contract to a REAL Stylus chain (Arbitrum Sepolia, Arbitrum
-# One, or a Nitro dev node) with `cargo stylus deploy`, then authorises the router key with
-# `cast send`.
+# One, or a Nitro dev node) with `cargo stylus deploy`, authorises the router key with
+# `cast send`, and bids for the program's place in Nitro's program cache (CacheManager).
 #
 # The key comes from an encrypted keystore, a key file or the environment, never from this
 # script's command line; the well-known anvil development keys are refused off the devnet.
@@ -17,11 +17,29 @@ Usage: scripts/deploy-stylus.sh --rpc-url <url> --router <address> [options]
 
 Deploys contracts/compute to a REAL Stylus chain and authorises a router:
   1. builds the artifact: cargo run --bin yellowstone -- build-contract
-     (and --package yellowstone-mor-token with --with-devnet-mor);
+     (with --with-devnet-mor, also the devnet's EVM MOR from contracts/mor-erc20/DevMor.hex);
   2. cargo stylus deploy --wasm-file target/stylus/yellowstone_compute.wasm with the
      constructor (mor, owner, emission start day, first day emission, daily decrease,
      bootstrap start day); cargo stylus deploys, activates and constructs in one transaction;
-  3. cast send <compute> "authorizeRouter(address)" <router>, signed by the owner key.
+  3. cast send <compute> "authorizeRouter(address)" <router>, signed by the owner key;
+  4. the program-cache bid (on by default, --no-cache to skip): reads the chain's
+     CacheManager from ArbWasmCache (0x72) allCacheManagers(), its minimum bid for the
+     program with getMinBid(address), and sends placeBid(address) with that value.
+
+The cache bid. A Stylus call pays the program's init cost (about 9,000 gas plus about
+130 gas per KB of Wasm) unless the program is in Nitro's program cache; then it pays only
+the small cached cost (docs/BENCHMARKS.md: commitEpoch and claim figures, cached and as
+deployed). Programs enter the cache through the CacheManager contract
+(OffchainLabs/nitro-contracts src/chain/CacheManager.sol), an auction for a cache of
+limited size: placeBid(address program) payable caches the program for msg.value; while
+the cache has room getMinBid(program) is 0 and a bid costs only its gas; when it is full
+the bid must beat the smallest live bids, which are evicted. Bids decay: the contract ranks
+a bid as value + time x decay, so a newer bid outranks an older equal one, and an evicted
+program must bid again (check ArbWasmCache codehashIsCached(bytes32)). The bid is paid to
+the CacheManager (swept to the network's fee account): it is a cost, not a deposit.
+CacheManager addresses (the script reads the chain's own list; these are for reference):
+  Arbitrum One      0x51dEDBD2f190E0696AFbEE5E60bFdE96d86464ec
+  Arbitrum Sepolia  0x0C9043D042aB52cFa8d0207459260040Cca54253
 
 NEEDS A REAL CHAIN (and network access, a funded key, cargo-stylus and foundry's cast).
 This script was not run in this project's environment. For local work use the devnet
@@ -60,11 +78,18 @@ Options (each also read from the environment variable in brackets):
   --compute ADDRESS          skip the deployment and only authorise the router on this
                              already deployed contract
   --no-authorize             deploy only; do not send authorizeRouter
-  --with-devnet-mor          also build and deploy the devnet MOR fixture
-                             (contracts/mor-token) and use it as MOR, minting
-                             --devnet-mor-amount (default 1000000e18 wei) to the owner.
+  --with-devnet-mor          also deploy the devnet's MOR, an EVM ERC-20 (OpenZeppelin's
+                             ERC20, contracts/mor-erc20/DevMor.hex, with cast send
+                             --create) and use it as MOR, minting --devnet-mor-amount
+                             (default 1000000e18 wei) to the owner.
                              For test chains only: production uses the deployed MOR.
   --devnet-mor-amount WEI    see --with-devnet-mor
+  --no-cache                 do not bid for the program cache (step 4)
+  --cache-manager ADDRESS    the CacheManager to bid at [YELLOWSTONE_CACHE_MANAGER]
+                             default: the first of ArbWasmCache.allCacheManagers()
+  --max-cache-bid WEI        refuse to bid more than this [YELLOWSTONE_MAX_CACHE_BID]
+                             default 10000000000000000 (0.01 ETH); the bid is the
+                             CacheManager's getMinBid(program) at the time of sending
   -h, --help                 this help
 
 The well-known anvil development keys (the "test ... junk" mnemonic) are refused unless
@@ -124,6 +149,9 @@ compute=""
 authorize=1
 with_devnet_mor=0
 devnet_mor_amount=1000000000000000000000000
+cache=1
+cache_manager=${YELLOWSTONE_CACHE_MANAGER:-}
+max_cache_bid=${YELLOWSTONE_MAX_CACHE_BID:-10000000000000000}
 
 need_value() {
   [[ $# -ge 2 && -n $2 ]] || die "$1 needs a value (see --help)"
@@ -150,6 +178,9 @@ while [[ $# -gt 0 ]]; do
     --no-authorize) authorize=0; shift ;;
     --with-devnet-mor) with_devnet_mor=1; shift ;;
     --devnet-mor-amount) need_value "$@"; devnet_mor_amount=$2; shift 2 ;;
+    --no-cache) cache=0; shift ;;
+    --cache-manager) need_value "$@"; cache_manager=$2; shift 2 ;;
+    --max-cache-bid) need_value "$@"; max_cache_bid=$2; shift 2 ;;
     --private-key | --private-key=* | --key | --key=*)
       die "private keys are not accepted on the command line (they end up in shell history and ps); use --key-file FILE or YELLOWSTONE_PRIVATE_KEY"
       ;;
@@ -161,6 +192,8 @@ done
 
 is_address() { [[ $1 =~ ^0x[0-9a-fA-F]{40}$ ]]; }
 is_uint() { [[ $1 =~ ^[0-9]+$ ]]; }
+# Whether the decimal integer $1 is at most $2, at any size (bash arithmetic stops at 2^63).
+uint_le() { [[ ${#1} -lt ${#2} || (${#1} -eq ${#2} && ! $1 > $2) ]]; }
 
 [[ -n $rpc_url ]] || die "--rpc-url (or YELLOWSTONE_RPC_URL) is required: this script deploys to a real Stylus chain"
 [[ -z $mor || $with_devnet_mor == 1 ]] || is_address "$mor" || die "--mor is not an address: $mor"
@@ -168,19 +201,20 @@ is_uint() { [[ $1 =~ ^[0-9]+$ ]]; }
 [[ -z $mor || $with_devnet_mor == 0 ]] || die "--mor and --with-devnet-mor exclude each other"
 [[ -z $owner ]] || is_address "$owner" || die "--owner is not an address: $owner"
 [[ -z $compute ]] || is_address "$compute" || die "--compute is not an address: $compute"
+[[ -z $cache_manager ]] || is_address "$cache_manager" || die "--cache-manager is not an address: $cache_manager"
 if [[ $authorize == 1 ]]; then
   [[ -n $router ]] || die "--router (the router key's address) is required (or --no-authorize)"
   is_address "$router" || die "--router is not an address: $router"
 fi
 for pair in "emission-start-day:$emission_start_day" "first-day-emission:$first_day_emission" \
   "daily-decrease:$daily_decrease" "bootstrap-start-day:$bootstrap_start_day" \
-  "devnet-mor-amount:$devnet_mor_amount"; do
+  "devnet-mor-amount:$devnet_mor_amount" "max-cache-bid:$max_cache_bid"; do
   is_uint "${pair#*:}" || die "--${pair%%:*} must be a non-negative integer (wei or a UTC day number): ${pair#*:}"
 done
 
 command -v cast >/dev/null 2>&1 ||
   die "foundry's cast is not installed (https://getfoundry.sh, or npm package @foundry-rs/cast)"
-if [[ -z $compute || $with_devnet_mor == 1 ]]; then
+if [[ -z $compute ]]; then
   command -v cargo >/dev/null 2>&1 || die "cargo is not installed (https://rustup.rs)"
   cargo stylus --version >/dev/null 2>&1 ||
     die "cargo stylus is not installed: cargo install --locked cargo-stylus"
@@ -268,18 +302,19 @@ if [[ -z $compute ]]; then
   cargo run --quiet --locked --bin yellowstone -- build-contract >&2 ||
     die "build-contract failed"
 fi
-if [[ $with_devnet_mor == 1 ]]; then
-  say "building the devnet MOR fixture (test chains only; production uses the deployed MOR)"
-  cargo run --quiet --locked --bin yellowstone -- build-contract --package yellowstone-mor-token >&2 ||
-    die "build-contract --package yellowstone-mor-token failed"
-fi
 
 # ---- 2. deployment ------------------------------------------------------------------------
 
 if [[ $with_devnet_mor == 1 ]]; then
-  mor=$(stylus_deploy contracts/mor-token "$root/target/stylus/yellowstone_mor_token.wasm" \
-    "constructor(address[],uint256)" "[$owner]" "$devnet_mor_amount")
-  say "devnet MOR fixture at $mor ($devnet_mor_amount wei to $owner)"
+  say "deploying the devnet MOR (EVM ERC-20; test chains only, production uses the deployed MOR)"
+  mor_args=$(cast abi-encode "constructor(address[],uint256)" "[$owner]" "$devnet_mor_amount") ||
+    die "cast abi-encode failed"
+  mor_code="0x$(tr -d ' \t\r\n' <"$root/contracts/mor-erc20/DevMor.hex")${mor_args#0x}"
+  mor_receipt=$(cast send --create "$mor_code" --json --rpc-url "$rpc_url" "${cast_auth[@]}") ||
+    die "deploying the devnet MOR failed"
+  mor=$(printf '%s' "$mor_receipt" | grep -oE '"contractAddress": *"0x[0-9a-fA-F]{40}"' |
+    grep -oE '0x[0-9a-fA-F]{40}') || die "no contract address in the MOR deployment's receipt"
+  say "devnet MOR at $mor ($devnet_mor_amount wei to $owner)"
 fi
 
 if [[ -z $compute ]]; then
@@ -307,6 +342,34 @@ if [[ $authorize == 1 ]]; then
       die "authorizeRouter failed"
     is_router=$(cast call "$compute" "isRouter(address)(bool)" "$router" --rpc-url "$rpc_url")
     [[ $is_router == true ]] || die "isRouter($router) is $is_router after authorizeRouter"
+  fi
+fi
+
+# ---- 4. the program-cache bid -------------------------------------------------------------
+
+if [[ $cache == 1 ]]; then
+  if [[ -z $cache_manager ]]; then
+    cache_manager=$(cast call 0x0000000000000000000000000000000000000072 \
+      "allCacheManagers()(address[])" --rpc-url "$rpc_url" 2>/dev/null |
+      grep -oE '0x[0-9a-fA-F]{40}' | head -n 1) || true
+  fi
+  codehash=$(cast codehash "$compute" --rpc-url "$rpc_url") || die "cannot read $compute's code hash"
+  cached=$(cast call 0x0000000000000000000000000000000000000072 "codehashIsCached(bytes32)(bool)" \
+    "$codehash" --rpc-url "$rpc_url") || die "ArbWasmCache.codehashIsCached failed: is this a Stylus chain?"
+  if [[ $cached == true ]]; then
+    say "the program ($codehash) is already in the program cache: no bid"
+  elif [[ -z $cache_manager ]]; then
+    say "no CacheManager on this chain (ArbWasmCache.allCacheManagers() is empty): the program is not cached; calls pay the init cost"
+  else
+    min_bid=$(cast call "$cache_manager" "getMinBid(address)(uint192)" "$compute" --rpc-url "$rpc_url") ||
+      die "getMinBid($compute) failed at the CacheManager $cache_manager (is it cached already, or is the CacheManager older than placeBid(address)?)"
+    min_bid=${min_bid%% *}
+    is_uint "$min_bid" || die "getMinBid returned $min_bid"
+    uint_le "$min_bid" "$max_cache_bid" ||
+      die "the cache's minimum bid is $min_bid wei, above --max-cache-bid $max_cache_bid: raise it to pay, or --no-cache"
+    say "placeBid($compute) at the CacheManager $cache_manager with $min_bid wei (its getMinBid)"
+    cast send "$cache_manager" "placeBid(address)" "$compute" --value "$min_bid" \
+      --rpc-url "$rpc_url" "${cast_auth[@]}" >&2 || die "placeBid failed"
   fi
 fi
 

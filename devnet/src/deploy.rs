@@ -1,9 +1,10 @@
 //! Deploying Yellowstone onto a [`Chain`] exactly as a real deployment does it: every step is a
 //! signed raw transaction from a development account.
 //!
-//! 1. The MOR token fixture (`yellowstone-mor-token`, a devnet-only stand-in for the deployed
-//!    MOR): CREATE returning the compressed program, `activateProgram` on ArbWasm (0x71), then
-//!    the constructor minting [`DeployConfig::mint_per_account`] to each development account.
+//! 1. MOR: an EVM ERC-20 ([`crate::mor`], OpenZeppelin's `ERC20`), as MOR on Arbitrum is, so
+//!    every gas figure measured on the devnet pays for an EVM token transfer as it will in
+//!    production. One CREATE whose constructor mints [`DeployConfig::mint_per_account`] to each
+//!    development account.
 //! 2. The compute contract (`yellowstone-compute`): the same three steps; owner = development
 //!    account 0, emission schedule = Morpheus's compute bucket
 //!    ([`MORPHEUS_COMPUTE`]: 3,456 MOR/day from UTC day 19,761, falling 0.59255872824 MOR/day),
@@ -40,13 +41,13 @@ sol! {
     }
 }
 
-/// Seconds in a UTC day.
 /// Gas limit of every deployment transaction (the devnet's fee is paid from dev balances).
 const GAS_LIMIT: u64 = 30_000_000;
 
 /// The compute contract's package and artifact name.
 pub const COMPUTE_PACKAGE: &str = "yellowstone-compute";
-/// The MOR token fixture's package and artifact name.
+/// The Stylus MOR token fixture's package and artifact name. [`deploy_yellowstone`] deploys the
+/// EVM MOR ([`crate::mor`]) instead; the fixture serves tests that need a Stylus callee.
 pub const MOR_PACKAGE: &str = "yellowstone-mor-token";
 
 pub use yellowstone_protocol::dev::{Deployment, KeyPair};
@@ -244,10 +245,10 @@ fn deploy_program(
     Ok(address)
 }
 
-/// Deploys, activates and constructs the MOR token fixture and the compute contract on `chain`
-/// and authorises the router key, each step a signed raw transaction from development account 0
-/// (see the module documentation). `artifacts_dir` holds `yellowstone_compute.br` and
-/// `yellowstone_mor_token.br` (normally `<workspace>/target/stylus`).
+/// Deploys the EVM MOR ([`crate::mor`]), deploys, activates and constructs the compute contract
+/// on `chain` and authorises the router key, each step a signed raw transaction from
+/// development account 0 (see the module documentation). `artifacts_dir` holds
+/// `yellowstone_compute.br` (normally `<workspace>/target/stylus`).
 pub fn deploy_yellowstone(
     chain: &mut Chain,
     artifacts_dir: &Path,
@@ -264,18 +265,24 @@ pub fn deploy_yellowstone(
     if progress {
         eprintln!("devnet: reading artifacts from {}", artifacts_dir.display());
     }
-    let mor_code = load_artifact(artifacts_dir, MOR_PACKAGE, config.build_missing)?;
     let compute_code = load_artifact(artifacts_dir, COMPUTE_PACKAGE, config.build_missing)?;
 
     let holders: Vec<Address> = DEV_ACCOUNTS.iter().map(|a| a.address).collect();
-    let mint = config.mint_per_account;
-    let mor = deploy_program(
+    let mor_init = crate::mor::init_code(&holders, config.mint_per_account)
+        .map_err(|e| DeployError::Artifact(format!("contracts/mor-erc20/DevMor.hex: {e}")))?;
+    let receipt = send(
         chain,
-        &mor_code,
-        |_, _| (holders, mint).abi_encode_params(),
-        "MOR token (devnet fixture)",
-        progress,
+        0,
+        TxKind::Create,
+        mor_init,
+        "deploying MOR (EVM ERC-20)",
     )?;
+    let mor = receipt
+        .contract_address
+        .ok_or_else(|| DeployError::Artifact("MOR: no contract address".into()))?;
+    if progress {
+        eprintln!("devnet: MOR (EVM ERC-20, OpenZeppelin) at {mor}");
+    }
 
     let owner = DEV_ACCOUNTS[0].address;
     let schedule = MORPHEUS_COMPUTE;

@@ -6,5 +6,6 @@
 pub mod activation;
 pub mod chain;
 pub mod deploy;
+pub mod mor;
 pub mod rpc;
 pub mod stylus;

@@ -110,6 +110,7 @@ compute_errors! {
     SignatureHighS {},
     SignatureInvalid {},
     UnexpectedEpoch { epoch, expected },
+    EpochRootExpired { epoch, deadline, now },
     CreditedDecreased { given, previous },
     BootstrapDecreased { given, previous },
     DailyCapExceeded { day, creditedToday, cap },
@@ -167,7 +168,7 @@ mod tests {
     #[test]
     fn every_error_encodes_exactly_as_solidity_would() {
         let samples = samples();
-        assert_eq!(samples.len(), 30, "one sample per error in errors.sol");
+        assert_eq!(samples.len(), 31, "one sample per error in errors.sol");
         for (err, expected) in samples {
             assert_eq!(Vec::<u8>::from(err.clone()), expected, "{err:?}");
         }

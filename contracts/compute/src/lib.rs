@@ -14,8 +14,16 @@
 //! No function moves MOR out except a valid claim (to the provider) and a stake withdrawal
 //! (to the staker). Each concern lives in its own module; the rules themselves are the pure
 //! functions of `yellowstone-protocol`, shared with the router.
+//!
+//! Version 2 (issue 14): an epoch root carries a signed deadline, so a dropped root can never
+//! land later; a withdrawal is held only by stake added in the current stake-cap period; an
+//! ended lock restarts when extended, and weighs 1 from its end on. The deployed entry point is
+//! [`dispatch`] (a compact router over the `#[public]` methods below, which define the ABI).
 #![cfg_attr(not(any(test, feature = "export-abi")), no_main)]
-#![cfg_attr(not(any(test, feature = "export-abi")), no_std)]
+#![cfg_attr(
+    all(target_arch = "wasm32", not(any(test, feature = "export-abi"))),
+    no_std
+)]
 // stylus-sdk's macros add undocumented public functions to the crate root (`#[entrypoint]`'s
 // `user_entrypoint` outside stylus-test builds, `#[public]`'s `print_from_args` with export-abi),
 // and a lint level reaches generated items only from an enclosing module: here, the root.
@@ -23,112 +31,47 @@
 
 extern crate alloc;
 
-mod amount;
+/// A panic in a contract traps, which reverts the call: no message to build or print.
+#[cfg(all(target_arch = "wasm32", not(any(test, feature = "export-abi"))))]
+#[panic_handler]
+fn panic(_info: &core::panic::PanicInfo<'_>) -> ! {
+    core::arch::wasm32::unreachable()
+}
+
 mod claims;
+mod dispatch;
 pub mod errors;
 mod events;
 mod ledger;
 mod ownership;
 mod settlement;
 mod staking;
+mod store;
 mod token;
 
 use alloc::{vec, vec::Vec};
 
 use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::SolEvent;
-use stylus_sdk::{prelude::*, storage::*};
+use stylus_sdk::prelude::*;
 use yellowstone_protocol::{abi::Initialized, eip712, emission::EmissionSchedule, multiplier};
 
-use amount::Amount;
+pub use dispatch::dispatch;
 pub use errors::ComputeError;
 
-/// One provider's stake, lock and payout record. Amounts are 128-bit, two to a slot, paired
-/// by what a claim reads and writes together.
-#[storage]
-pub struct Provider {
-    /// Staked MOR wei.
-    stake: StorageU128,
-    /// Wei paid in the current 365-day stake-cap period.
-    paid_in_period: StorageU128,
-    /// Cumulative wei earned (work + bootstrap) as last proven by a claim.
-    earned: StorageU128,
-    /// Wei paid out so far.
-    claimed: StorageU128,
-    /// Power multiplier of the current lock, 1e18-scaled.
-    multiplier: StorageU256,
-    /// When the provider first staked: the origin of its stake-cap periods; zero if never.
-    registered_at: StorageU64,
-    /// Start of the current lock (the latest stake).
-    lock_start: StorageU64,
-    /// End of the current lock; stake can be withdrawn from then on.
-    lock_end: StorageU64,
-    /// Index of the stake-cap period `paid_in_period` counts for.
-    cap_period: StorageU64,
-}
+// SAFETY: the contract's storage is the whole of the program's storage: nothing else derives
+// slots from it (what `#[entrypoint]` on the struct would declare).
+unsafe impl stylus_sdk::stylus_core::storage::TopLevelStorage for YellowstoneCompute {}
 
-impl Provider {
-    /// Whether the provider has ever staked (no block has timestamp zero).
-    fn registered(&self) -> bool {
-        !self.registered_at.get().is_zero()
-    }
-}
-
-/// The compute contract's storage. The layout is documented in `docs/CONTRACT.md`.
+/// The compute contract. Its storage is laid out in `src/store.rs` (and docs/CONTRACT.md): the
+/// struct holds only the host handle stylus-sdk adds.
 #[storage]
-#[entrypoint]
-pub struct YellowstoneCompute {
-    /// May authorise routers, pause, and hand ownership over; can never move MOR.
-    owner: StorageAddress,
-    /// Offered ownership, not yet accepted.
-    pending_owner: StorageAddress,
-    /// Whether epoch commits and claims are paused.
-    paused: StorageBool,
-    /// Number of the latest committed epoch; zero before the first (epochs start at 1). It
-    /// shares `paused`'s slot: commits and claims read both, and a commit writes it.
-    epoch: StorageU64,
-    /// The MOR token.
-    mor: StorageAddress,
-    /// Router keys allowed to sign epoch roots.
-    routers: StorageMap<Address, StorageBool>,
-    /// UTC day of the first scheduled emission.
-    emission_start_day: StorageU64,
-    /// UTC day the 365-day bootstrap window opens.
-    bootstrap_start_day: StorageU64,
-    /// The UTC day the day-accounting fields (`day_start_pool`, `credited_today`,
-    /// `bootstrap_today`) describe; beside the schedule, which a commit reads anyway.
-    day: StorageU64,
-    // Amounts are 128-bit (MOR's whole supply is below 2^86 wei), two to a slot, paired by
-    // what one call reads or writes together: Stylus charges per slot touched.
-    /// Wei scheduled on the first emission day.
-    first_day_emission: StorageU128,
-    /// Wei by which each day's scheduled emission falls.
-    daily_decrease: StorageU128,
-    /// Wei ever funded.
-    total_funded: StorageU128,
-    /// Unused pool (funded minus credited) at the start of `day`.
-    day_start_pool: StorageU128,
-    /// Wei ever paid to providers.
-    total_claimed: StorageU128,
-    /// Wei currently staked by all providers.
-    total_staked: StorageU128,
-    /// Merkle root of the latest committed epoch.
-    root: StorageB256,
-    /// Cumulative work credit of the latest epoch.
-    cumulative_credited: StorageU128,
-    /// Cumulative bootstrap credit of the latest epoch.
-    cumulative_bootstrap: StorageU128,
-    /// Credit (work + bootstrap) committed during `day`.
-    credited_today: StorageU128,
-    /// Bootstrap credit committed during `day`.
-    bootstrap_today: StorageU128,
-    /// Every provider that ever staked.
-    providers: StorageMap<Address, Provider>,
-}
+pub struct YellowstoneCompute {}
 
 #[public]
 impl YellowstoneCompute {
     /// Sets the token, the owner and the emission schedule, all fixed for the contract's life.
+    /// Errors: `ZeroAddress`. Emits `OwnershipTransferred(0, owner)` and `Initialized`.
     #[constructor]
     pub fn constructor(
         &mut self,
@@ -153,14 +96,11 @@ impl YellowstoneCompute {
 
     // ---- funding and the daily ledger --------------------------------------------------
 
-    /// Pulls `amount` MOR from the caller (who must have approved it) into the emission pool.
+    /// Pulls `amount` MOR from the caller (who must have approved it) into the emission pool,
+    /// after rolling the day. Errors: `ZeroAmount`, `TokenTransferFailed`,
+    /// `ArithmeticOverflow`. Emits `Funded`.
     pub fn fund(&mut self, amount: U256) -> Result<(), ComputeError> {
         self.fund_pool(amount)
-    }
-
-    /// Wei scheduled for UTC day `day` by the compute bucket's emission schedule.
-    pub fn scheduled_emission(&self, day: u64) -> U256 {
-        self.schedule().scheduled(day)
     }
 
     /// The schedule fixed at deployment: (start day, first day's wei, daily decrease, bootstrap start day).
@@ -170,52 +110,47 @@ impl YellowstoneCompute {
             s.start_day,
             s.first_day,
             s.daily_decrease,
-            self.bootstrap_start_day.get().saturating_to(),
+            self.get_u64(store::BOOTSTRAP_START_DAY),
         )
     }
 
-    /// Today's cap on credit: scheduled emission + 1% of the unused pool at the day's start.
-    pub fn daily_cap(&self) -> U256 {
-        self.today().cap
-    }
-
-    /// Credit (work + bootstrap) committed today.
-    pub fn credited_today(&self) -> U256 {
-        self.today().credited
-    }
-
-    /// Today's bootstrap limit (zero outside the window) and the bootstrap credit committed today.
-    pub fn bootstrap_today(&self) -> (U256, U256) {
-        let today = self.today();
-        (today.bootstrap_limit, today.bootstrap)
-    }
-
-    /// Funded minus credited: what the router has not yet credited.
-    pub fn unused_pool(&self) -> U256 {
-        self.unused()
+    /// The current UTC day's books: (day, cap on its credit = scheduled emission + 1% of the
+    /// unused pool at its start, credit (work + bootstrap) committed on it, its bootstrap limit
+    /// (zero outside the window), bootstrap credit committed on it).
+    pub fn today(&self) -> (u64, U256, U256, U256, U256) {
+        let t = self.books();
+        (t.day, t.cap, t.credited, t.bootstrap_limit, t.bootstrap)
     }
 
     /// (funded, credited, bootstrap credited, claimed, staked), all in wei.
     pub fn totals(&self) -> (U256, U256, U256, U256, U256) {
         (
-            self.total_funded.amount(),
-            self.cumulative_credited.amount(),
-            self.cumulative_bootstrap.amount(),
-            self.total_claimed.amount(),
-            self.total_staked.amount(),
+            self.get(store::TOTAL_FUNDED),
+            self.get(store::CUMULATIVE_CREDITED),
+            self.get(store::CUMULATIVE_BOOTSTRAP),
+            self.get(store::TOTAL_CLAIMED),
+            self.get(store::TOTAL_STAKED),
         )
     }
 
     // ---- settlement ---------------------------------------------------------------------
 
-    /// Accepts a router-signed epoch root; anyone may submit it. The signature is in the
-    /// EIP-2098 compact form (`r`, `vs` = parity bit ++ `s`).
+    /// Accepts a router-signed epoch root; anyone may submit it until `deadline` (a block
+    /// timestamp, signed with the root), after which it can never land: the router may then
+    /// sign a different root for the same number. The signature is in the EIP-2098 compact
+    /// form (`r`, `vs` = parity bit ++ `s`). Errors, in the order checked: `EnforcedPause`,
+    /// `EpochRootExpired`, `SignatureMalformed`, `SignatureHighS`, `SignatureInvalid`,
+    /// `UnknownRouter`, `UnexpectedEpoch`, `CreditedDecreased`, `BootstrapDecreased`,
+    /// `DailyCapExceeded`, `BootstrapWindowClosed`, `BootstrapCapExceeded`, `FundingExceeded`,
+    /// `ArithmeticOverflow`. Emits `EpochCommitted`.
+    #[allow(clippy::too_many_arguments)] // the signed `EpochRoot`'s fields and the signature
     pub fn commit_epoch(
         &mut self,
         epoch: u64,
         root: B256,
         cumulative_credited: U256,
         cumulative_bootstrap: U256,
+        deadline: u64,
         r: B256,
         vs: B256,
     ) -> Result<(), ComputeError> {
@@ -224,6 +159,7 @@ impl YellowstoneCompute {
             root,
             cumulative_credited,
             cumulative_bootstrap,
+            deadline,
             r,
             vs,
         )
@@ -232,10 +168,10 @@ impl YellowstoneCompute {
     /// The latest committed epoch: (number, root, cumulative credited, cumulative bootstrap).
     pub fn latest_epoch(&self) -> (u64, B256, U256, U256) {
         (
-            self.epoch.get().saturating_to(),
-            self.root.get(),
-            self.cumulative_credited.amount(),
-            self.cumulative_bootstrap.amount(),
+            self.get_u64(store::EPOCH),
+            B256::from(self.get(store::ROOT)),
+            self.get(store::CUMULATIVE_CREDITED),
+            self.get(store::CUMULATIVE_BOOTSTRAP),
         )
     }
 
@@ -245,7 +181,9 @@ impl YellowstoneCompute {
     }
 
     /// Pays `provider` its proven cumulative earnings minus what it was already paid, within
-    /// its stake cap; anyone may call. Returns the wei paid.
+    /// its stake cap; anyone may call. Returns the wei paid. Errors: `EnforcedPause`, `NoEpoch`,
+    /// `InvalidProof`, `NotRegistered`, `NothingToClaim`, `StakeCapReached`,
+    /// `ClaimExceedsCredit`, `TokenTransferFailed`, `ArithmeticOverflow`. Emits `Claimed`.
     pub fn claim(
         &mut self,
         provider: Address,
@@ -260,25 +198,35 @@ impl YellowstoneCompute {
 
     /// Stakes `amount` MOR locked until `lock_end`; the first stake registers the provider. The
     /// lock restarts now; `lock_end` may be neither in the past nor before the current lock end
-    /// (a lock ending now is an unlocked stake, multiplier 1).
+    /// (a lock ending now is an unlocked stake, multiplier 1). The amount counts as added in
+    /// the current stake-cap period (see `withdraw`). Errors: `ZeroAmount`, `LockEndTooEarly`,
+    /// `TokenTransferFailed`, `ArithmeticOverflow`. Emits `ProviderRegistered` (the first
+    /// time) and `Staked`.
     pub fn stake(&mut self, amount: U256, lock_end: u64) -> Result<(), ComputeError> {
         self.add_stake(amount, lock_end)
     }
 
-    /// Extends the caller's lock to `new_end` (later than now and the current end), keeping the
-    /// lock start; the new multiplier applies at once.
+    /// Extends the caller's lock to `new_end` (later than now and the current end). A running
+    /// lock keeps its start; an ended one restarts now, so extending it by a second earns a
+    /// second's multiplier, not that of the years it once ran. Errors: `NotRegistered`,
+    /// `LockEndTooEarly`. Emits `LockExtended`.
     pub fn lock_claim(&mut self, new_end: u64) -> Result<(), ComputeError> {
         self.extend_lock(new_end)
     }
 
-    /// Returns `amount` of the caller's stake, once its lock has ended; within a 365-day period
-    /// the stake may not fall below what the provider was paid in it.
+    /// Returns `amount` of the caller's stake, once its lock has ended. Stake added in the
+    /// current 365-day stake-cap period backs that period's payouts and stays until the period
+    /// ends: at most `stake - min(paid this period, added this period)` may leave. Stake from
+    /// earlier periods can always leave, whoever claimed for the provider meanwhile. Errors:
+    /// `ZeroAmount`, `NotRegistered`, `StakeLocked`, `InsufficientStake`, `StakeBacksPayouts`,
+    /// `TokenTransferFailed`. Emits `Withdrawn`.
     pub fn withdraw(&mut self, amount: U256) -> Result<(), ComputeError> {
         self.withdraw_stake(amount)
     }
 
-    /// A provider's record: (registered, stake, lock start, lock end, multiplier, weight =
-    /// stake x multiplier / 1e18, earned as last proven, claimed).
+    /// A provider's record: (registered, stake, lock start, lock end, multiplier of the lock
+    /// while it runs and 1e18 from its end on, weight = stake x multiplier / 1e18, earned as
+    /// last proven, claimed).
     pub fn provider(&self, provider: Address) -> (bool, U256, u64, u64, U256, U256, U256, U256) {
         self.provider_record(provider)
     }
@@ -297,55 +245,61 @@ impl YellowstoneCompute {
 
     /// The owner.
     pub fn owner(&self) -> Address {
-        self.owner.get()
+        self.get_address(store::OWNER)
     }
 
     /// The address offered ownership, or zero.
     pub fn pending_owner(&self) -> Address {
-        self.pending_owner.get()
+        self.get_address(store::PENDING_OWNER)
     }
 
     /// The MOR token.
     pub fn mor(&self) -> Address {
-        self.mor.get()
+        self.get_address(store::MOR)
     }
 
     /// Whether commits and claims are paused.
     pub fn paused(&self) -> bool {
-        self.paused.get()
+        !self.get(store::PAUSED).is_zero()
     }
 
     /// Whether `router` may sign epoch roots.
     pub fn is_router(&self, router: Address) -> bool {
-        self.routers.get(router)
+        !self.get(store::router(router)).is_zero()
     }
 
-    /// Owner only: lets `router` sign epoch roots.
+    /// Owner only: lets `router` sign epoch roots. Errors: `NotOwner`, `ZeroAddress`,
+    /// `RouterAlreadyAuthorized`. Emits `RouterAuthorized`.
     pub fn authorize_router(&mut self, router: Address) -> Result<(), ComputeError> {
         self.set_router(router, true)
     }
 
-    /// Owner only: stops `router` from signing epoch roots.
+    /// Owner only: stops `router` from signing epoch roots. Errors: `NotOwner`, `ZeroAddress`,
+    /// `UnknownRouter`. Emits `RouterRevoked`.
     pub fn revoke_router(&mut self, router: Address) -> Result<(), ComputeError> {
         self.set_router(router, false)
     }
 
-    /// Owner only: pauses epoch commits and claims.
+    /// Owner only: pauses epoch commits and claims. Errors: `NotOwner`, `EnforcedPause`. Emits
+    /// `Paused`.
     pub fn pause(&mut self) -> Result<(), ComputeError> {
         self.set_paused(true)
     }
 
-    /// Owner only: resumes epoch commits and claims.
+    /// Owner only: resumes epoch commits and claims. Errors: `NotOwner`, `ExpectedPause`. Emits
+    /// `Unpaused`.
     pub fn unpause(&mut self) -> Result<(), ComputeError> {
         self.set_paused(false)
     }
 
-    /// Owner only: offers ownership to `new_owner`, who must accept it.
+    /// Owner only: offers ownership to `new_owner`, who must accept it. Errors: `NotOwner`.
+    /// Emits `OwnershipTransferStarted`.
     pub fn transfer_ownership(&mut self, new_owner: Address) -> Result<(), ComputeError> {
         self.offer_ownership(new_owner)
     }
 
-    /// Pending owner only: takes ownership.
+    /// Pending owner only: takes ownership. Errors: `NotPendingOwner`. Emits
+    /// `OwnershipTransferred`.
     pub fn accept_ownership(&mut self) -> Result<(), ComputeError> {
         self.take_ownership()
     }
@@ -368,15 +322,13 @@ impl YellowstoneCompute {
         if owner.is_zero() {
             return Err(ZeroAddress {}.into());
         }
-        self.mor.set(mor);
-        self.owner.set(owner);
-        self.emission_start_day.set(U64::from(schedule.start_day));
-        self.first_day_emission.set_amount(schedule.first_day)?;
-        self.daily_decrease.set_amount(schedule.daily_decrease)?;
-        self.bootstrap_start_day.set(U64::from(bootstrap_start_day));
-        self.day.set(U64::from(yellowstone_protocol::time::day_of(
-            self.vm().block_timestamp(),
-        )));
+        self.set_address(store::MOR, mor);
+        self.set_address(store::OWNER, owner);
+        self.set_u64(store::EMISSION_START_DAY, schedule.start_day);
+        self.set(store::FIRST_DAY_EMISSION, schedule.first_day)?;
+        self.set(store::DAILY_DECREASE, schedule.daily_decrease)?;
+        self.set_u64(store::BOOTSTRAP_START_DAY, bootstrap_start_day);
+        self.roll_day()?;
         emit(
             self.vm(),
             &[
@@ -402,9 +354,9 @@ impl YellowstoneCompute {
     /// The emission schedule fixed at deployment.
     fn schedule(&self) -> EmissionSchedule {
         EmissionSchedule {
-            start_day: self.emission_start_day.get().saturating_to(),
-            first_day: self.first_day_emission.amount(),
-            daily_decrease: self.daily_decrease.amount(),
+            start_day: self.get_u64(store::EMISSION_START_DAY),
+            first_day: self.get(store::FIRST_DAY_EMISSION),
+            daily_decrease: self.get(store::DAILY_DECREASE),
         }
     }
 
@@ -413,5 +365,3 @@ impl YellowstoneCompute {
         self.vm().block_timestamp()
     }
 }
-
-use alloy_primitives::aliases::U64;

@@ -1,7 +1,7 @@
 //! The owner's powers, and their limits: authorise and revoke router keys, pause and unpause
 //! commits and claims, hand ownership over in two steps. Nothing here can move MOR.
 
-use alloy_primitives::Address;
+use alloy_primitives::{Address, U256};
 use alloy_sol_types::SolEvent;
 use stylus_sdk::prelude::*;
 use yellowstone_protocol::abi::*;
@@ -9,13 +9,14 @@ use yellowstone_protocol::abi::*;
 use crate::{
     errors::{ComputeError, Word},
     events::emit,
+    store::{self, OWNER, PAUSED, PENDING_OWNER},
     YellowstoneCompute,
 };
 
 impl YellowstoneCompute {
     fn only_owner(&self) -> Result<(), ComputeError> {
         let caller = self.vm().msg_sender();
-        if caller != self.owner.get() {
+        if caller != self.get_address(OWNER) {
             return Err(NotOwner { caller }.into());
         }
         Ok(())
@@ -30,12 +31,13 @@ impl YellowstoneCompute {
         if router.is_zero() {
             return Err(ZeroAddress {}.into());
         }
-        match (self.routers.get(router), authorized) {
+        let flag = store::router(router);
+        match (!self.get(flag).is_zero(), authorized) {
             (true, true) => return Err(RouterAlreadyAuthorized { router }.into()),
             (false, false) => return Err(UnknownRouter { router }.into()),
             _ => {}
         }
-        self.routers.setter(router).set(authorized);
+        self.set(flag, U256::from(authorized as u8))?;
         let event = if authorized {
             RouterAuthorized::SIGNATURE_HASH
         } else {
@@ -47,12 +49,12 @@ impl YellowstoneCompute {
 
     pub(crate) fn set_paused(&mut self, paused: bool) -> Result<(), ComputeError> {
         self.only_owner()?;
-        match (self.paused.get(), paused) {
+        match (!self.get(PAUSED).is_zero(), paused) {
             (true, true) => return Err(EnforcedPause {}.into()),
             (false, false) => return Err(ExpectedPause {}.into()),
             _ => {}
         }
-        self.paused.set(paused);
+        self.set(PAUSED, U256::from(paused as u8))?;
         let account = self.vm().msg_sender();
         let event = if paused {
             Paused::SIGNATURE_HASH
@@ -65,8 +67,8 @@ impl YellowstoneCompute {
 
     pub(crate) fn offer_ownership(&mut self, new_owner: Address) -> Result<(), ComputeError> {
         self.only_owner()?;
-        self.pending_owner.set(new_owner);
-        let owner = self.owner.get();
+        self.set_address(PENDING_OWNER, new_owner);
+        let owner = self.get_address(OWNER);
         emit(
             self.vm(),
             &[
@@ -81,12 +83,12 @@ impl YellowstoneCompute {
 
     pub(crate) fn take_ownership(&mut self) -> Result<(), ComputeError> {
         let caller = self.vm().msg_sender();
-        if caller != self.pending_owner.get() || caller.is_zero() {
+        if caller != self.get_address(PENDING_OWNER) || caller.is_zero() {
             return Err(NotPendingOwner { caller }.into());
         }
-        let previous = self.owner.get();
-        self.owner.set(caller);
-        self.pending_owner.set(Address::ZERO);
+        let previous = self.get_address(OWNER);
+        self.set_address(OWNER, caller);
+        self.set_address(PENDING_OWNER, Address::ZERO);
         emit(
             self.vm(),
             &[

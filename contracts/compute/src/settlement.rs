@@ -1,7 +1,8 @@
 //! Epoch roots: a router's signed commitment to every provider's cumulative earnings.
 //!
-//! A root is accepted when its EIP-712 signature recovers (through the `ecrecover`
-//! precompile) to an authorised router, its epoch number is the last one plus one, neither
+//! A root is accepted when its deadline has not passed, its EIP-712 signature recovers
+//! (through the `ecrecover` precompile) to an authorised router, its epoch number is the last
+//! one plus one, neither
 //! cumulative total went down, and the credit it adds fits the day's cap, the day's bootstrap
 //! limit and the funds ever received.
 
@@ -15,9 +16,9 @@ use yellowstone_protocol::{
 };
 
 use crate::{
-    amount::Amount,
     errors::{add, ComputeError, Word},
     events::emit,
+    store::{self, *},
     YellowstoneCompute,
 };
 
@@ -25,40 +26,58 @@ use crate::{
 const ECRECOVER: Address = Address::with_last_byte(1);
 
 impl YellowstoneCompute {
+    // The arguments are the ABI's: the signed `EpochRoot` fields and the signature.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn commit(
         &mut self,
         epoch: u64,
         root: B256,
         cumulative_credited: U256,
         cumulative_bootstrap: U256,
+        deadline: u64,
         r: B256,
         vs: B256,
     ) -> Result<(), ComputeError> {
-        if self.paused.get() {
+        if !self.get(PAUSED).is_zero() {
             return Err(EnforcedPause {}.into());
+        }
+        let now = self.now();
+        if now > deadline {
+            return Err(EpochRootExpired {
+                epoch,
+                deadline,
+                now,
+            }
+            .into());
         }
         let digest = eip712::signing_hash(
             eip712::domain_separator(self.vm().chain_id(), self.vm().contract_address()),
-            eip712::epoch_root_hash(epoch, root, cumulative_credited, cumulative_bootstrap),
+            eip712::epoch_root_hash(
+                epoch,
+                root,
+                cumulative_credited,
+                cumulative_bootstrap,
+                deadline,
+            ),
         );
         let router = self.recover(digest, r, vs)?;
-        if !self.routers.get(router) {
+        if self.get(store::router(router)).is_zero() {
             return Err(UnknownRouter { router }.into());
         }
         // Consecutive, not merely increasing: a stolen key cannot jump to the last epoch number
         // and freeze settlement, and a mirror can tell it has every root.
-        let expected = self.epoch.get().saturating_to::<u64>().saturating_add(1);
+        let expected = self.get_u64(EPOCH).saturating_add(1);
         if epoch != expected {
             return Err(UnexpectedEpoch { epoch, expected }.into());
         }
-        let previous = self.cumulative_credited.amount();
+        let previous = self.get(CUMULATIVE_CREDITED);
         let credit = cumulative_credited
             .checked_sub(previous)
             .ok_or(CreditedDecreased {
                 given: cumulative_credited,
                 previous,
             })?;
-        let previous = self.cumulative_bootstrap.amount();
+        let previous = self.get(CUMULATIVE_BOOTSTRAP);
         let bootstrap = cumulative_bootstrap
             .checked_sub(previous)
             .ok_or(BootstrapDecreased {
@@ -67,37 +86,43 @@ impl YellowstoneCompute {
             })?;
 
         self.roll_day()?;
-        let today = self.today();
-        let credited_today = add(today.credited, add(credit, bootstrap)?)?;
-        if credited_today > today.cap {
+        let day = self.get_u64(DAY);
+        let credited_today = add(self.get(CREDITED_TODAY), add(credit, bootstrap)?)?;
+        let cap = self.get(DAY_CAP);
+        if credited_today > cap {
             return Err(DailyCapExceeded {
-                day: today.day,
+                day,
                 creditedToday: credited_today,
-                cap: today.cap,
+                cap,
             }
             .into());
         }
-        let bootstrap_today = add(today.bootstrap, bootstrap)?;
-        if !bootstrap.is_zero() {
-            let window_start = self.bootstrap_start_day.get().saturating_to::<u64>();
-            if !in_bootstrap_window(window_start, today.day) {
+        // Bootstrap credit comes once a day: only then are its window and limit read.
+        let bootstrap_today = if bootstrap.is_zero() {
+            None
+        } else {
+            let window_start = self.get_u64(BOOTSTRAP_START_DAY);
+            if !in_bootstrap_window(window_start, day) {
                 return Err(BootstrapWindowClosed {
-                    day: today.day,
+                    day,
                     windowStartDay: window_start,
                 }
                 .into());
             }
-            if bootstrap_today > today.bootstrap_limit {
+            let bootstrap_today = add(self.get(BOOTSTRAP_TODAY), bootstrap)?;
+            let limit = self.bootstrap_limit_of(day);
+            if bootstrap_today > limit {
                 return Err(BootstrapCapExceeded {
-                    day: today.day,
+                    day,
                     bootstrapToday: bootstrap_today,
-                    limit: today.bootstrap_limit,
+                    limit,
                 }
                 .into());
             }
-        }
+            Some(bootstrap_today)
+        };
         let total_credited = add(cumulative_credited, cumulative_bootstrap)?;
-        let funded = self.total_funded.amount();
+        let funded = self.get(TOTAL_FUNDED);
         if total_credited > funded {
             return Err(FundingExceeded {
                 totalCredited: total_credited,
@@ -106,12 +131,14 @@ impl YellowstoneCompute {
             .into());
         }
 
-        self.epoch.set(alloy_primitives::aliases::U64::from(epoch));
-        self.root.set(root);
-        self.cumulative_credited.set_amount(cumulative_credited)?;
-        self.cumulative_bootstrap.set_amount(cumulative_bootstrap)?;
-        self.credited_today.set_amount(credited_today)?;
-        self.bootstrap_today.set_amount(bootstrap_today)?;
+        self.set_u64(EPOCH, epoch);
+        self.set(ROOT, U256::from_be_bytes(root.0))?;
+        self.set(CUMULATIVE_CREDITED, cumulative_credited)?;
+        self.set(CREDITED_TODAY, credited_today)?;
+        if let Some(bootstrap_today) = bootstrap_today {
+            self.set(CUMULATIVE_BOOTSTRAP, cumulative_bootstrap)?;
+            self.set(BOOTSTRAP_TODAY, bootstrap_today)?;
+        }
         emit(
             self.vm(),
             &[EpochCommitted::SIGNATURE_HASH, epoch.word(), router.word()],
@@ -119,8 +146,6 @@ impl YellowstoneCompute {
                 root,
                 cumulative_credited.word(),
                 cumulative_bootstrap.word(),
-                today.day.word(),
-                credited_today.word(),
             ],
         );
         Ok(())
@@ -139,10 +164,10 @@ impl YellowstoneCompute {
             &signature.ecrecover_input(digest),
         )
         .unwrap_or_default();
-        if output.len() != 32 {
+        let Ok(word) = <[u8; 32]>::try_from(output.as_slice()) else {
             return Err(SignatureInvalid {}.into());
-        }
-        let signer = Address::from_slice(&output[12..32]);
+        };
+        let signer = Address::from_word(B256::from(word));
         if signer.is_zero() {
             return Err(SignatureInvalid {}.into());
         }

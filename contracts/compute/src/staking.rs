@@ -1,15 +1,23 @@
 //! Provider stakes under MRC40: a stake locked until a chosen end earns the power multiplier
-//! of its lock; the lock end only ever moves later; stake leaves only after the lock end.
+//! of its lock while the lock runs; the lock end only ever moves later; stake leaves only after
+//! the lock end, and stake added in the current stake-cap period stays while it backs that
+//! period's payouts (SPEC 8 "Stakes").
 
-use alloy_primitives::{aliases::U64, Address, U256};
+use alloy_primitives::{Address, U256};
 use alloy_sol_types::SolEvent;
 use stylus_sdk::prelude::*;
-use yellowstone_protocol::{abi::*, math::div, multiplier::power_multiplier, time::PERIOD, WAD};
+use yellowstone_protocol::{
+    abi::*,
+    math::div,
+    multiplier::{power_multiplier, MULTIPLIER_MIN},
+    time::PERIOD,
+    WAD,
+};
 
 use crate::{
-    amount::Amount,
     errors::{add, ComputeError, Word},
     events::emit,
+    store::*,
     YellowstoneCompute,
 };
 
@@ -20,13 +28,8 @@ impl YellowstoneCompute {
         }
         let provider = self.vm().msg_sender();
         let now = self.now();
-        let minimum = self
-            .providers
-            .get(provider)
-            .lock_end
-            .get()
-            .saturating_to::<u64>()
-            .max(now);
+        let r = record(provider);
+        let minimum = self.get_u64(r.at(LOCK_END)).max(now);
         if lock_end < minimum {
             return Err(LockEndTooEarly {
                 lockEnd: lock_end,
@@ -34,20 +37,24 @@ impl YellowstoneCompute {
             }
             .into());
         }
-        let total_staked = add(self.total_staked.amount(), amount)?;
-        let stake = add(self.providers.get(provider).stake.amount(), amount)?;
-        let multiplier = power_multiplier(U256::from(now), U256::from(lock_end));
+        let total_staked = add(self.get(TOTAL_STAKED), amount)?;
+        let stake = add(self.get(r.at(STAKE)), amount)?;
+        let first = !self.registered(r);
+        // A first stake opens period 0 at `now`, whose books are the stored zeros.
+        let books = self.period_books(r);
+        let added = add(books.added, amount)?;
 
-        let mut record = self.providers.setter(provider);
-        let first = !record.registered();
         if first {
-            record.registered_at.set(U64::from(now));
+            self.set_u64(r.at(REGISTERED_AT), now);
+        } else if books.rolled {
+            self.set_u64(r.at(CAP_PERIOD), books.period);
+            self.set(r.at(PAID_IN_PERIOD), U256::ZERO)?;
         }
-        record.stake.set_amount(stake)?;
-        record.lock_start.set(U64::from(now));
-        record.lock_end.set(U64::from(lock_end));
-        record.multiplier.set(multiplier);
-        self.total_staked.set_amount(total_staked)?;
+        self.set(r.at(STAKE), stake)?;
+        self.set(r.at(ADDED_IN_PERIOD), added)?;
+        self.set_u64(r.at(LOCK_START), now);
+        self.set_u64(r.at(LOCK_END), lock_end);
+        self.set(TOTAL_STAKED, total_staked)?;
         self.pull_mor(provider, amount)?;
         if first {
             emit(
@@ -59,24 +66,20 @@ impl YellowstoneCompute {
         emit(
             self.vm(),
             &[Staked::SIGNATURE_HASH, provider.word()],
-            &[
-                amount.word(),
-                stake.word(),
-                now.word(),
-                lock_end.word(),
-                multiplier.word(),
-            ],
+            &[amount.word(), stake.word(), now.word(), lock_end.word()],
         );
         Ok(())
     }
 
     pub(crate) fn extend_lock(&mut self, new_end: u64) -> Result<(), ComputeError> {
         let provider = self.vm().msg_sender();
-        let record = self.providers.get(provider);
-        if !record.registered() {
+        let now = self.now();
+        let r = record(provider);
+        if !self.registered(r) {
             return Err(NotRegistered { provider }.into());
         }
-        let minimum = record.lock_end.get().saturating_to::<u64>().max(self.now());
+        let end = self.get_u64(r.at(LOCK_END));
+        let minimum = end.max(now);
         if new_end <= minimum {
             return Err(LockEndTooEarly {
                 lockEnd: new_end,
@@ -84,15 +87,19 @@ impl YellowstoneCompute {
             }
             .into());
         }
-        let start = record.lock_start.get().saturating_to::<u64>();
-        let multiplier = power_multiplier(U256::from(start), U256::from(new_end));
-        let mut record = self.providers.setter(provider);
-        record.lock_end.set(U64::from(new_end));
-        record.multiplier.set(multiplier);
+        // An ended lock restarts now: its old start would price a one-second extension at the
+        // multiplier of the whole span since then.
+        let start = if now >= end {
+            now
+        } else {
+            self.get_u64(r.at(LOCK_START))
+        };
+        self.set_u64(r.at(LOCK_START), start);
+        self.set_u64(r.at(LOCK_END), new_end);
         emit(
             self.vm(),
             &[LockExtended::SIGNATURE_HASH, provider.word()],
-            &[start.word(), new_end.word(), multiplier.word()],
+            &[start.word(), new_end.word()],
         );
         Ok(())
     }
@@ -103,11 +110,11 @@ impl YellowstoneCompute {
         }
         let provider = self.vm().msg_sender();
         let now = self.now();
-        let record = self.providers.get(provider);
-        if !record.registered() {
+        let r = record(provider);
+        if !self.registered(r) {
             return Err(NotRegistered { provider }.into());
         }
-        let lock_end = record.lock_end.get().saturating_to::<u64>();
+        let lock_end = self.get_u64(r.at(LOCK_END));
         if now < lock_end {
             return Err(StakeLocked {
                 lockEnd: lock_end,
@@ -115,7 +122,7 @@ impl YellowstoneCompute {
             }
             .into());
         }
-        let staked = record.stake.amount();
+        let staked = self.get(r.at(STAKE));
         if amount > staked {
             return Err(InsufficientStake {
                 requested: amount,
@@ -123,23 +130,28 @@ impl YellowstoneCompute {
             }
             .into());
         }
-        // The stake backs this period's payouts until the period ends: otherwise restaking a
-        // payout and withdrawing at once would lift the cap without limit.
-        let withdrawable = staked.saturating_sub(self.paid_this_period(provider));
+        // Stake added this period backs this period's payouts until the period ends: otherwise
+        // restaking a payout and withdrawing at once would lift the cap without limit. Older
+        // stake never does, so a claim by someone else cannot hold it.
+        let books = self.period_books(r);
+        let withdrawable = staked - books.paid.min(books.added);
         if amount > withdrawable {
-            let origin = record.registered_at.get().saturating_to::<u64>();
-            let periods = self.current_period(provider).saturating_add(1);
+            let periods = books.period.saturating_add(1);
             return Err(StakeBacksPayouts {
                 requested: amount,
                 withdrawable,
-                periodEnd: origin.saturating_add(periods.saturating_mul(PERIOD)),
+                periodEnd: books.origin.saturating_add(periods.saturating_mul(PERIOD)),
             }
             .into());
         }
         let stake = staked - amount;
-        self.providers.setter(provider).stake.set_amount(stake)?;
-        self.total_staked
-            .set_amount(self.total_staked.amount().saturating_sub(amount))?;
+        self.set(r.at(STAKE), stake)?;
+        // A withdrawal takes the older stake first, so what stays added this period is what
+        // stays of it: the part holding payouts is never taken.
+        if !books.rolled && books.added > stake {
+            self.set(r.at(ADDED_IN_PERIOD), stake)?;
+        }
+        self.set(TOTAL_STAKED, self.get(TOTAL_STAKED).saturating_sub(amount))?;
         self.send_mor(provider, amount)?;
         emit(
             self.vm(),
@@ -149,24 +161,36 @@ impl YellowstoneCompute {
         Ok(())
     }
 
+    /// The multiplier of the lock of `r` at this block: the lock's while it runs, 1 from its
+    /// end on.
+    pub(crate) fn multiplier_now(&self, r: Record) -> U256 {
+        let start = self.get_u64(r.at(LOCK_START));
+        let end = self.get_u64(r.at(LOCK_END));
+        if self.now() >= end {
+            MULTIPLIER_MIN
+        } else {
+            power_multiplier(U256::from(start), U256::from(end))
+        }
+    }
+
     pub(crate) fn provider_record(
         &self,
         provider: Address,
     ) -> (bool, U256, u64, u64, U256, U256, U256, U256) {
-        let r = self.providers.get(provider);
-        let stake = r.stake.amount();
-        let multiplier = r.multiplier.get();
+        let r = record(provider);
+        let stake = self.get(r.at(STAKE));
+        let multiplier = self.multiplier_now(r);
         // stake <= total MOR supply (< 2^100) and multiplier <= 10.7e18, so this cannot overflow.
         let weight = div(stake.saturating_mul(multiplier), WAD).unwrap_or_default();
         (
-            r.registered(),
+            self.registered(r),
             stake,
-            r.lock_start.get().saturating_to(),
-            r.lock_end.get().saturating_to(),
+            self.get_u64(r.at(LOCK_START)),
+            self.get_u64(r.at(LOCK_END)),
             multiplier,
             weight,
-            r.earned.amount(),
-            r.claimed.amount(),
+            self.get(r.at(EARNED)),
+            self.get(r.at(CLAIMED)),
         )
     }
 }

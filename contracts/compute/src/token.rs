@@ -46,7 +46,7 @@ impl YellowstoneCompute {
         to: Address,
         amount: U256,
     ) -> Result<(), ComputeError> {
-        let token = self.mor.get();
+        let token = self.get_address(crate::store::MOR);
         let context = Call::new_mutating(self);
         let ok = match call(self.vm(), context, token, &data) {
             Ok(ret) if ret.is_empty() => self.vm().code_size(token) > 0,

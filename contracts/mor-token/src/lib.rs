@@ -1,7 +1,9 @@
 //! # yellowstone-mor-token
 //!
-//! A standard ERC-20 Stylus contract standing in for MOR on the local devnet only; production
-//! uses the MOR token Morpheus has deployed. It behaves as OpenZeppelin's `ERC20` (v5) does:
+//! A standard ERC-20 Stylus contract, a test fixture for the devnet tests that need a Stylus
+//! token (the devnet deploys MOR as an EVM ERC-20, `contracts/mor-erc20`, as on Arbitrum;
+//! production uses the MOR token Morpheus has deployed). It behaves as OpenZeppelin's `ERC20`
+//! (v5) does:
 //!
 //! - `transfer`, `transferFrom` and `approve` return `true` on success and revert otherwise,
 //!   with OpenZeppelin's ERC-6093 errors (see [`abi`]); a transfer of zero is allowed;
@@ -16,13 +18,23 @@
 //! nothing after deployment can change it, which is what the compute contract's tests and the
 //! demo rely on. (stylus-sdk refuses to run a constructor twice.)
 #![cfg_attr(not(any(test, feature = "export-abi")), no_main)]
-#![cfg_attr(not(any(test, feature = "export-abi")), no_std)]
+#![cfg_attr(
+    all(target_arch = "wasm32", not(any(test, feature = "export-abi"))),
+    no_std
+)]
 // stylus-sdk's macros add undocumented public functions to the crate root (`#[entrypoint]`'s
 // `user_entrypoint` outside stylus-test builds, `#[public]`'s `print_from_args` with export-abi),
 // and a lint level reaches generated items only from an enclosing module: here, the root.
 #![allow(missing_docs)]
 
 extern crate alloc;
+
+/// A panic in a contract traps, which reverts the call: no message to build or print.
+#[cfg(all(target_arch = "wasm32", not(any(test, feature = "export-abi"))))]
+#[panic_handler]
+fn panic(_info: &core::panic::PanicInfo<'_>) -> ! {
+    core::arch::wasm32::unreachable()
+}
 
 pub mod abi;
 pub mod errors;

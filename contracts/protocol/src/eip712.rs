@@ -11,7 +11,9 @@ use alloy_primitives::{b256, keccak256, Address, B256, U256};
 /// The EIP-712 domain name.
 pub const DOMAIN_NAME: &str = "Yellowstone";
 /// The EIP-712 domain version.
-pub const DOMAIN_VERSION: &str = "1";
+/// Version 2: the `EpochRoot` of contract v2 carries a deadline (issue 14), so a v1 signature
+/// can never verify under a v2 contract.
+pub const DOMAIN_VERSION: &str = "2";
 
 /// `keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)")`.
 pub const DOMAIN_TYPEHASH: B256 =
@@ -19,12 +21,12 @@ pub const DOMAIN_TYPEHASH: B256 =
 /// `keccak256("Yellowstone")`.
 pub const NAME_HASH: B256 =
     b256!("3f6e35c87db54533f7f115f7642a8da412467247440dd974c3561a338f03926b");
-/// `keccak256("1")`.
+/// `keccak256("2")`.
 pub const VERSION_HASH: B256 =
-    b256!("c89efdaa54c0f20c7adf612882df0950f5a951637e0307cdcb4c672f298b8bc6");
-/// `keccak256("EpochRoot(uint64 epoch,bytes32 root,uint256 cumulativeCredited,uint256 cumulativeBootstrap)")`.
+    b256!("ad7c5bef027816a800da1736444fb58a807ef4c9603b7848673f7e3a68eb14a5");
+/// `keccak256("EpochRoot(uint64 epoch,bytes32 root,uint256 cumulativeCredited,uint256 cumulativeBootstrap,uint64 deadline)")`.
 pub const EPOCH_ROOT_TYPEHASH: B256 =
-    b256!("ea28f6abfd2810d266187d040ebacff85c95054e0907e8a9f3d36db335878dbd");
+    b256!("875f49774eea475b2ee8c1ca35a27c808f73859ae6b7b35a31508f72fd07f789");
 
 /// secp256k1's group order divided by two: a valid signature's `s` is at most this (EIP-2).
 pub const SECP256K1_HALF_ORDER: U256 = U256::from_be_bytes(
@@ -42,19 +44,22 @@ pub fn domain_separator(chain_id: u64, verifying_contract: Address) -> B256 {
     keccak256(buf)
 }
 
-/// The EIP-712 struct hash of an `EpochRoot`.
+/// The EIP-712 struct hash of an `EpochRoot`. `deadline` is the last block timestamp (unix
+/// seconds) at which the root may be committed (SPEC 8: settlement is live).
 pub fn epoch_root_hash(
     epoch: u64,
     root: B256,
     cumulative_credited: U256,
     cumulative_bootstrap: U256,
+    deadline: u64,
 ) -> B256 {
-    let mut buf = [0u8; 160];
+    let mut buf = [0u8; 192];
     buf[0..32].copy_from_slice(EPOCH_ROOT_TYPEHASH.as_slice());
     buf[56..64].copy_from_slice(&epoch.to_be_bytes());
     buf[64..96].copy_from_slice(root.as_slice());
     buf[96..128].copy_from_slice(&cumulative_credited.to_be_bytes::<32>());
     buf[128..160].copy_from_slice(&cumulative_bootstrap.to_be_bytes::<32>());
+    buf[184..192].copy_from_slice(&deadline.to_be_bytes());
     keccak256(buf)
 }
 
@@ -153,12 +158,15 @@ pub mod types {
     sol! {
         /// A router's commitment to every provider's cumulative earnings after one inference
         /// block: the Merkle root of the leaves and the totals the contract checks its caps on.
+        /// The contract refuses it after `deadline` (a block timestamp), so a root the router
+        /// dropped can never land later (SPEC 8).
         #[derive(Debug, PartialEq, Eq)]
         struct EpochRoot {
             uint64 epoch;
             bytes32 root;
             uint256 cumulativeCredited;
             uint256 cumulativeBootstrap;
+            uint64 deadline;
         }
     }
 
@@ -205,6 +213,7 @@ mod tests {
             root: keccak256("root"),
             cumulativeCredited: U256::from(1_234_567u64),
             cumulativeBootstrap: U256::from(89u64),
+            deadline: 1_700_000_123,
         };
         let ours = signing_hash(
             domain_separator(412_346, contract),
@@ -213,6 +222,7 @@ mod tests {
                 message.root,
                 message.cumulativeCredited,
                 message.cumulativeBootstrap,
+                message.deadline,
             ),
         );
         assert_eq!(

@@ -30,6 +30,9 @@ error SignatureHighS();
 error SignatureInvalid();
 /// Epochs are consecutive from 1: the next root must be epoch `expected` (the last one + 1).
 error UnexpectedEpoch(uint64 epoch, uint64 expected);
+/// The epoch root's `deadline` has passed (block timestamp `now`): its signer may already have
+/// signed another root for this number, so it can never be committed.
+error EpochRootExpired(uint64 epoch, uint64 deadline, uint64 now);
 /// The cumulative work credit of an epoch root is below the last one.
 error CreditedDecreased(uint256 given, uint256 previous);
 /// The cumulative bootstrap credit of an epoch root is below the last one.
@@ -61,8 +64,9 @@ error LockEndTooEarly(uint64 lockEnd, uint64 minimum);
 error StakeLocked(uint64 lockEnd, uint64 now);
 /// Withdrawal of `requested` exceeds the stake of `staked`.
 error InsufficientStake(uint256 requested, uint256 staked);
-/// The stake backs what the provider was paid this 365-day period: only `withdrawable` may
-/// leave before the period ends at `periodEnd`.
+/// Stake added in this 365-day stake-cap period backs what the provider was paid in it: only
+/// `withdrawable` = stake - min(paid this period, added this period) may leave before the
+/// period ends at `periodEnd`. Stake from earlier periods is never held.
 error StakeBacksPayouts(uint256 requested, uint256 withdrawable, uint64 periodEnd);
 /// An amount would overflow 256 bits.
 error ArithmeticOverflow();

@@ -7,14 +7,17 @@ pragma solidity ^0.8.23;
 event Funded(address indexed from, uint256 amount, uint256 totalFunded);
 /// `provider` staked for the first time and is now registered.
 event ProviderRegistered(address indexed provider);
-/// `provider` added `amount` to its stake, restarting its lock at `lockStart`.
-event Staked(address indexed provider, uint256 amount, uint256 stake, uint64 lockStart, uint64 lockEnd, uint256 multiplier);
-/// `provider` extended its lock to `lockEnd`; the new multiplier applies at once.
-event LockExtended(address indexed provider, uint64 lockStart, uint64 lockEnd, uint256 multiplier);
+/// `provider` added `amount` to its stake, restarting its lock at `lockStart` (the block's
+/// timestamp). The lock's multiplier is `powerMultiplier(lockStart, lockEnd)`.
+event Staked(address indexed provider, uint256 amount, uint256 stake, uint64 lockStart, uint64 lockEnd);
+/// `provider` extended its lock to `lockEnd`: from `lockStart`, which is the old start while the
+/// lock ran and the block's timestamp if it had ended. The new multiplier applies at once.
+event LockExtended(address indexed provider, uint64 lockStart, uint64 lockEnd);
 /// `provider` took `amount` of its stake back after its lock ended.
 event Withdrawn(address indexed provider, uint256 amount, uint256 stake);
-/// A router-signed epoch root was accepted; `creditedToday` includes this epoch's credit.
-event EpochCommitted(uint64 indexed epoch, address indexed router, bytes32 root, uint256 cumulativeCredited, uint256 cumulativeBootstrap, uint64 day, uint256 creditedToday);
+/// A router-signed epoch root was accepted. The UTC day is the block's; the day's credit is the
+/// sum of its commits' increments (or the `today()` view).
+event EpochCommitted(uint64 indexed epoch, address indexed router, bytes32 root, uint256 cumulativeCredited, uint256 cumulativeBootstrap);
 /// `amount` MOR was paid to `provider` (on a call by `caller`), bringing everything paid to this
 /// provider to `totalClaimed`; `deferred` more is proven but waits for its stake cap.
 event Claimed(address indexed provider, address indexed caller, uint256 amount, uint256 totalClaimed, uint256 deferred);

@@ -88,13 +88,13 @@ pub struct SettlementView {
     pub timestamp: u64,
     /// The block's UTC day: `timestamp / 86400`.
     pub day: u64,
-    /// `dailyCap()`: the most credit (work + bootstrap) that may be committed today.
+    /// `today().1`: the most credit (work + bootstrap) that may be committed today.
     pub daily_cap: U256,
-    /// `creditedToday()`: credit (work + bootstrap) already committed today.
+    /// `today().2`: credit (work + bootstrap) already committed today.
     pub credited_today: U256,
-    /// `bootstrapToday().1`: bootstrap credit already committed today.
+    /// `today().4`: bootstrap credit already committed today.
     pub bootstrap_today: U256,
-    /// `bootstrapToday().0`: today's bootstrap limit (0 outside the window).
+    /// `today().3`: today's bootstrap limit (0 outside the window).
     pub bootstrap_limit: U256,
     /// `totals().0`: wei ever funded.
     pub total_funded: U256,
@@ -306,24 +306,22 @@ impl ChainClient {
         let (block, timestamp) = self.latest_block().await?;
         let at = Some(block);
         let c = self.compute;
-        let (cap, credited, bootstrap, totals, latest, schedule, paused) = tokio::join!(
-            self.view(c, I::dailyCapCall {}, at),
-            self.view(c, I::creditedTodayCall {}, at),
-            self.view(c, I::bootstrapTodayCall {}, at),
+        let (today, totals, latest, schedule, paused) = tokio::join!(
+            self.view(c, I::todayCall {}, at),
             self.view(c, I::totalsCall {}, at),
             self.view(c, I::latestEpochCall {}, at),
             self.view(c, I::emissionScheduleCall {}, at),
             self.view(c, I::pausedCall {}, at),
         );
-        let (bootstrap, totals, latest) = (bootstrap?, totals?, latest?);
+        let (today, totals, latest) = (today?, totals?, latest?);
         Ok(SettlementView {
             block,
             timestamp,
             day: timestamp / DAY,
-            daily_cap: cap?,
-            credited_today: credited?,
-            bootstrap_limit: bootstrap._0,
-            bootstrap_today: bootstrap._1,
+            daily_cap: today._1,
+            credited_today: today._2,
+            bootstrap_limit: today._3,
+            bootstrap_today: today._4,
             total_funded: totals._0,
             cumulative_credited: totals._1,
             cumulative_bootstrap: totals._2,

@@ -40,6 +40,8 @@ pub struct EpochCall {
     pub cumulative_credited: U256,
     /// Cumulative bootstrap credit over all epochs up to this one.
     pub cumulative_bootstrap: U256,
+    /// The last block timestamp at which the contract accepts the root (signed with it).
+    pub deadline: u64,
     /// The router's EIP-712 signature, compact form (EIP-2098): `r`.
     pub r: B256,
     /// The router's EIP-712 signature, compact form (EIP-2098): `yParity << 255 | s`.
@@ -58,23 +60,40 @@ impl EpochCall {
             root: epoch.root,
             cumulative_credited: epoch.cumulative_credited,
             cumulative_bootstrap: epoch.cumulative_bootstrap,
+            deadline: epoch.deadline,
             r,
             vs,
         })
     }
 
     /// The ABI-encoded `commitEpoch` calldata.
-    fn calldata(&self) -> Bytes {
+    pub fn calldata(&self) -> Bytes {
         IYellowstoneCompute::commitEpochCall {
             epoch: self.epoch,
             root: self.root,
             cumulative_credited: self.cumulative_credited,
             cumulative_bootstrap: self.cumulative_bootstrap,
+            deadline: self.deadline,
             r: self.r,
             vs: self.vs,
         }
         .abi_encode()
         .into()
+    }
+
+    /// The call a `commitEpoch` calldata carries (what anyone watching the mempool or a
+    /// reverted transaction can read); `None` if it is not one.
+    pub fn decode(calldata: &[u8]) -> Option<Self> {
+        let c = IYellowstoneCompute::commitEpochCall::abi_decode(calldata).ok()?;
+        Some(EpochCall {
+            epoch: c.epoch,
+            root: c.root,
+            cumulative_credited: c.cumulative_credited,
+            cumulative_bootstrap: c.cumulative_bootstrap,
+            deadline: c.deadline,
+            r: c.r,
+            vs: c.vs,
+        })
     }
 }
 
@@ -103,18 +122,27 @@ pub enum Outcome {
         /// Gas it used.
         gas_used: u64,
     },
-    /// The contract already holds this epoch (`latestEpoch() >= epoch`): someone (or an
-    /// earlier run) submitted it. Idempotent success.
+    /// The contract already holds this epoch number (`latestEpoch() >= epoch`): someone (or
+    /// an earlier run) submitted a root under it. Not necessarily this root: the caller reads
+    /// which root the contract holds, and treats a failed read as "retry", never as "ours".
     AlreadyCommitted {
         /// The contract's latest epoch.
         latest: u64,
     },
-    /// The contract refuses it for good (decoded typed error, e.g. DailyCapExceeded,
-    /// UnexpectedEpoch, UnknownRouter, EnforcedPause): the caller must rebuild or alert; do
-    /// not retry as is.
+    /// The contract refuses it now (decoded typed error, e.g. EnforcedPause, DailyCapExceeded,
+    /// EpochRootExpired, UnknownRouter). Not necessarily for good: until its deadline has
+    /// passed on-chain any copy of the root may still land (after an unpause, a day roll), so
+    /// the caller keeps it, retries, and signs nothing else under its number before then.
     Rejected {
         /// The decoded refusal (see [`decode_revert`]).
         error: String,
+    },
+    /// A transaction carrying it was mined but reverted, yet replaying the call succeeds now
+    /// (out of gas, or the state moved between simulation and inclusion): the root is still
+    /// committable, so the caller keeps it and sends it again.
+    Retry {
+        /// What happened.
+        reason: String,
     },
 }
 
@@ -272,7 +300,8 @@ impl Submitter {
     ///    nonce with fees raised by `bump_percent` (never above `max_fee_cap`). A "nonce too
     ///    low"/"already known" answer means an earlier broadcast was mined: its outcome is
     ///    returned. A mined-but-reverted receipt is replayed with `eth_call` to decode it ->
-    ///    [`Outcome::Rejected`] (or [`Outcome::AlreadyCommitted`] if the epoch is there now).
+    ///    [`Outcome::Rejected`], [`Outcome::Retry`] when the replay succeeds, or
+    ///    [`Outcome::AlreadyCommitted`] if the epoch is there now.
     ///
     /// Transport failures are retried with exponential backoff (250 ms doubling, capped at
     /// 5 s) until `confirm_timeout`, then `Err(ChainError::Unreachable)`; the whole call never
@@ -549,7 +578,9 @@ impl Submitter {
     }
 
     /// The outcome of a mined-but-reverted transaction: [`Outcome::AlreadyCommitted`] if the
-    /// epoch is in now, else the replayed `eth_call` refusal as [`Outcome::Rejected`].
+    /// epoch is in now, else the replayed `eth_call` refusal as [`Outcome::Rejected`], or
+    /// [`Outcome::Retry`] when the replay succeeds (the root is still committable: never
+    /// dropped, since a copy of it may land).
     async fn explain_revert(
         &self,
         call: &EpochCall,
@@ -569,16 +600,17 @@ impl Submitter {
             provider.call(request.clone()).await.map_err(rpc_error)
         })
         .await;
-        let error = match replay {
-            Err(ChainError::Reverted(error)) => error,
-            Err(e) => return Err(e),
-            Ok(_) => format!(
-                "transaction {} reverted in block {:?} (gas used {} of its limit); the replay \
-                 succeeds now: out of gas?",
-                receipt.transaction_hash, receipt.block_number, receipt.gas_used
-            ),
-        };
-        Ok(Outcome::Rejected { error })
+        match replay {
+            Err(ChainError::Reverted(error)) => Ok(Outcome::Rejected { error }),
+            Err(e) => Err(e),
+            Ok(_) => Ok(Outcome::Retry {
+                reason: format!(
+                    "transaction {} reverted in block {:?} (gas used {} of its limit); the replay \
+                     succeeds now: out of gas?",
+                    receipt.transaction_hash, receipt.block_number, receipt.gas_used
+                ),
+            }),
+        }
     }
 
     /// The receipt of `hash`, if mined.
@@ -702,94 +734,5 @@ where
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use alloy_sol_types::SolError;
-
-    #[test]
-    fn a_bump_adds_at_least_ten_percent() {
-        assert_eq!(bumped(1_000, 15, u128::MAX), 1_150);
-        assert_eq!(bumped(1_000, 10, u128::MAX), 1_100);
-        // Less than the mempool minimum is raised to it.
-        assert_eq!(bumped(1_000, 1, u128::MAX), 1_100);
-        assert_eq!(bumped(1_000, 0, u128::MAX), 1_100);
-        // Rounds up, and always rises by at least one wei (a zero tip too).
-        assert_eq!(bumped(101, 10, u128::MAX), 112);
-        assert_eq!(bumped(0, 15, u128::MAX), 1);
-        assert_eq!(bumped(1, 15, u128::MAX), 2);
-        for fee in [1u128, 7, 99, 1_000_000_007, 100_000_000] {
-            assert!(bumped(fee, 10, u128::MAX) * 100 >= fee * 110, "{fee}");
-        }
-    }
-
-    #[test]
-    fn a_bump_never_exceeds_the_cap() {
-        assert_eq!(bumped(1_000, 15, 1_050), 1_050);
-        assert_eq!(bumped(2_000, 15, 1_050), 1_050);
-        assert_eq!(bumped(u128::MAX, 15, u128::MAX), u128::MAX);
-        assert_eq!(bumped(u128::MAX / 2, 150, u128::MAX), u128::MAX);
-        let half = u128::MAX / 2;
-        assert_eq!(bumped(half, 50, u128::MAX), half + half.div_ceil(2));
-    }
-
-    #[test]
-    fn bumps_are_monotonic() {
-        let mut last = 0;
-        for fee in (0..10_000u128).step_by(37) {
-            let b = bumped(fee, 15, 5_000);
-            assert!(b >= last, "bumped({fee}) = {b} < {last}");
-            assert!(b <= 5_000);
-            last = b;
-        }
-        // Repeated bumps grow until the cap, then stay there.
-        let mut fee = 100_000_000u128;
-        for _ in 0..100 {
-            let next = bumped(fee, 15, 1_000_000_000);
-            assert!(next >= fee);
-            fee = next;
-        }
-        assert_eq!(fee, 1_000_000_000);
-        // A larger percentage never bids less.
-        assert!(bumped(1_000, 30, u128::MAX) >= bumped(1_000, 15, u128::MAX));
-    }
-
-    #[test]
-    fn reverts_decode_to_the_typed_error() {
-        let data = IYellowstoneCompute::DailyCapExceeded {
-            day: 20_412,
-            creditedToday: U256::from(7u64),
-            cap: U256::from(5u64),
-        }
-        .abi_encode();
-        assert_eq!(
-            decode_revert(&data),
-            "DailyCapExceeded { day: 20412, creditedToday: 7, cap: 5 }"
-        );
-        let data = IYellowstoneCompute::UnexpectedEpoch {
-            epoch: 5,
-            expected: 2,
-        }
-        .abi_encode();
-        assert_eq!(
-            decode_revert(&data),
-            "UnexpectedEpoch { epoch: 5, expected: 2 }"
-        );
-        assert_eq!(
-            decode_revert(&IYellowstoneCompute::EnforcedPause {}.abi_encode()),
-            "EnforcedPause"
-        );
-    }
-
-    #[test]
-    fn other_reverts_decode_to_text_or_hex() {
-        let data = Revert::from("boom").abi_encode();
-        assert_eq!(decode_revert(&data), "Error(\"boom\")");
-        let data = Panic::from(0x11u64).abi_encode();
-        assert_eq!(decode_revert(&data), "Panic(0x11)");
-        assert_eq!(decode_revert(&[]), "unknown revert 0x");
-        assert_eq!(
-            decode_revert(&[0xde, 0xad, 0xbe, 0xef]),
-            "unknown revert 0xdeadbeef"
-        );
-    }
-}
+#[path = "submit_tests.rs"]
+mod tests;

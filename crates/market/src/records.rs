@@ -179,7 +179,12 @@ pub struct EpochRecord {
     pub cumulative_credited: U256,
     /// Sum of every provider's cumulative bootstrap shares.
     pub cumulative_bootstrap: U256,
-    /// The router's 65-byte signature over the EIP-712 `EpochRoot`.
+    /// The last block timestamp at which the contract accepts the root (unix seconds, SPEC 8):
+    /// once the chain is past it with the number still free, no copy of the root can ever
+    /// land, and only then may the router sign another root under the same number.
+    pub deadline: u64,
+    /// The router's 65-byte signature over the EIP-712 `EpochRoot`. Published only once a
+    /// transaction carrying it was sent (status sent or committed).
     pub signature: Bytes,
     /// The inference blocks it covers: every credit accepted before this block.
     pub up_to_block: u64,
@@ -266,8 +271,16 @@ pub enum Change {
     },
     /// Insert or replace an epoch.
     Epoch(EpochRecord),
-    /// Delete an epoch the contract refused for good, with its leaves (it will be rebuilt).
-    DropEpoch(u64),
+    /// Move a signed root that can never land (its deadline passed with its number free, or
+    /// another root took its number) out of the epochs: its record and its full table are
+    /// archived under (epoch, root), its epoch row and its leaves deleted (the number is
+    /// rebuilt). Never deleted: every root the router signed stays on record.
+    ArchiveEpoch {
+        /// The root, as signed.
+        epoch: EpochRecord,
+        /// Every provider's cumulative figures in it (the full table, not only changes).
+        table: Vec<LeafRecord>,
+    },
     /// Insert a provider's cumulative figures at an epoch.
     Leaf(LeafRecord),
     /// Set a named value (for example the last day whose bootstrap shares were issued).

@@ -105,6 +105,18 @@ impl Config {
         if r.judge.window == 0 {
             bail!("rules.judge.window (Z) must be at least 1");
         }
+        if r.epoch_deadline_seconds < 60 {
+            bail!(
+                "rules.epoch_deadline_seconds must be at least 60: a root must have time to be \
+                 sent, re-sent with higher fees (every 6 s) and mined before it expires"
+            );
+        }
+        if r.epoch_deadline_seconds > 86_400 {
+            bail!(
+                "rules.epoch_deadline_seconds must be at most a day (86400): a refused root holds \
+                 settlement back until its deadline"
+            );
+        }
         if r.selection.explore_permille > 1_000 {
             bail!("rules.selection.explore_permille must be at most 1000");
         }
@@ -297,6 +309,8 @@ mod tests {
             ("max_price_per_token = \"0\"", "max_price_per_token"),
             ("[rules.reference_prices]\nm = \"0\"", "reference_prices"),
             ("[rules.pinned_weights]\nm = []", "pinned_weights"),
+            ("epoch_deadline_seconds = 59", "epoch_deadline_seconds"),
+            ("epoch_deadline_seconds = 86401", "epoch_deadline_seconds"),
         ] {
             let config: Config = toml::from_str(&format!("{base}[rules]\n{bad}\n")).unwrap();
             let err = config.validate().unwrap_err().to_string();

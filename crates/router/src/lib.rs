@@ -14,9 +14,11 @@
 //! | [`api`] | the HTTP API under `/v1`, `/health`, `/metrics` |
 //! | [`service`] | the running router: admission, reports, settlement loop |
 //! | [`metrics`] | Prometheus counters |
+//! | [`rebuild`] | the router against the contract's latest root; `yellowstone router rebuild` |
 
 pub mod api;
 pub mod config;
 pub mod metrics;
+pub mod rebuild;
 pub mod server;
 pub mod service;

@@ -31,8 +31,15 @@ pub struct Metrics {
     credited_wei: Mutex<U256>,
     /// Epoch roots the contract accepted.
     pub epochs_committed: AtomicU64,
-    /// Epoch roots the contract refused (rebuilt).
+    /// Submissions of an epoch root the contract refused (the root stays in flight until its
+    /// deadline).
     pub epochs_rejected: AtomicU64,
+    /// Epoch roots archived unlanded: past their deadline on-chain with their number free.
+    pub epochs_expired: AtomicU64,
+    /// Archived roots of this router's found on-chain and adopted.
+    pub epochs_adopted: AtomicU64,
+    /// 1 while the contract's latest root is foreign (settlement stopped), else 0.
+    pub foreign_root: AtomicU64,
     /// Failed chain reads or submissions.
     pub chain_errors: AtomicU64,
     /// Unix seconds of the last successful chain read.
@@ -172,8 +179,26 @@ impl Metrics {
         metric(
             "yellowstone_epochs_rejected_total",
             "counter",
-            "Epoch roots the contract refused (rebuilt).",
+            "Submissions of an epoch root the contract refused (retried until its deadline).",
             c(&self.epochs_rejected),
+        );
+        metric(
+            "yellowstone_epochs_expired_total",
+            "counter",
+            "Epoch roots archived unlanded, past their deadline on-chain.",
+            c(&self.epochs_expired),
+        );
+        metric(
+            "yellowstone_epochs_adopted_total",
+            "counter",
+            "Archived roots of this router's found on-chain and adopted.",
+            c(&self.epochs_adopted),
+        );
+        metric(
+            "yellowstone_foreign_root",
+            "gauge",
+            "1 while the contract's latest root is not this router's: settlement stopped.",
+            c(&self.foreign_root),
         );
         metric(
             "yellowstone_epoch",

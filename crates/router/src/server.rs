@@ -4,12 +4,10 @@
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
+use crate::api;
 use alloy_signer_local::PrivateKeySigner;
 use anyhow::Context;
 use tokio::{net::TcpListener, task::JoinHandle};
-use yellowstone_protocol::eip712::types::domain;
-
-use crate::api;
 
 use yellowstone_chain::{
     submit::{SubmitPolicy, Submitter},
@@ -21,8 +19,6 @@ use crate::config::{refuse_dev_key, Config};
 use yellowstone_api::v1::DayFigures;
 
 use crate::service::{clock::Clock, Parts, Router, ServiceSettings};
-
-use yellowstone_market::state::State;
 
 use yellowstone_store::{writer::Writer, Store};
 
@@ -76,28 +72,17 @@ pub async fn start(config: &Config, key: PrivateKeySigner) -> anyhow::Result<Run
         .map(|d| d.as_secs())
         .unwrap_or_default();
     let loaded = store.load(now, config.rules.judge.window)?;
-    let committed_table = match &loaded.committed {
-        Some(e) => store.table_at(e.epoch)?,
-        None => Vec::new(),
-    };
     let days: Vec<DayFigures> = loaded
         .meta
         .iter()
         .filter(|(k, _)| k.starts_with(crate::service::DAY_PARAMS))
         .filter_map(|(_, v)| serde_json::from_str(v).ok())
         .collect();
+    let state = crate::rebuild::restore(&store, config, key.clone(), &chain, loaded)?;
     let resumed = (
-        loaded.committed.as_ref().map(|e| e.epoch),
-        loaded.credits.len(),
-        loaded.tickets.len(),
-    );
-    let domain = domain(chain.chain_id(), contract);
-    let state = State::restore(
-        config.rules.clone(),
-        domain,
-        key.clone(),
-        loaded,
-        committed_table,
+        state.committed().map(|e| e.epoch),
+        state.pending_credit().1,
+        state.open_tickets(),
     );
     let writer = Writer::spawn(store.clone(), 1_024);
     let policy = SubmitPolicy {

@@ -14,8 +14,9 @@ use crate::cols::Cols;
 use crate::error::{sqlite, StoreError};
 use crate::sql::{
     exec, query, BUMP_NEXT_SEQ, DEL_CREDIT, DEL_EPOCH, DEL_EPOCH_LEAVES, DEL_SPEED, GET_WORK,
-    PUT_ALLOWANCE, PUT_ATTESTATION, PUT_BID, PUT_CREDIT, PUT_EPOCH, PUT_LEAF, PUT_META, PUT_NONCE,
-    PUT_RECEIPT, PUT_REPORT, PUT_SCORE, PUT_SPEED, PUT_TICKET, PUT_WORK,
+    PUT_ALLOWANCE, PUT_ARCHIVED_EPOCH, PUT_ARCHIVED_LEAF, PUT_ATTESTATION, PUT_BID, PUT_CREDIT,
+    PUT_EPOCH, PUT_LEAF, PUT_META, PUT_NONCE, PUT_RECEIPT, PUT_REPORT, PUT_SCORE, PUT_SPEED,
+    PUT_TICKET, PUT_WORK,
 };
 use crate::{lock, Store};
 
@@ -27,8 +28,9 @@ impl Store {
     /// request id is [`StoreError::Duplicate`]); Receipt inserts or is ignored (the first
     /// stands); Credit inserts or replaces by seq, an amount of zero deletes; Work adds wei and
     /// tokens to (day, provider) (saturating); Score replaces; Speed deletes its `drop` seqs then
-    /// inserts or replaces its `put` samples by (model, seq); DropEpoch deletes the epoch row
-    /// and its leaves; Leaf inserts or replaces by (provider, epoch); Meta replaces.
+    /// inserts or replaces its `put` samples by (model, seq); ArchiveEpoch copies the
+    /// epoch and its full table into `archived_epochs`/`archived_leaves` by (epoch, root), then
+    /// deletes its epoch row (that root's only) and the leaves at its number; Leaf inserts or replaces by (provider, epoch); Meta replaces.
     ///
     /// On any error nothing of the batch is persisted.
     pub fn apply(&self, changes: &[Change]) -> Result<(), StoreError> {
@@ -97,9 +99,25 @@ fn apply_change(conn: &Connection, change: &Change) -> Result<(), StoreError> {
         ),
         Change::Speed { model, put, drop } => put_speed(conn, model, put, drop),
         Change::Epoch(e) => put_epoch(conn, e),
-        Change::DropEpoch(epoch) => {
-            exec(conn, "epochs", DEL_EPOCH, [int(*epoch)])?;
-            exec(conn, "leaves", DEL_EPOCH_LEAVES, [int(*epoch)])
+        Change::ArchiveEpoch { epoch, table } => {
+            put_epoch_into(conn, "archived_epochs", PUT_ARCHIVED_EPOCH, epoch)?;
+            for l in table {
+                exec(
+                    conn,
+                    "archived_leaves",
+                    PUT_ARCHIVED_LEAF,
+                    params![
+                        int(epoch.epoch),
+                        epoch.root.as_slice(),
+                        l.provider.as_slice(),
+                        dec(&l.earned),
+                        dec(&l.bootstrap),
+                    ],
+                )?;
+            }
+            let key = params![int(epoch.epoch), epoch.root.as_slice()];
+            exec(conn, "epochs", DEL_EPOCH, key)?;
+            exec(conn, "leaves", DEL_EPOCH_LEAVES, [int(epoch.epoch)])
         }
         Change::Leaf(l) => put_leaf(conn, l),
         Change::Meta { key, value } => exec(conn, "meta", PUT_META, params![key, value]),
@@ -331,11 +349,21 @@ fn add_work(
 }
 
 fn put_epoch(conn: &Connection, e: &EpochRecord) -> Result<(), StoreError> {
+    put_epoch_into(conn, "epochs", PUT_EPOCH, e)
+}
+
+/// Writes an epoch row into `epochs` or `archived_epochs` (the same columns).
+fn put_epoch_into(
+    conn: &Connection,
+    table: &'static str,
+    sql_text: &str,
+    e: &EpochRecord,
+) -> Result<(), StoreError> {
     let tx = e.tx.as_ref();
     exec(
         conn,
-        "epochs",
-        PUT_EPOCH,
+        table,
+        sql_text,
         params![
             int(e.epoch),
             e.root.as_slice(),
@@ -352,6 +380,7 @@ fn put_epoch(conn: &Connection, e: &EpochRecord) -> Result<(), StoreError> {
             tx.map(|t| t.3.to_string()),
             e.mined.map(|m| int(m.0)),
             e.mined.map(|m| int(m.1)),
+            int(e.deadline),
         ],
     )
 }
@@ -374,7 +403,7 @@ fn put_leaf(conn: &Connection, l: &LeafRecord) -> Result<(), StoreError> {
 mod tests {
     use alloy_primitives::U256;
 
-    use yellowstone_market::records::{Change, EpochStatus, TicketStatus};
+    use yellowstone_market::records::{Change, EpochRecord, EpochStatus, LeafRecord, TicketStatus};
 
     use crate::test_support::{
         addr, check_every_change, credit, epoch, every_change, hash, leaf, receipt, report, ticket,
@@ -518,41 +547,64 @@ mod tests {
     }
 
     #[test]
-    fn drop_epoch_removes_the_epoch_and_its_leaves_only() {
+    fn archive_epoch_keeps_the_root_and_its_full_table_and_frees_its_number() {
         let store = Store::open_in_memory().unwrap();
+        let sent = epoch(2, EpochStatus::Sent);
         store
             .apply(&[
                 Change::Epoch(epoch(1, EpochStatus::Committed)),
                 Change::Leaf(leaf(1, 1, 10)),
                 Change::Leaf(leaf(2, 1, 20)),
-                Change::Epoch(epoch(2, EpochStatus::Sent)),
+                Change::Epoch(sent.clone()),
                 Change::Leaf(leaf(1, 2, 11)),
                 Change::Leaf(leaf(3, 2, 30)),
-                Change::Credit(credit(4, wei(1))),
             ])
             .unwrap();
         let loaded = store.load(NOW, 10).unwrap();
-        assert_eq!(loaded.in_flight, Some(epoch(2, EpochStatus::Sent)));
-        assert_eq!(
-            loaded.table,
-            vec![leaf(1, 2, 11), leaf(2, 1, 20), leaf(3, 2, 30)]
-        );
-        store.apply(&[Change::DropEpoch(2)]).unwrap();
+        assert_eq!(loaded.in_flight, Some(sent.clone()));
+        let full = vec![leaf(1, 2, 11), leaf(2, 1, 20), leaf(3, 2, 30)];
+        assert_eq!(loaded.table, full);
+        let full: Vec<_> = full
+            .into_iter()
+            .map(|l| LeafRecord { epoch: 2, ..l })
+            .collect();
+        store
+            .apply(&[Change::ArchiveEpoch {
+                epoch: sent.clone(),
+                table: full.clone(),
+            }])
+            .unwrap();
         assert_eq!(store.epoch(2).unwrap(), None);
         assert_eq!(
             store.epoch(1).unwrap(),
             Some(epoch(1, EpochStatus::Committed))
         );
         assert_eq!(
-            store.table_at(9).unwrap(),
+            store.table_at(2).unwrap(),
             vec![leaf(1, 1, 10), leaf(2, 1, 20)]
         );
+        assert_eq!(
+            store.archived(2, sent.root).unwrap(),
+            Some((sent.clone(), full))
+        );
+        assert_eq!(store.archived(2, hash(99)).unwrap(), None);
+        assert_eq!(store.archived_epochs().unwrap(), vec![sent.clone()]);
+        // Archiving a root whose number another root now holds leaves that root alone.
+        let other = EpochRecord {
+            root: hash(98),
+            ..epoch(2, EpochStatus::Built)
+        };
+        store.apply(&[Change::Epoch(other.clone())]).unwrap();
+        store
+            .apply(&[Change::ArchiveEpoch {
+                epoch: sent,
+                table: Vec::new(),
+            }])
+            .unwrap();
+        assert_eq!(store.epoch(2).unwrap(), Some(other));
         let loaded = store.load(NOW, 10).unwrap();
         assert_eq!(loaded.committed, Some(epoch(1, EpochStatus::Committed)));
-        assert_eq!(loaded.in_flight, None);
-        assert_eq!(loaded.table, vec![leaf(1, 1, 10), leaf(2, 1, 20)]);
-        assert_eq!(loaded.credits, vec![credit(4, wei(1))]);
         let stats = store.stats().unwrap();
-        assert_eq!((stats.epochs, stats.leaves), (1, 2));
+        assert_eq!((stats.epochs, stats.leaves), (2, 2));
     }
 }

@@ -230,6 +230,7 @@ pub(crate) fn epoch_from(row: &Row<'_>) -> Result<EpochRecord, StoreError> {
         root: r.b256("root")?,
         cumulative_credited: r.u256("cumulative_credited")?,
         cumulative_bootstrap: r.u256("cumulative_bootstrap")?,
+        deadline: r.u64("deadline")?,
         signature: r.bytes("signature")?,
         up_to_block: r.u64("up_to_block")?,
         built_at: r.u64("built_at")?,

@@ -63,8 +63,10 @@
 //! | `work` | (day, provider) | |
 //! | `scores` | provider | `failed_by`: the users whose negative point the score counts |
 //! | `speeds` | (model, seq) | each model's speed window: the samples the credit rule averages |
-//! | `epochs` | epoch | index (status, epoch) |
+//! | `epochs` | epoch | index (status, epoch); `deadline`: the last block timestamp the contract accepts the root at |
 //! | `leaves` | (provider, epoch) | index epoch |
+//! | `archived_epochs` | (epoch, root) | every signed root that can never land (expired, or its number taken), kept ([`Store::archived`]) |
+//! | `archived_leaves` | (epoch, root, provider) | each archived root's full table |
 //! | `meta` | key | |
 //!
 //! **Upgrades.** Opening a database of an older version upgrades it in place, in the same
@@ -73,8 +75,10 @@
 //! dropped (signed without `capacity`: providers bid again), allowances are converted from
 //! tokens to wei at each day's reference price (rows of a day without figures are dropped and
 //! recomputed), reports get `first_token_ms` 0, scores an empty `failed_by`, tickets what
-//! version 1 charged, and `speeds` starts empty; the details are in `upgrade.rs`. Back up the
-//! file before upgrading: a version-1 router cannot open it afterwards.
+//! version 1 charged, and `speeds` starts empty. Version 2 to 3 (contract v2): epochs gain
+//! `deadline` (0 for the old roots: one in flight is archived at the first look at the chain)
+//! and the archive tables are created. The details are in `upgrade.rs`. Back up the file
+//! before upgrading: an older router cannot open it afterwards.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};

@@ -67,6 +67,41 @@ impl Store {
         Ok(query(&conn, "epochs", &sql_text, [int(epoch)], epoch_from)?.pop())
     }
 
+    /// An archived root (one the router signed that can never land, or that was replaced) by
+    /// (epoch, root), with its full table sorted by provider: what adopting it takes.
+    pub fn archived(
+        &self,
+        epoch: u64,
+        root: B256,
+    ) -> Result<Option<(EpochRecord, Vec<LeafRecord>)>, StoreError> {
+        let mut conn = self.reader();
+        let tx = conn
+            .transaction()
+            .map_err(crate::error::sqlite("beginning a read transaction"))?;
+        let key = params![int(epoch), root.as_slice()];
+        let sql_text =
+            format!("SELECT {EPOCH_COLS} FROM archived_epochs WHERE epoch = ?1 AND root = ?2");
+        let Some(record) = query(&tx, "archived_epochs", &sql_text, key, epoch_from)?.pop() else {
+            return Ok(None);
+        };
+        let leaves = query(
+            &tx,
+            "archived_leaves",
+            "SELECT provider, epoch, earned, bootstrap FROM archived_leaves \
+             WHERE epoch = ?1 AND root = ?2 ORDER BY provider",
+            key,
+            |row| leaf_from(row, "epoch"),
+        )?;
+        Ok(Some((record, leaves)))
+    }
+
+    /// Every archived root, by epoch then root.
+    pub fn archived_epochs(&self) -> Result<Vec<EpochRecord>, StoreError> {
+        let conn = self.reader();
+        let sql_text = format!("SELECT {EPOCH_COLS} FROM archived_epochs ORDER BY epoch, root");
+        query(&conn, "archived_epochs", &sql_text, [], epoch_from)
+    }
+
     /// The committed epoch with the greatest number.
     pub fn latest_committed_epoch(&self) -> Result<Option<EpochRecord>, StoreError> {
         latest_committed(&self.reader())

@@ -7,11 +7,11 @@ use rusqlite::Connection;
 use crate::error::{sqlite, StoreError};
 
 /// The schema version this build creates and reads (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
-/// The schema of version 2. Every statement is idempotent, so two processes racing to create
-/// it (inside an immediate transaction each) cannot fail, and the upgrade from version 1 runs
-/// it to create what it dropped or what is new.
+/// The schema of version 3. Every statement is idempotent, so two processes racing to create
+/// it (inside an immediate transaction each) cannot fail, and the upgrades from versions 1
+/// and 2 run it to create what they dropped or what is new.
 pub(crate) const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS bids (
     provider BLOB NOT NULL,
@@ -135,9 +135,37 @@ CREATE TABLE IF NOT EXISTS epochs (
     tx_max_fee TEXT,
     tx_priority_fee TEXT,
     mined_block INTEGER,
-    mined_gas INTEGER
+    mined_gas INTEGER,
+    deadline INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS epochs_status ON epochs (status, epoch);
+CREATE TABLE IF NOT EXISTS archived_epochs (
+    epoch INTEGER NOT NULL,
+    root BLOB NOT NULL,
+    cumulative_credited TEXT NOT NULL,
+    cumulative_bootstrap TEXT NOT NULL,
+    signature BLOB NOT NULL,
+    up_to_block INTEGER NOT NULL,
+    built_at INTEGER NOT NULL,
+    fold TEXT NOT NULL,
+    status TEXT NOT NULL,
+    tx_hash BLOB,
+    tx_nonce INTEGER,
+    tx_max_fee TEXT,
+    tx_priority_fee TEXT,
+    mined_block INTEGER,
+    mined_gas INTEGER,
+    deadline INTEGER NOT NULL,
+    PRIMARY KEY (epoch, root)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS archived_leaves (
+    epoch INTEGER NOT NULL,
+    root BLOB NOT NULL,
+    provider BLOB NOT NULL,
+    earned TEXT NOT NULL,
+    bootstrap TEXT NOT NULL,
+    PRIMARY KEY (epoch, root, provider)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS leaves (
     provider BLOB NOT NULL,
     epoch INTEGER NOT NULL,
@@ -177,9 +205,10 @@ pub(crate) fn check_version(conn: &Connection, shown: &str) -> Result<i64, Store
     Ok(found)
 }
 
-/// Creates the schema if the database has none (version 0) or upgrades a version-1 database
-/// ([`crate::upgrade::from_v1`]), inside one immediate transaction: a failed upgrade leaves
-/// the file exactly as it was, and a second process opening it waits, then finds version 2.
+/// Creates the schema if the database has none (version 0) or upgrades an older one
+/// ([`crate::upgrade::from_v1`], then [`crate::upgrade::from_v2`]), inside one immediate
+/// transaction: a failed upgrade leaves the file exactly as it was, and a second process
+/// opening it waits, then finds version 3.
 pub(crate) fn migrate(conn: &mut Connection, shown: &str) -> Result<(), StoreError> {
     let tx = conn
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
@@ -189,7 +218,11 @@ pub(crate) fn migrate(conn: &mut Connection, shown: &str) -> Result<(), StoreErr
         0 => tx
             .execute_batch(SCHEMA)
             .map_err(sqlite("creating the schema"))?,
-        1 => crate::upgrade::from_v1(&tx, shown)?,
+        1 => {
+            crate::upgrade::from_v1(&tx, shown)?;
+            crate::upgrade::from_v2(&tx, shown)?;
+        }
+        2 => crate::upgrade::from_v2(&tx, shown)?,
         _ => {}
     }
     if found != SCHEMA_VERSION {
@@ -220,8 +253,8 @@ mod tests {
             matches!(
                 err,
                 StoreError::TooNew {
-                    found: 3,
-                    supported: 2,
+                    found: 4,
+                    supported: 3,
                     ..
                 }
             ),
@@ -229,7 +262,7 @@ mod tests {
         );
         let text = err.to_string();
         assert!(
-            text.contains("schema version 3") && text.contains("newer router"),
+            text.contains("schema version 4") && text.contains("newer router"),
             "{text}"
         );
     }

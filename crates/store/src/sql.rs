@@ -25,8 +25,10 @@ pub(crate) const PUT_SCORE: &str =
     "INSERT OR REPLACE INTO scores (provider, passes, fails, failed_by) VALUES (?1, ?2, ?3, ?4)";
 pub(crate) const PUT_SPEED: &str = "INSERT OR REPLACE INTO speeds (model, seq, user, first_ms, rest_ms, weight) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 pub(crate) const DEL_SPEED: &str = "DELETE FROM speeds WHERE model = ?1 AND seq = ?2";
-pub(crate) const PUT_EPOCH: &str = "INSERT OR REPLACE INTO epochs (epoch, root, cumulative_credited, cumulative_bootstrap, signature, up_to_block, built_at, fold, status, tx_hash, tx_nonce, tx_max_fee, tx_priority_fee, mined_block, mined_gas) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
-pub(crate) const DEL_EPOCH: &str = "DELETE FROM epochs WHERE epoch = ?1";
+pub(crate) const PUT_EPOCH: &str = "INSERT OR REPLACE INTO epochs (epoch, root, cumulative_credited, cumulative_bootstrap, signature, up_to_block, built_at, fold, status, tx_hash, tx_nonce, tx_max_fee, tx_priority_fee, mined_block, mined_gas, deadline) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
+pub(crate) const PUT_ARCHIVED_EPOCH: &str = "INSERT OR REPLACE INTO archived_epochs (epoch, root, cumulative_credited, cumulative_bootstrap, signature, up_to_block, built_at, fold, status, tx_hash, tx_nonce, tx_max_fee, tx_priority_fee, mined_block, mined_gas, deadline) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
+pub(crate) const PUT_ARCHIVED_LEAF: &str = "INSERT OR REPLACE INTO archived_leaves (epoch, root, provider, earned, bootstrap) VALUES (?1, ?2, ?3, ?4, ?5)";
+pub(crate) const DEL_EPOCH: &str = "DELETE FROM epochs WHERE epoch = ?1 AND root = ?2";
 pub(crate) const DEL_EPOCH_LEAVES: &str = "DELETE FROM leaves WHERE epoch = ?1";
 pub(crate) const PUT_LEAF: &str =
     "INSERT OR REPLACE INTO leaves (provider, epoch, earned, bootstrap) VALUES (?1, ?2, ?3, ?4)";
@@ -41,7 +43,7 @@ pub(crate) const TICKET_COLS: &str = "request_id, user, provider, model, token_m
 pub(crate) const REPORT_COLS: &str = "request_id, model, provider, first_token_ms, elapsed_ms, user_tokens, receipt_tokens, pass, verdict, accepted_at, signature";
 pub(crate) const RECEIPT_COLS: &str = "request_id, provider, tokens, signature";
 pub(crate) const CREDIT_COLS: &str = "seq, provider, amount, bootstrap, block";
-pub(crate) const EPOCH_COLS: &str = "epoch, root, cumulative_credited, cumulative_bootstrap, signature, up_to_block, built_at, fold, status, tx_hash, tx_nonce, tx_max_fee, tx_priority_fee, mined_block, mined_gas";
+pub(crate) const EPOCH_COLS: &str = "epoch, root, cumulative_credited, cumulative_bootstrap, signature, up_to_block, built_at, fold, status, tx_hash, tx_nonce, tx_max_fee, tx_priority_fee, mined_block, mined_gas, deadline";
 
 /// The tickets loaded at start-up: open ones, and reported ones whose expiry is at most an
 /// hour past (`?1` = now - 3600); a negative expiry is a `u64` above `i64::MAX`.

@@ -156,6 +156,7 @@ pub(crate) fn epoch(n: u64, status: EpochStatus) -> EpochRecord {
         root: hash(n as u8),
         cumulative_credited: U256::MAX,
         cumulative_bootstrap: wei(n),
+        deadline: u64::MAX - n,
         signature: sig(n as u8),
         up_to_block: 100 * n,
         built_at: 1_700_000_000 + n,
@@ -241,7 +242,10 @@ pub(crate) fn every_change() -> Vec<Change> {
         Change::Leaf(leaf(2, 2, 20)),
         Change::Epoch(epoch(3, EpochStatus::Built)),
         Change::Leaf(leaf(3, 3, 30)),
-        Change::DropEpoch(3),
+        Change::ArchiveEpoch {
+            epoch: epoch(3, EpochStatus::Built),
+            table: vec![leaf(3, 3, 30)],
+        },
         Change::Meta {
             key: "bootstrap_day".into(),
             value: day.to_string(),
@@ -311,6 +315,10 @@ pub(crate) fn check_every_change(store: &Store) {
     );
     assert_eq!(store.receipt(hash(1)).unwrap(), Some(receipt(1, 480)));
     assert_eq!(store.epoch(3).unwrap(), None);
+    assert_eq!(
+        store.archived(3, hash(3)).unwrap(),
+        Some((epoch(3, EpochStatus::Built), vec![leaf(3, 3, 30)]))
+    );
     assert_eq!(store.epoch(2).unwrap(), Some(epoch(2, EpochStatus::Built)));
     assert_eq!(
         store.latest_committed_epoch().unwrap(),

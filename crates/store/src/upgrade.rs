@@ -13,6 +13,15 @@
 //! | `tickets` | no `charged` | `charged`, what version 1 charged, in wei at the ticket's price: open 0; reported, the credited wei (version 1 charged only the credited tokens; a credit implies the receipt was held, so no later receipt can change it); expired, `tokenMax × price` |
 //!
 //! Every other table is unchanged.
+//!
+//! ## Version 2 to 3 (SPEC 8, settlement is live; contract v2)
+//!
+//! | table | version 2 | version 3 |
+//! |---|---|---|
+//! | `epochs` | no deadline | `deadline` 0: those roots were signed under contract v1's `EpochRoot`, which had none, and no v2 contract accepts them; one still built or sent reads as expired at the router's first look at the chain, is archived, and its credits are signed anew with a deadline |
+//! | `archived_epochs`, `archived_leaves` | (none: a refused root was deleted with its leaves) | created empty: every root signed from now on is kept, an expired one with its full table, by (epoch, root) |
+//!
+//! Every other table is unchanged.
 
 use std::collections::{BTreeMap, HashMap};
 use std::str::FromStr;
@@ -43,6 +52,33 @@ ALTER TABLE reports ADD COLUMN first_token_ms INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE scores ADD COLUMN failed_by BLOB NOT NULL DEFAULT x'';
 ALTER TABLE tickets ADD COLUMN charged TEXT NOT NULL DEFAULT '0';
 ";
+
+/// The structural part of the upgrade from version 2; [`SCHEMA`] then creates the archive.
+const V2_TO_V3: &str = "
+ALTER TABLE epochs ADD COLUMN deadline INTEGER NOT NULL DEFAULT 0;
+";
+
+/// Upgrades a version-2 database to version 3 (see the module docs). The caller sets the
+/// version and commits.
+pub(crate) fn from_v2(conn: &Connection, shown: &str) -> Result<(), StoreError> {
+    conn.execute_batch(V2_TO_V3)
+        .map_err(sqlite("upgrading the schema from version 2"))?;
+    conn.execute_batch(SCHEMA)
+        .map_err(sqlite("creating the version-3 tables"))?;
+    let open: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM epochs WHERE status IN ('built', 'sent')",
+            [],
+            |row| row.get(0),
+        )
+        .map_err(sqlite("counting the epochs in flight"))?;
+    tracing::info!(
+        database = shown,
+        epochs_in_flight = open,
+        "schema upgraded from version 2 to 3: epochs carry a deadline (0 for the old ones: an epoch in flight is archived and rebuilt), and every signed root is archived rather than deleted"
+    );
+    Ok(())
+}
 
 /// A version-1 allowance row: tokens, not wei.
 struct V1Allowance {

@@ -65,7 +65,8 @@ pub struct Net {
 }
 
 impl Net {
-    /// Deploys the real MOR fixture and compute Wasm and serves JSON-RPC.
+    /// Deploys MOR (an EVM ERC-20, as on Arbitrum) and the real compute Wasm and serves
+    /// JSON-RPC.
     pub fn start() -> Net {
         let mut chain = Chain::new();
         let artifacts = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/stylus");

@@ -1,18 +1,24 @@
 //! The entry costs Nitro predicts at activation from the module's shape. The program keeps them
 //! in 16-bit fields, so a larger prediction fails activation.
 
-use wasmparser::{ElementItems, MemoryType};
+use wasmparser::MemoryType;
 
 use super::sections::Parsed;
 use super::ActivationError;
+
+/// Globals Nitro's instrumentation adds to every program before it predicts the entry costs:
+/// ink left and ink status (`programs/meter.rs`), the dynamic meter's scratch
+/// (`programs/dynamic.rs`) and depth left (`programs/depth.rs`).
+pub const INSTRUMENTATION_GLOBALS: u64 = 4;
 
 /// What Nitro predicts the program costs to enter, from its shape, at activation
 /// (`WasmBinary::parse_user` in `crates/prover/src/binary.rs`, program version 2, where the
 /// cached cost is no longer part of the init cost). Returns `(init_cost, cached_init_cost)`.
 ///
-/// `globals` counts the module's own; Nitro's instrumentation adds three (ink left, ink
-/// status, depth left) before counting. `data_len` is the bytes of data segments plus the
-/// entries of element segments.
+/// `globals` counts the module's own; Nitro's instrumentation adds [`INSTRUMENTATION_GLOBALS`]
+/// before counting. `data_len` is the whole encoded size of every data and element segment,
+/// header (flags, offset expression, count) included: Nitro sums wasmparser's `range` of each
+/// segment, not its payload.
 pub fn entry_costs(
     funcs: u64,
     type_len: u64,
@@ -21,7 +27,7 @@ pub fn entry_costs(
     data_len: u64,
     footprint: u16,
 ) -> (u64, u64) {
-    let globals = globals.saturating_add(3);
+    let globals = globals.saturating_add(INSTRUMENTATION_GLOBALS);
     let mut cached: u64 = 0;
     cached = cached.saturating_add(funcs.saturating_mul(13_420) / 100_000);
     cached = cached.saturating_add(type_len.saturating_mul(89) / 100_000);
@@ -49,14 +55,17 @@ pub(super) fn check(
         .filter_map(|&ty| p.types.get(ty as usize))
         .map(|ty| (ty.params().len() + ty.results().len()) as u64)
         .sum();
-    let data_len: u64 = p.datas.iter().map(|d| d.data.len() as u64).sum::<u64>()
-        + p.elements
-            .iter()
-            .map(|e| match &e.items {
-                ElementItems::Functions(items) => u64::from(items.count()),
-                ElementItems::Expressions(_, items) => u64::from(items.count()),
-            })
-            .sum::<u64>();
+    // Nitro: `self.datas.iter().map(|x| x.range.len())` plus the same over `self.elements`.
+    let data_len: u64 = p
+        .datas
+        .iter()
+        .map(|d| d.range.end.saturating_sub(d.range.start))
+        .chain(
+            p.elements
+                .iter()
+                .map(|e| e.range.end.saturating_sub(e.range.start)),
+        )
+        .fold(0, u64::saturating_add);
     let (init_cost, cached_init_cost) = entry_costs(
         p.bodies.len() as u64,
         type_len,

@@ -56,7 +56,7 @@ mod parser;
 mod sections;
 mod validate;
 
-pub use costs::entry_costs;
+pub use costs::{entry_costs, INSTRUMENTATION_GLOBALS};
 pub use error::ActivationError;
 pub use hostio::{hostio_by_name, HostType, Hostio, HOSTIOS};
 pub use limits::{

@@ -85,7 +85,8 @@ impl ProgramCache {
             }
         }
         drop(modules);
-        let module = Module::new(&self.engine, wasm).map_err(|e| format!("compile: {e}"))?;
+        let metered = super::dynamic::instrument(wasm)?;
+        let module = Module::new(&self.engine, &metered).map_err(|e| format!("compile: {e}"))?;
         self.modules
             .lock()
             .map_err(|e| e.to_string())?

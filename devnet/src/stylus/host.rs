@@ -604,6 +604,21 @@ fn pay_for_memory_grow(mut c: C<'_, '_>, pages: u32) -> Result<(), Error> {
     buy_gas(&mut c, gas)
 }
 
+/// The dynamic meter's host function ([`super::dynamic`]): charges `bytes` of `memory.copy` or
+/// `memory.fill` at [`super::dynamic::MEMORY_COPY_INK_PER_BYTE`] (the two prices are equal) and
+/// refunds the fuel wasmi charged for the inserted `call`, so only Nitro's charge remains.
+fn memory_bytes(mut c: C<'_, '_>, bytes: u32) -> Result<u32, Error> {
+    let call_fuel = ink::call_fuel();
+    let need = (u64::from(bytes) * super::dynamic::MEMORY_COPY_INK_PER_BYTE).div_ceil(INK_PER_FUEL);
+    let fuel = c.get_fuel()?.saturating_add(call_fuel);
+    if fuel < need {
+        c.set_fuel(0)?;
+        return Err(Error::host(Stop::OutOfInk));
+    }
+    c.set_fuel(fuel - need)?;
+    Ok(bytes)
+}
+
 /// A linker defining every `vm_hooks` function of [`crate::activation::HOSTIOS`].
 pub(crate) fn linker<'a>(engine: &wasmi::Engine) -> Result<Linker<HostState<'a>>, Error> {
     let mut l = Linker::<HostState<'a>>::new(engine);
@@ -650,5 +665,7 @@ pub(crate) fn linker<'a>(engine: &wasmi::Engine) -> Result<Linker<HostState<'a>>
     l.func_wrap(m, "tx_ink_price", tx_ink_price)?;
     l.func_wrap(m, "tx_origin", tx_origin)?;
     l.func_wrap(m, "pay_for_memory_grow", pay_for_memory_grow)?;
+    let meter = super::dynamic::METER_MODULE;
+    l.func_wrap(meter, super::dynamic::METER_FUNCTION, memory_bytes)?;
     Ok(l)
 }

@@ -234,6 +234,15 @@ pub const BLOCK_HEADER_INK: u64 = 2_450;
 const TYPICAL_INDIRECT_ARGS: u64 = 3;
 const TYPICAL_BR_TABLE_TARGETS: u64 = 6;
 
+/// Nitro's ink for `call`, basic-block header included.
+const CALL_INK: u64 = 3_800 + BLOCK_HEADER_INK;
+
+/// The fuel [`operator_costs`] charges for a `call`: what the dynamic meter's host function
+/// refunds for the `call` it inserts.
+pub fn call_fuel() -> u64 {
+    u64::from(units(CALL_INK))
+}
+
 fn units(ink: u64) -> u8 {
     let fuel = (ink + INK_PER_FUEL / 2) / INK_PER_FUEL;
     fuel.min(u64::from(u8::MAX)) as u8
@@ -255,7 +264,8 @@ fn units(ink: u64) -> u8 {
 ///   about 0.9 gas per indirect call;
 /// * float operators, which Nitro prices at `u64::MAX` (any block containing one runs out of
 ///   ink), get the 255-unit maximum here instead;
-/// * `memory.copy` / `memory.fill` cost 950 ink flat as in Nitro (no per-byte charge).
+/// * `memory.copy` / `memory.fill` cost 950 ink here; the 100 ink per byte Nitro's dynamic
+///   meter adds is charged by [`super::dynamic`].
 pub fn operator_costs() -> OperatorCost {
     let mut c = OperatorCost::default();
     let h = BLOCK_HEADER_INK;
@@ -276,7 +286,7 @@ pub fn operator_costs() -> OperatorCost {
     c.br_if = units(765 + h);
     c.br_table = units(2_400 + 325 * TYPICAL_BR_TABLE_TARGETS + h);
     c.return_ = units(1 + h);
-    c.call = units(3_800 + h);
+    c.call = units(CALL_INK);
     c.call_indirect = units(13_610 + 650 * TYPICAL_INDIRECT_ARGS + h);
     c.drop = units(9);
     c.select = units(1_250);

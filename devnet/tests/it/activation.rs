@@ -831,17 +831,17 @@ fn real_compute_contract_imports_are_all_known() {
 #[test]
 fn entry_costs_follow_nitros_prediction() {
     // Worked by hand from binary.rs's integer formulas (each term floored on its own):
-    // cached = 300*13420/1e5 (40) + 750*89/1e5 (0) + 76578*122/1e5 (93) + (1+3)*1628/1e3 (6)
-    //          + 6029*75244/1e5 (4536) + 17*5 (85) = 4760
+    // cached = 300*13420/1e5 (40) + 750*89/1e5 (0) + 76578*122/1e5 (93) + (1+4)*1628/1e3 (8)
+    //          + 6029*75244/1e5 (4536) + 17*5 (85) = 4762 (instrumentation adds 4 globals)
     // init   = 300*8252/1e3 (2475) + 750*1059/1e3 (794) + 76578*1286/1e4 (9847) = 13116
-    assert_eq!(entry_costs(300, 750, 76_578, 1, 6_029, 17), (13_116, 4_760));
+    assert_eq!(entry_costs(300, 750, 76_578, 1, 6_029, 17), (13_116, 4_762));
     assert_eq!(
         yellowstone_devnet::stylus::ink::init_gas(13_116),
         8_832 + 13_116
     );
     assert_eq!(
-        yellowstone_devnet::stylus::ink::cached_gas(4_760),
-        352 + 4_760
+        yellowstone_devnet::stylus::ink::cached_gas(4_762),
+        352 + 4_762
     );
 }
 
@@ -857,6 +857,6 @@ fn a_module_knows_its_entry_costs() {
     let (init, cached) = entry_costs(1, 2, wasm.len() as u64, 0, 0, 1);
     assert_eq!(u64::from(info.init_cost), init);
     assert_eq!(u64::from(info.cached_init_cost), cached);
-    // 3 instrumentation globals (4 gas) and 5 gas for the page, at least.
-    assert!(cached >= 9, "{cached}");
+    // 4 instrumentation globals (6 gas) and 5 gas for the page, at least.
+    assert!(cached >= 11, "{cached}");
 }

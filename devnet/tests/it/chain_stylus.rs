@@ -386,36 +386,46 @@ fn commit_epoch_with_a_real_signature() {
     };
     let low = |word: U256| word & U256::from(u128::MAX);
     let high = |word: U256| word >> 128;
+    let u64_at = |word: U256, bit: usize| (word >> bit) & U256::from(u64::MAX);
     assert_eq!(
-        slot(1) >> 168,
-        U256::from(1),
-        "epoch at bytes 3-10 of slot 1"
+        slot(0) & U256::from(0xff),
+        U256::ZERO,
+        "paused at byte 31 of slot 0"
     );
+    assert_eq!(
+        u64_at(slot(0), 8),
+        U256::from(1),
+        "epoch at bytes 23-30 of slot 0"
+    );
+    assert_eq!(
+        u64_at(slot(0), 72),
+        U256::from(today(&w.chain)),
+        "day at bytes 15-22 of slot 0"
+    );
+    assert_eq!(slot(5), U256::from_be_bytes(root.0), "root in slot 5");
     assert_eq!(
         low(slot(6)),
-        mor(100),
-        "total_funded at bytes 16-31 of slot 6"
-    );
-    assert_eq!(slot(8), U256::from_be_bytes(root.0), "root in slot 8");
-    assert_eq!(
-        low(slot(9)),
         mor(1),
-        "cumulative_credited at bytes 16-31 of slot 9"
+        "cumulative_credited at bytes 16-31 of slot 6"
     );
     assert_eq!(
-        high(slot(9)),
+        high(slot(6)),
+        mor(1),
+        "credited_today at bytes 0-15 of slot 6"
+    );
+    assert_eq!(
+        slot(7),
         U256::ZERO,
-        "cumulative_bootstrap at bytes 0-15 of slot 9"
+        "cumulative_bootstrap and bootstrap_today (slot 7) untouched without bootstrap credit"
     );
     assert_eq!(
-        low(slot(10)),
-        mor(1),
-        "credited_today at bytes 16-31 of slot 10"
+        low(slot(8)),
+        mor(100),
+        "total_funded at bytes 16-31 of slot 8"
     );
-    assert_eq!(
-        (slot(4) >> 128) & U256::from(u64::MAX),
-        U256::from(today(&w.chain)),
-        "day at bytes 8-15 of slot 4"
+    assert!(
+        high(slot(8)) > U256::ZERO,
+        "the day's cap, fixed at the day roll, at bytes 0-15 of slot 8"
     );
 }
 

@@ -137,7 +137,7 @@ fn commit(
 ) -> I::commitEpochCall {
     let digest = eip712::signing_hash(
         eip712::domain_separator(d.chain_id, d.compute),
-        eip712::epoch_root_hash(epoch, root, credited, bootstrap),
+        eip712::epoch_root_hash(epoch, root, credited, bootstrap, u64::MAX),
     );
     let sig = key.sign_hash_sync(&digest).unwrap();
     let (r, vs) = eip712::Signature::parse(&sig.as_bytes()).unwrap().compact();
@@ -146,6 +146,7 @@ fn commit(
         root,
         cumulative_credited: credited,
         cumulative_bootstrap: bootstrap,
+        deadline: u64::MAX,
         r,
         vs,
     }
@@ -261,7 +262,7 @@ async fn fund_stake_commit_claim_caps_revert_and_time_travel() {
     }
 
     // FundingExceeded: 1,200 MOR more credit is within today's cap but above the 1,000 funded.
-    let cap = view(&owner, d.compute, I::dailyCapCall {}).await;
+    let cap = view(&owner, d.compute, I::todayCall {}).await._1;
     assert!(cap > mor(1_500), "cap {cap}");
     match refusal(
         &anyone,
@@ -317,8 +318,8 @@ async fn fund_stake_commit_claim_caps_revert_and_time_travel() {
     .await;
 
     // BootstrapCapExceeded: bootstrap beyond a tenth of today's scheduled emission.
-    let bootstrap = view(&owner, d.compute, I::bootstrapTodayCall {}).await;
-    let (limit, used) = (bootstrap._0, bootstrap._1);
+    let today = view(&owner, d.compute, I::todayCall {}).await;
+    let (limit, used) = (today._3, today._4);
     assert_eq!(used, mor(5));
     match refusal(
         &anyone,
@@ -337,8 +338,8 @@ async fn fund_stake_commit_claim_caps_revert_and_time_travel() {
     }
 
     // Fill today's cap exactly, then one wei more is DailyCapExceeded.
-    let cap = view(&owner, d.compute, I::dailyCapCall {}).await;
-    let credited = view(&owner, d.compute, I::creditedTodayCall {}).await;
+    let books = view(&owner, d.compute, I::todayCall {}).await;
+    let (cap, credited) = (books._1, books._2);
     assert_eq!(credited, mor(305));
     let full = mor(300) + (cap - credited);
     send(
@@ -347,7 +348,7 @@ async fn fund_stake_commit_claim_caps_revert_and_time_travel() {
         commit(&d, &router, 2, root, full, mor(5)),
     )
     .await;
-    assert_eq!(view(&owner, d.compute, I::creditedTodayCall {}).await, cap);
+    assert_eq!(view(&owner, d.compute, I::todayCall {}).await._2, cap);
     let over = commit(&d, &router, 3, root, full + U256::from(1), mor(5));
     let today = match refusal(&anyone, d.compute, over.abi_encode()).await {
         E::DailyCapExceeded(e) => {
@@ -370,13 +371,13 @@ async fn fund_stake_commit_claim_caps_revert_and_time_travel() {
     let _: serde_json::Value = owner.raw_request("evm_mine".into(), ()).await.unwrap();
     assert_eq!(now(&owner).await / DAY, today + 1);
     assert_eq!(
-        view(&owner, d.compute, I::creditedTodayCall {}).await,
+        view(&owner, d.compute, I::todayCall {}).await._2,
         U256::ZERO
     );
     let receipt = send(&anyone, d.compute, over).await;
     assert!(receipt.status());
     assert_eq!(
-        view(&owner, d.compute, I::creditedTodayCall {}).await,
+        view(&owner, d.compute, I::todayCall {}).await._2,
         U256::from(1)
     );
     assert_eq!(view(&owner, d.compute, I::latestEpochCall {}).await._0, 3);

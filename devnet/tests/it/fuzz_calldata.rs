@@ -55,7 +55,7 @@ const SECP256K1_N: U256 =
 /// Every error declared in `abi/IYellowstoneCompute.sol`, with its selector from the `sol!`
 /// types (`the_oracle_covers_every_function_and_error_of_the_abi` checks the list against the
 /// file).
-const DECLARED_ERRORS: [(&str, [u8; 4]); 30] = [
+const DECLARED_ERRORS: [(&str, [u8; 4]); 31] = [
     ("ZeroAmount", I::ZeroAmount::SELECTOR),
     ("ZeroAddress", I::ZeroAddress::SELECTOR),
     ("TokenTransferFailed", I::TokenTransferFailed::SELECTOR),
@@ -72,6 +72,7 @@ const DECLARED_ERRORS: [(&str, [u8; 4]); 30] = [
     ("SignatureHighS", I::SignatureHighS::SELECTOR),
     ("SignatureInvalid", I::SignatureInvalid::SELECTOR),
     ("UnexpectedEpoch", I::UnexpectedEpoch::SELECTOR),
+    ("EpochRootExpired", I::EpochRootExpired::SELECTOR),
     ("CreditedDecreased", I::CreditedDecreased::SELECTOR),
     ("BootstrapDecreased", I::BootstrapDecreased::SELECTOR),
     ("DailyCapExceeded", I::DailyCapExceeded::SELECTOR),
@@ -120,12 +121,8 @@ macro_rules! functions {
 
 functions! {
     fund: fundCall: write,
-    scheduledEmission: scheduledEmissionCall: view,
     emissionSchedule: emissionScheduleCall: view,
-    dailyCap: dailyCapCall: view,
-    creditedToday: creditedTodayCall: view,
-    bootstrapToday: bootstrapTodayCall: view,
-    unusedPool: unusedPoolCall: view,
+    today: todayCall: view,
     totals: totalsCall: view,
     commitEpoch: commitEpochCall: write,
     latestEpoch: latestEpochCall: view,
@@ -737,8 +734,9 @@ enum Op {
     LockClaim(Time),
     Withdraw(U256),
     Claim(Who, U256, U256, Vec<B256>),
-    /// `commitEpoch`; epoch `None` is the next one.
-    Commit(Option<u64>, B256, U256, U256, Sig),
+    /// `commitEpoch`; epoch `None` is the next one; signed and sent with a deadline this many
+    /// seconds from now (`None`: never), negative ones already past.
+    Commit(Option<u64>, B256, U256, U256, Sig, Option<i64>),
     /// Not a call: time passes by this many seconds and a block is mined.
     Wait(u64),
     AuthorizeRouter(Who),
@@ -747,7 +745,7 @@ enum Op {
     Unpause,
     TransferOwnership(Who),
     AcceptOwnership,
-    ScheduledEmission(u64),
+    Today,
     PowerMultiplier(U256, U256),
     Provider(Who),
     StakeCapRemaining(Who),
@@ -845,9 +843,10 @@ fn op() -> impl Strategy<Value = Op> {
             b256(),
             prop_oneof![amount(), Just(mor(10)), (0u64..1_200).prop_map(mor)],
             prop_oneof![2 => Just(U256::ZERO), 1 => amount(), 1 => (0u64..400).prop_map(mor)],
-            sig()
+            sig(),
+            prop_oneof![3 => Just(None), 1 => (-3_600i64..3_600).prop_map(Some)]
         )
-            .prop_map(|(e, root, c, b, s)| Op::Commit(e, root, c, b, s)),
+            .prop_map(|(e, root, c, b, s, d)| Op::Commit(e, root, c, b, s, d)),
         1 => prop::sample::select(vec![1, 3_600, DAY, 31 * DAY, 400 * DAY]).prop_map(Op::Wait),
         1 => who().prop_map(Op::AuthorizeRouter),
         1 => who().prop_map(Op::RevokeRouter),
@@ -855,7 +854,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => Just(Op::Unpause),
         1 => who().prop_map(Op::TransferOwnership),
         1 => Just(Op::AcceptOwnership),
-        1 => epoch().prop_map(Op::ScheduledEmission),
+        1 => Just(Op::Today),
         1 => (amount(), amount()).prop_map(|(s, e)| Op::PowerMultiplier(s, e)),
         1 => who().prop_map(Op::Provider),
         1 => who().prop_map(Op::StakeCapRemaining),
@@ -882,17 +881,21 @@ fn encode(w: &World, op: &Op) -> Vec<u8> {
             proof,
         }
         .abi_encode(),
-        Op::Commit(epoch, root, credited, bootstrap, sig) => {
+        Op::Commit(epoch, root, credited, bootstrap, sig, deadline) => {
             let next = view(w, w.compute, I::latestEpochCall {})
                 ._0
                 .saturating_add(1);
             let epoch = epoch.unwrap_or(next);
+            let deadline = deadline.map_or(u64::MAX, |d| now.saturating_add_signed(d));
+            let sign = |key| {
+                sign_epoch_root_until(key, w.compute, epoch, root, credited, bootstrap, deadline)
+            };
             let (r, vs) = match sig {
                 Sig::Words(r, vs) => (r, vs),
-                Sig::Router => w.sign(&w.router, epoch, root, credited, bootstrap),
-                Sig::Stranger => w.sign(&w.stranger, epoch, root, credited, bootstrap),
+                Sig::Router => sign(&w.router),
+                Sig::Stranger => sign(&w.stranger),
                 Sig::RouterHighS(delta, parity) => {
-                    let (r, _) = w.sign(&w.router, epoch, root, credited, bootstrap);
+                    let (r, _) = sign(&w.router);
                     let s = (SECP256K1_N >> 1usize) + U256::from(1) + U256::from(delta);
                     assert!(s < U256::from(1) << 255usize);
                     (r, B256::from(s | (U256::from(parity as u8) << 255usize)))
@@ -903,6 +906,7 @@ fn encode(w: &World, op: &Op) -> Vec<u8> {
                 root,
                 cumulative_credited: credited,
                 cumulative_bootstrap: bootstrap,
+                deadline,
                 r,
                 vs,
             }
@@ -914,7 +918,7 @@ fn encode(w: &World, op: &Op) -> Vec<u8> {
         Op::Unpause => I::unpauseCall {}.abi_encode(),
         Op::TransferOwnership(a) => I::transferOwnershipCall { new_owner: a.at(w) }.abi_encode(),
         Op::AcceptOwnership => I::acceptOwnershipCall {}.abi_encode(),
-        Op::ScheduledEmission(day) => I::scheduledEmissionCall { day }.abi_encode(),
+        Op::Today => I::todayCall {}.abi_encode(),
         Op::PowerMultiplier(start, end) => I::powerMultiplierCall { start, end }.abi_encode(),
         Op::Provider(a) => I::providerCall { provider: a.at(w) }.abi_encode(),
         Op::StakeCapRemaining(a) => I::stakeCapRemainingCall { provider: a.at(w) }.abi_encode(),
@@ -1002,8 +1006,25 @@ fn run_op(w: &mut World, account: usize, op: &Op) -> Result<(), TestCaseError> {
         op
     );
 
+    // Deadlines: a root whose deadline has passed is refused before its signature is looked at
+    // (only a pause is checked first); one that has not passed is never refused as expired.
+    let expired = error == Some(I::EpochRootExpired::SELECTOR);
+    if let Op::Commit(_, _, _, _, _, deadline) = op {
+        if matches!(deadline, Some(d) if *d < 0) {
+            prop_assert!(paused || expired, "a root past its deadline: {:?}", outcome);
+        }
+        if expired {
+            // Blocks are mined a little after `now`: only a deadline near it may have passed.
+            prop_assert!(
+                matches!(deadline, Some(d) if *d < 60),
+                "refused as expired: {:?}",
+                op
+            );
+        }
+    }
+
     // Signatures: only the router's own low-s signature is accepted.
-    if let Op::Commit(_, _, _, _, sig) = op {
+    if let (false, Op::Commit(_, _, _, _, sig, _)) = (expired, op) {
         match sig {
             Sig::Router => {}
             Sig::Stranger => prop_assert!(
@@ -1172,6 +1193,7 @@ fn out_of_gas_at_small_limits_is_a_clean_failure() {
                     root: B256::repeat_byte(2),
                     cumulative_credited: mor(11),
                     cumulative_bootstrap: U256::ZERO,
+                    deadline: u64::MAX,
                     r,
                     vs,
                 }

@@ -12,6 +12,8 @@ mod chain_transactions;
 mod e2e_rpc;
 mod fuzz_activation;
 mod fuzz_calldata;
+mod mor_erc20;
+mod nitro_costs;
 mod reentrancy;
 mod rpc_node;
 mod rpc_protocol;

@@ -330,9 +330,22 @@ fn fund_calls_the_token_and_emits_funded() {
 }
 
 fn signed_commit(key: &PrivateKeySigner, epoch: u64, root: B256, credited: U256) -> Vec<u8> {
+    signed_commit_until(key, epoch, root, credited, u64::MAX, u64::MAX)
+}
+
+/// `commitEpoch` calldata for a root `key` signed with deadline `signed`, submitted with
+/// deadline `sent` (a forgery when they differ).
+fn signed_commit_until(
+    key: &PrivateKeySigner,
+    epoch: u64,
+    root: B256,
+    credited: U256,
+    signed: u64,
+    sent: u64,
+) -> Vec<u8> {
     let digest = eip712::signing_hash(
         eip712::domain_separator(CHAIN_ID, CONTRACT),
-        eip712::epoch_root_hash(epoch, root, credited, U256::ZERO),
+        eip712::epoch_root_hash(epoch, root, credited, U256::ZERO, signed),
     );
     let sig = key.sign_hash_sync(&digest).unwrap();
     let parsed = eip712::Signature::parse(&sig.as_bytes()).unwrap();
@@ -342,6 +355,7 @@ fn signed_commit(key: &PrivateKeySigner, epoch: u64, root: B256, credited: U256)
         root,
         cumulative_credited: credited,
         cumulative_bootstrap: U256::ZERO,
+        deadline: sent,
         r,
         vs,
     }
@@ -485,5 +499,181 @@ fn timing_of_cached_calls() {
     println!(
         "powerMultiplier, cached module: {:?} per call",
         start.elapsed() / 20
+    );
+}
+
+// ---- v2 rules on the real program (issue 14) -----------------------------------------------
+
+const ALICE: Address = address!("000000000000000000000000000000000000a11c");
+const BOB: Address = address!("0000000000000000000000000000000000000b0b");
+const YEAR: u64 = 365 * DAY;
+
+/// Deployed, funded with 10,000 MOR, the router key 0x11 authorised.
+fn settling() -> (World, PrivateKeySigner) {
+    let mut w = World::deployed();
+    w.ok(
+        FUNDER,
+        &I::fundCall {
+            amount: mor(10_000),
+        }
+        .abi_encode(),
+    );
+    let router = PrivateKeySigner::from_bytes(&B256::repeat_byte(0x11)).unwrap();
+    w.ok(
+        OWNER,
+        &I::authorizeRouterCall {
+            router: router.address(),
+        }
+        .abi_encode(),
+    );
+    (w, router)
+}
+
+#[test]
+fn a_dropped_root_is_refused_after_its_deadline_and_its_replacement_lands() {
+    let (mut w, router) = settling();
+    let deadline = w.now + 600;
+    let dropped = signed_commit_until(&router, 1, B256::repeat_byte(1), mor(5), deadline, deadline);
+    w.now = deadline + 1;
+    let replacement_deadline = w.now + 600;
+    let replacement = signed_commit_until(
+        &router,
+        1,
+        B256::repeat_byte(2),
+        mor(4),
+        replacement_deadline,
+        replacement_deadline,
+    );
+    let out = w.call(STRANGER, &dropped);
+    assert_eq!(out.status, Status::Revert, "{out:?}");
+    assert_eq!(
+        out.output,
+        I::EpochRootExpired {
+            epoch: 1,
+            deadline,
+            now: deadline + 1
+        }
+        .abi_encode()
+    );
+    w.ok(STRANGER, &replacement);
+    let latest = I::latestEpochCall::abi_decode_returns(
+        &w.ok(STRANGER, &I::latestEpochCall {}.abi_encode()),
+    )
+    .unwrap();
+    assert_eq!((latest._0, latest._1), (1, B256::repeat_byte(2)));
+}
+
+#[test]
+fn a_root_sent_with_a_forged_deadline_fails_its_signature() {
+    let (mut w, router) = settling();
+    let signed = w.now + 600;
+    w.now = signed + 1;
+    let forged = signed_commit_until(
+        &router,
+        1,
+        B256::repeat_byte(1),
+        mor(5),
+        signed,
+        signed + 3_600,
+    );
+    let out = w.call(STRANGER, &forged);
+    assert_eq!(out.status, Status::Revert, "{out:?}");
+    let refused = I::UnknownRouter::abi_decode(&out.output).expect("UnknownRouter");
+    assert_ne!(refused.router, router.address());
+}
+
+/// A two-leaf tree: Alice's (earned, 0) and Bob's (1 wei, 0), its root and Alice's proof.
+fn alice_tree(earned: U256) -> (B256, Vec<B256>) {
+    use yellowstone_protocol::merkle::{leaf_hash, MerkleTree};
+    let alice = leaf_hash(ALICE, earned, U256::ZERO);
+    let tree = MerkleTree::new(vec![alice, leaf_hash(BOB, U256::from(1), U256::ZERO)]).unwrap();
+    (tree.root(), tree.proof(alice).unwrap())
+}
+
+#[test]
+fn a_strangers_claim_cannot_freeze_stake_from_an_earlier_period() {
+    let (mut w, router) = settling();
+    let start = w.now;
+    w.ok(
+        ALICE,
+        &I::stakeCall {
+            amount: mor(1_000),
+            lock_end: start + 30 * DAY,
+        }
+        .abi_encode(),
+    );
+    // A year later (Alice's second stake-cap period), 500 MOR is proven for her.
+    w.now = start + YEAR + DAY;
+    let (root, proof) = alice_tree(mor(500));
+    w.ok(
+        STRANGER,
+        &signed_commit(&router, 1, root, mor(500) + U256::from(1)),
+    );
+    // The stranger front-runs her withdrawal with a claim on her behalf.
+    let claim = I::claimCall {
+        provider: ALICE,
+        cumulative_earned: mor(500),
+        cumulative_bootstrap: U256::ZERO,
+        proof,
+    };
+    let paid = I::claimCall::abi_decode_returns(&w.ok(STRANGER, &claim.abi_encode())).unwrap();
+    assert_eq!(paid, mor(500));
+    // The whole stake still leaves.
+    w.ok(ALICE, &I::withdrawCall { amount: mor(1_000) }.abi_encode());
+    let alice = I::providerCall::abi_decode_returns(
+        &w.ok(STRANGER, &I::providerCall { provider: ALICE }.abi_encode()),
+    )
+    .unwrap();
+    assert_eq!(alice._1, U256::ZERO);
+    // Restaking the payout in the same period holds it.
+    w.ok(
+        ALICE,
+        &I::stakeCall {
+            amount: mor(500),
+            lock_end: w.now,
+        }
+        .abi_encode(),
+    );
+    let out = w.call(ALICE, &I::withdrawCall { amount: mor(500) }.abi_encode());
+    let held = I::StakeBacksPayouts::abi_decode(&out.output).expect("StakeBacksPayouts");
+    assert_eq!(
+        (held.withdrawable, held.periodEnd),
+        (U256::ZERO, start + 2 * YEAR)
+    );
+}
+
+#[test]
+fn an_ended_lock_extended_restarts_now_and_an_ended_lock_weighs_its_stake() {
+    let mut w = World::deployed();
+    let start = w.now;
+    let end = start + 4 * YEAR;
+    w.ok(
+        ALICE,
+        &I::stakeCall {
+            amount: mor(1_000),
+            lock_end: end,
+        }
+        .abi_encode(),
+    );
+    let record = |w: &mut World| {
+        I::providerCall::abi_decode_returns(
+            &w.ok(STRANGER, &I::providerCall { provider: ALICE }.abi_encode()),
+        )
+        .unwrap()
+    };
+    assert!(
+        record(&mut w)._4 > mor(1),
+        "a running four-year lock weighs more"
+    );
+    w.now = end;
+    let ended = record(&mut w);
+    assert_eq!((ended._4, ended._5), (mor(1), mor(1_000)));
+    // A year after the end, a one-second extension earns a one-second lock's multiplier.
+    w.now = end + YEAR;
+    w.ok(ALICE, &I::lockClaimCall { new_end: w.now + 1 }.abi_encode());
+    let extended = record(&mut w);
+    assert_eq!(
+        (extended._2, extended._3, extended._4),
+        (w.now, w.now + 1, mor(1))
     );
 }

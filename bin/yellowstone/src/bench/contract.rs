@@ -1,9 +1,12 @@
 //! `yellowstone bench contract`: the compute contract as the chain sees it (GitHub issue 6).
 //!
-//! * **Size.** The deployable (compressed) code of the compute contract and of the MOR token
-//!   fixture, built by the project's artifact pipeline exactly as `yellowstone build-contract`
-//!   builds them. Goal for the compute contract: under 16 KiB; compared with Nitro's 24,576-byte
-//!   limit (EIP-170), which is what a deployment must fit.
+//! * **Size.** The deployable (compressed) code of the compute contract, built by the project's
+//!   artifact pipeline exactly as `yellowstone build-contract` builds it. Goal (issue 14): at
+//!   most 20,480 bytes, 4 KiB under Nitro's 24,576-byte limit (EIP-170), which is what a
+//!   deployment must fit; the aim is 16 KiB. (MOR is an EVM ERC-20 on the devnet as on
+//!   Arbitrum, so it has no Stylus size.)
+//! * **Entry cost.** What every call pays to enter the program, as Nitro predicts it at
+//!   activation from the program's shape, cached and not.
 //! * **Multiplier precision.** `yellowstone_protocol::multiplier::power_multiplier` (the code
 //!   the contract runs) against an exact reference written independently in
 //!   [`reference`](mod@reference) at 320 fraction bits, over `--samples` seeded random inputs
@@ -27,8 +30,12 @@ use yellowstone_artifact::MAX_DEPLOYABLE_SIZE;
 
 use super::{push_flag, Figure};
 
-/// The goal for the compute contract's deployable size (issue 6): under 16 KiB.
-pub const SIZE_GOAL: usize = 16 * 1024;
+/// The goal for the compute contract's deployable size (issue 14): at most 20,480 bytes, 4 KiB
+/// under Nitro's limit.
+pub const SIZE_GOAL: usize = 20 * 1024;
+
+/// What the size aims at (issue 14): 16 KiB.
+pub const SIZE_AIM: usize = 16 * 1024;
 
 /// The error SPEC section 5 allows, in units of 1e-18: 1e-15.
 pub const ERROR_ALLOWED: f64 = 1_000.0;
@@ -146,7 +153,8 @@ fn entry_figures(key: &str, size: &onchain::Size, command: &str) -> Result<Vec<F
             command,
         )
         .compare(format!(
-            "352 + cachedCost {} (mostly data-segment bytes x 0.75)",
+            "352 + cachedCost {} (mostly the data and element segments' encoded bytes x 0.75); \
+             paid by every call",
             info.cached_init_cost
         )),
     ])
@@ -184,17 +192,27 @@ pub fn run(options: &Options) -> Result<Vec<Figure>> {
             &command,
         )
         .compare(format!(
-            "Nitro limit {MAX_DEPLOYABLE_SIZE} bytes: {:.1}% of it, {} bytes {}",
+            "Nitro limit {MAX_DEPLOYABLE_SIZE} bytes: {:.1}% of it, {} bytes {}; aim {SIZE_AIM} \
+             (16 KiB): {} bytes {}",
             100.0 * size.compressed as f64 / MAX_DEPLOYABLE_SIZE as f64,
             size.compressed.abs_diff(MAX_DEPLOYABLE_SIZE),
             if size.compressed <= MAX_DEPLOYABLE_SIZE {
                 "left"
             } else {
                 "over"
+            },
+            size.compressed.abs_diff(SIZE_AIM),
+            if size.compressed <= SIZE_AIM {
+                "under"
+            } else {
+                "over"
             }
         ));
         if size.package == "yellowstone-compute" {
-            figure = figure.goal("< 16,384 (16 KiB)", size.compressed < SIZE_GOAL);
+            figure = figure.goal(
+                "<= 20,480 (4 KiB under the limit)",
+                size.compressed <= SIZE_GOAL,
+            );
         }
         figures.push(figure);
         figures.extend(entry_figures(&key, size, &command)?);

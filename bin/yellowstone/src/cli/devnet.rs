@@ -1,6 +1,6 @@
-//! `yellowstone devnet`: a local chain that runs the real compiled Stylus programs, with the MOR
-//! fixture and the compute contract deployed, behind Ethereum JSON-RPC (what `anvil` is to
-//! Solidity projects).
+//! `yellowstone devnet`: a local chain that runs the real compiled Stylus programs, with MOR (an
+//! EVM ERC-20, as on Arbitrum) and the compute contract deployed, behind Ethereum JSON-RPC (what
+//! `anvil` is to Solidity projects).
 
 use std::{
     net::{IpAddr, SocketAddr},
@@ -17,15 +17,16 @@ use yellowstone_devnet::{
 
 const AFTER_LONG_HELP: &str = "\
 What it deploys, each step a signed raw transaction as on a real chain:
-  1. The MOR token fixture (yellowstone-mor-token, a stand-in for MOR on the devnet only):
-     CREATE returning the compressed program, activateProgram on ArbWasm (0x71), constructor
-     minting 1,000,000 MOR to each of the 10 development accounts.
-  2. The compute contract (yellowstone-compute), the same three steps: owner = account 0;
-     emission schedule = Morpheus's compute bucket (3456 MOR/day from UTC day 19761, falling
-     0.59255872824 MOR/day); bootstrap window starting today (UTC, the chain's clock).
+  1. MOR: an EVM ERC-20 (OpenZeppelin's ERC20, contracts/mor-erc20, compiled bytecode
+     committed), as MOR is on Arbitrum; one CREATE whose constructor mints 1,000,000 MOR to
+     each of the 10 development accounts.
+  2. The compute contract (yellowstone-compute): CREATE returning the compressed program,
+     activateProgram on ArbWasm (0x71), constructor: owner = account 0; emission schedule =
+     Morpheus's compute bucket (3456 MOR/day from UTC day 19761, falling 0.59255872824
+     MOR/day); bootstrap window starting today (UTC, the chain's clock).
   3. authorizeRouter(<router key>) from the owner; the router key is account 9.
-  The programs are <workspace>/target/stylus/yellowstone_{mor_token,compute}.br; missing
-  ones are built first (as `yellowstone build-contract` does; needs the wasm32 target).
+  The program is <workspace>/target/stylus/yellowstone_compute.br; if missing it is built
+  first (as `yellowstone build-contract` does; needs the wasm32 target).
 
 Output: progress on stderr, then one JSON object on stdout (also written to --deployments):
   {\"rpc_url\", \"chain_id\", \"mor\", \"compute\", \"router_key\": {\"address\", \"key\"},

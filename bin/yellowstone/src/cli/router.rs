@@ -1,4 +1,5 @@
-//! `yellowstone router`: run the router service.
+//! `yellowstone router`: run the router service; `yellowstone router rebuild`: bring its
+//! settlement in step with the contract's latest epoch root.
 
 use std::{net::SocketAddr, path::PathBuf};
 
@@ -62,34 +63,77 @@ The API is documented in docs/API.md and docs/openapi.yaml; GET /health and GET 
 #[command(after_long_help = AFTER_LONG_HELP)]
 pub struct Args {
     /// TOML configuration file.
-    #[arg(long, value_name = "FILE")]
+    #[arg(global = true, long, value_name = "FILE")]
     config: Option<PathBuf>,
     /// A devnet deployments JSON (`yellowstone devnet --deployments`): RPC URL, contract and
     /// the devnet's router key.
-    #[arg(long, value_name = "FILE")]
+    #[arg(global = true, long, value_name = "FILE")]
     deployments: Option<PathBuf>,
     /// Address to serve the API on [default: 127.0.0.1:8640].
-    #[arg(long, env = "YELLOWSTONE_LISTEN")]
+    #[arg(global = true, long, env = "YELLOWSTONE_LISTEN")]
     listen: Option<SocketAddr>,
     /// Chain JSON-RPC URL [default: http://127.0.0.1:8545].
-    #[arg(long, env = "YELLOWSTONE_RPC_URL")]
+    #[arg(global = true, long, env = "YELLOWSTONE_RPC_URL")]
     rpc_url: Option<String>,
     /// The compute contract's address.
-    #[arg(long, env = "YELLOWSTONE_CONTRACT")]
+    #[arg(global = true, long, env = "YELLOWSTONE_CONTRACT")]
     contract: Option<Address>,
     /// The router database [default: yellowstone-router.db].
-    #[arg(long, env = "YELLOWSTONE_DATABASE")]
+    #[arg(global = true, long, env = "YELLOWSTONE_DATABASE")]
     database: Option<PathBuf>,
     /// File holding the router's private key (hex). Or set YELLOWSTONE_ROUTER_KEY.
-    #[arg(long, value_name = "FILE")]
+    #[arg(global = true, long, value_name = "FILE")]
     key_file: Option<PathBuf>,
     /// Seconds per inference block [default: 12].
-    #[arg(long, env = "YELLOWSTONE_BLOCK_SECONDS")]
+    #[arg(global = true, long, env = "YELLOWSTONE_BLOCK_SECONDS")]
     block_seconds: Option<u64>,
     /// Follow the chain's clock when it runs ahead of the system's (a devnet moved with
     /// evm_increaseTime).
-    #[arg(long)]
+    #[arg(global = true, long)]
     chain_clock: bool,
+    #[command(subcommand)]
+    action: Option<Action>,
+}
+
+/// What `yellowstone router` does besides serving.
+#[derive(Debug, clap::Subcommand)]
+enum Action {
+    Rebuild(Rebuild),
+}
+
+const REBUILD_LONG_HELP: &str = "\
+What it does, by what the contract's latest epoch root is:
+  the router's committed root      nothing (in step)
+  the root it has in flight        commits it (someone else landed it)
+  one of its archived roots        adopts it: the committed table becomes that root's, and
+                                   each provider's pending credits are reduced by what it
+                                   paid, oldest first, so nothing is paid twice or lost
+  a root it never signed           refuses (another or a stolen router key is committing),
+                                   unless --foreign
+A root in flight that is past its deadline on-chain is archived first (it can never land).
+
+--foreign carries out the incident procedure of docs/CONTRACT.md (\"revoke the stolen key,
+commit the corrected root\"): after the owner revoked the key that signed the foreign root,
+the router numbers its next root after the chain's epoch, built as ever on its own committed
+table and pending credits, and says whether its cumulative totals are at least the chain's
+(if not, the contract refuses them with CreditedDecreased until pending credits make up the
+difference). Start the router again afterwards; its next root lands over the foreign one.
+
+The running router does the first three on its own at every inference block; run this with
+the router stopped (it writes the same database). It takes the router's flags (--config,
+--deployments, --rpc-url, --contract, --database, --key-file).";
+
+/// Brings settlement in step with the contract's latest epoch root (adopt, or --foreign).
+///
+/// Reads the contract's latest (epoch, root): adopts it if the router signed it, reporting
+/// what changed in the pending credits; refuses a foreign root unless --foreign, which makes
+/// the router number its next root after the chain's epoch.
+#[derive(Debug, clap::Args)]
+#[command(after_long_help = REBUILD_LONG_HELP)]
+struct Rebuild {
+    /// Build on a root this router never signed (after its key was revoked).
+    #[arg(long)]
+    foreign: bool,
 }
 
 impl Args {
@@ -122,6 +166,15 @@ impl Args {
         }
         let config = merge(file, overrides);
         let key = load_key("router", self.key_file.as_deref(), env_key)?;
+        if let Some(Action::Rebuild(rebuild)) = self.action {
+            let done = super::block_on(yellowstone_router::rebuild::rebuild(
+                &config,
+                key,
+                rebuild.foreign,
+            ))??;
+            println!("{done}");
+            return Ok(());
+        }
         super::block_on(async {
             let running = yellowstone_router::server::start(&config, key).await?;
             eprintln!("router: serving {} (Ctrl-C to stop)", running.url());

@@ -144,6 +144,7 @@ async fn replayed_rfcs_reports_receipts_and_epoch_roots_change_nothing() {
             root: e["root"].as_str().unwrap().parse().unwrap(),
             cumulative_credited: u256(&e["cumulative_credited"]),
             cumulative_bootstrap: u256(&e["cumulative_bootstrap"]),
+            deadline: e["deadline"].as_u64().unwrap(),
             r,
             vs,
         };
@@ -431,7 +432,7 @@ async fn a_provider_is_never_ticketed_to_itself_and_an_accomplice_is_bounded_by_
     let bound = allowance;
     assert!(credit <= bound && !credit.is_zero());
     // Whatever is credited settles no faster than the day's cap.
-    let cap = net.view(net.d.compute, I::dailyCapCall {}).await;
+    let cap = net.view(net.d.compute, I::todayCall {}).await._1;
     eventually("the day's share to commit", || async {
         committed_total(&api).await == credit.min(cap)
     })

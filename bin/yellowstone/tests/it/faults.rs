@@ -274,7 +274,7 @@ async fn the_router_killed_at_random_points_under_load_loses_and_duplicates_noth
     let api = Api::new(process.url.clone());
     // A long run can credit more than one day's cap: the rest commits after midnight (with
     // the bootstrap share of the day's work, which is not the load's).
-    if total > net.view(net.d.compute, I::dailyCapCall {}).await {
+    if total > net.view(net.d.compute, I::todayCall {}).await._1 {
         net.next_day().await;
     }
     let mut credited = U256::ZERO;

@@ -19,5 +19,7 @@ mod openai_python;
 mod provider_cli;
 mod provider_faults;
 mod router_devnet;
+mod router_rebuild;
+mod settlement_liveness;
 mod user_client;
 mod wire;

@@ -42,13 +42,13 @@ async fn a_day_of_the_market_settles_within_the_cap_and_pays_to_the_wei() {
     assert_eq!(failed["reason"]["reason"], "failed");
 
     // Epochs commit the day's work within the day's cap.
-    let cap = net.view(net.d.compute, I::dailyCapCall {}).await;
+    let cap = net.view(net.d.compute, I::todayCall {}).await._1;
     assert!(total <= cap);
     eventually("the day's work to commit", || async {
         committed_total(&api).await == total
     })
     .await;
-    let credited_today = net.view(net.d.compute, I::creditedTodayCall {}).await;
+    let credited_today = net.view(net.d.compute, I::todayCall {}).await._2;
     assert_eq!(credited_today, total);
     let (_, health) = api.get("/health").await;
     assert_eq!(u256(&health["pending_wei"]), U256::ZERO);
@@ -56,10 +56,7 @@ async fn a_day_of_the_market_settles_within_the_cap_and_pays_to_the_wei() {
     // The next day the bootstrap share of yesterday's top provider (the only one that worked)
     // commits: the whole of today's bootstrap limit.
     net.next_day().await;
-    let (_, limit) = net
-        .view(net.d.compute, I::bootstrapTodayCall {})
-        .await
-        .into();
+    let limit = net.view(net.d.compute, I::todayCall {}).await._3;
     eventually("the bootstrap share to commit", || async {
         match latest_epoch(&api).await {
             Some(e) => {

@@ -1,12 +1,15 @@
 //! The contract as the chain sees it: calldata in, return or revert data out, through the
-//! Stylus entrypoint router (`router_entrypoint`), exactly as a deployed contract dispatches.
-//! This pins the Solidity interface the router, the client and explorers rely on, the
-//! constructor guard, and non-payability.
+//! contract's entry point ([`dispatch`], what the deployed program runs). This pins the
+//! Solidity interface the router, the client and explorers rely on, the constructor guard, and
+//! non-payability; and it runs the hand-written entry point side by side with stylus-sdk's
+//! generated router (`router_entrypoint` over the `#[public]` impl) on well-formed and malformed
+//! calldata: both must answer alike, byte for byte, with the same logs and storage.
 
 use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::{sol, SolCall, SolError};
+use proptest::prelude::*;
 use stylus_sdk::abi::{router_entrypoint, CONSTRUCTOR_SELECTOR};
-use yellowstone_compute::YellowstoneCompute;
+use yellowstone_compute::{dispatch, YellowstoneCompute};
 
 use crate::common::*;
 
@@ -14,14 +17,10 @@ sol! {
     /// The interface the SPEC's parties use, written by hand.
     interface IYellowstoneCompute {
         function fund(uint256 amount) external;
-        function scheduledEmission(uint64 day) external view returns (uint256 wei_);
         function emissionSchedule() external view returns (uint64 startDay, uint256 firstDay, uint256 decrease, uint64 bootstrapStartDay);
-        function dailyCap() external view returns (uint256 cap);
-        function creditedToday() external view returns (uint256 credited);
-        function bootstrapToday() external view returns (uint256 limit, uint256 used);
-        function unusedPool() external view returns (uint256 pool);
+        function today() external view returns (uint64 day, uint256 cap, uint256 credited, uint256 bootstrapLimit, uint256 bootstrap);
         function totals() external view returns (uint256 funded, uint256 credited, uint256 bootstrap, uint256 claimed, uint256 staked);
-        function commitEpoch(uint64 epoch, bytes32 root, uint256 cumulativeCredited, uint256 cumulativeBootstrap, bytes32 r, bytes32 vs) external;
+        function commitEpoch(uint64 epoch, bytes32 root, uint256 cumulativeCredited, uint256 cumulativeBootstrap, uint64 deadline, bytes32 r, bytes32 vs) external;
         function latestEpoch() external view returns (uint64 epoch, bytes32 root, uint256 credited, uint256 bootstrap);
         function domainSeparator() external view returns (bytes32 separator);
         function claim(address provider, uint256 cumulativeEarned, uint256 cumulativeBootstrap, bytes32[] proof) external returns (uint256 paid);
@@ -47,18 +46,36 @@ sol! {
 
 use IYellowstoneCompute as I;
 
-/// Sends `calldata` from `sender` through the contract's entrypoint; a revert rolls back.
-fn send(w: &mut World, sender: Address, calldata: Vec<u8>) -> Result<Vec<u8>, Vec<u8>> {
+/// An entry point: the contract's, or the SDK's generated router.
+type Entry = fn(Vec<u8>, stylus_sdk::host::VM) -> stylus_sdk::ArbResult;
+
+/// stylus-sdk's generated router over the `#[public]` impl: the reference for [`dispatch`].
+fn sdk_router(input: Vec<u8>, vm: stylus_sdk::host::VM) -> stylus_sdk::ArbResult {
+    router_entrypoint::<YellowstoneCompute, YellowstoneCompute>(input, vm)
+}
+
+/// Sends `calldata` from `sender` through `entry`; a revert rolls back.
+fn send_via(
+    entry: Entry,
+    w: &mut World,
+    sender: Address,
+    calldata: Vec<u8>,
+) -> Result<Vec<u8>, Vec<u8>> {
     w.chain.vm.set_sender(sender);
     let snapshot = w.chain.snapshot();
     let vm = stylus_sdk::host::VM {
         host: Box::new(w.chain.clone()),
     };
-    let result = router_entrypoint::<YellowstoneCompute, YellowstoneCompute>(calldata, vm);
+    let result = entry(calldata, vm);
     if result.is_err() {
         w.chain.revert_to(snapshot);
     }
     result
+}
+
+/// Sends `calldata` from `sender` through the contract's entry point; a revert rolls back.
+fn send(w: &mut World, sender: Address, calldata: Vec<u8>) -> Result<Vec<u8>, Vec<u8>> {
+    send_via(dispatch, w, sender, calldata)
 }
 
 fn constructor_calldata(owner: Address) -> Vec<u8> {
@@ -132,20 +149,22 @@ fn every_view_answers_at_its_solidity_selector() {
         }};
     }
 
-    assert_eq!(
-        view!(I::scheduledEmissionCall { day: DEPLOY_DAY }),
-        scheduled(DEPLOY_DAY)
-    );
     let s = view!(I::emissionScheduleCall {});
     assert_eq!(
         (s.startDay, s.firstDay, s.decrease, s.bootstrapStartDay),
         w.c().emission_schedule()
     );
-    assert_eq!(view!(I::dailyCapCall {}), w.c().daily_cap());
-    assert_eq!(view!(I::creditedTodayCall {}), mor(6));
-    let b = view!(I::bootstrapTodayCall {});
-    assert_eq!((b.limit, b.used), w.c().bootstrap_today());
-    assert_eq!(view!(I::unusedPoolCall {}), mor(994));
+    let d = view!(I::todayCall {});
+    assert_eq!(
+        (d.day, d.cap, d.credited, d.bootstrapLimit, d.bootstrap),
+        (
+            DEPLOY_DAY,
+            scheduled(DEPLOY_DAY),
+            mor(6),
+            scheduled(DEPLOY_DAY) / U256::from(10),
+            mor(1)
+        )
+    );
     let t = view!(I::totalsCall {});
     assert_eq!(
         (t.funded, t.credited, t.bootstrap, t.claimed, t.staked),
@@ -230,6 +249,7 @@ fn a_whole_round_runs_through_the_abi() {
         root: tree.root(),
         cumulativeCredited: credited,
         cumulativeBootstrap: bootstrap,
+        deadline: FAR,
         r,
         vs,
     };
@@ -319,4 +339,231 @@ fn unknown_selectors_and_plain_transfers_revert() {
     let mut w = deployed();
     assert!(send(&mut w, STRANGER, vec![0xde, 0xad, 0xbe, 0xef]).is_err());
     assert!(send(&mut w, STRANGER, Vec::new()).is_err());
+}
+
+// ---- the hand-written entry point against the SDK's router -----------------------------
+
+/// How one argument is encoded: an `address`, a `uint64`, a full word, or `bytes32[]`.
+#[derive(Clone, Copy, Debug)]
+enum Kind {
+    Address,
+    U64,
+    Word,
+    Proof,
+}
+
+/// Every function of the interface with its argument kinds, and the constructor.
+fn functions() -> Vec<([u8; 4], Vec<Kind>)> {
+    use Kind::*;
+    vec![
+        (
+            CONSTRUCTOR_SELECTOR.to_be_bytes(),
+            vec![Address, Address, U64, Word, Word, U64],
+        ),
+        (I::fundCall::SELECTOR, vec![Word]),
+        (I::emissionScheduleCall::SELECTOR, vec![]),
+        (I::todayCall::SELECTOR, vec![]),
+        (I::totalsCall::SELECTOR, vec![]),
+        (
+            I::commitEpochCall::SELECTOR,
+            vec![U64, Word, Word, Word, U64, Word, Word],
+        ),
+        (I::latestEpochCall::SELECTOR, vec![]),
+        (I::domainSeparatorCall::SELECTOR, vec![]),
+        (I::claimCall::SELECTOR, vec![Address, Word, Word, Proof]),
+        (I::stakeCall::SELECTOR, vec![Word, U64]),
+        (I::lockClaimCall::SELECTOR, vec![U64]),
+        (I::withdrawCall::SELECTOR, vec![Word]),
+        (I::providerCall::SELECTOR, vec![Address]),
+        (I::stakeCapRemainingCall::SELECTOR, vec![Address]),
+        (I::powerMultiplierCall::SELECTOR, vec![Word, Word]),
+        (I::ownerCall::SELECTOR, vec![]),
+        (I::pendingOwnerCall::SELECTOR, vec![]),
+        (I::morCall::SELECTOR, vec![]),
+        (I::pausedCall::SELECTOR, vec![]),
+        (I::isRouterCall::SELECTOR, vec![Address]),
+        (I::authorizeRouterCall::SELECTOR, vec![Address]),
+        (I::revokeRouterCall::SELECTOR, vec![Address]),
+        (I::pauseCall::SELECTOR, vec![]),
+        (I::unpauseCall::SELECTOR, vec![]),
+        (I::transferOwnershipCall::SELECTOR, vec![Address]),
+        (I::acceptOwnershipCall::SELECTOR, vec![]),
+    ]
+}
+
+/// One generated call: which function, its raw argument material, and how to spoil it.
+#[derive(Clone, Debug)]
+struct Case {
+    function: prop::sample::Index,
+    /// Small values make many calls succeed; the rest exercise the refusals.
+    values: Vec<u64>,
+    /// (word index, byte, value): a byte written over the encoding, often a padding byte.
+    dirt: Option<(prop::sample::Index, u8, u8)>,
+    /// The proof's (offset, length) words when not the canonical ones.
+    proof_head: Option<(u64, u64)>,
+    /// Keep only this many bytes, or append these.
+    cut: Option<prop::sample::Index>,
+    trailing: Vec<u8>,
+    sender: prop::sample::Index,
+    value: bool,
+    deployed: bool,
+    selector: Option<[u8; 4]>,
+}
+
+fn case() -> impl Strategy<Value = Case> {
+    (
+        any::<prop::sample::Index>(),
+        prop::collection::vec(prop_oneof![0u64..4, any::<u64>()], 8),
+        prop::option::weighted(
+            0.3,
+            (
+                any::<prop::sample::Index>(),
+                prop_oneof![0u8..32, Just(11u8), Just(23u8), Just(27u8)],
+                1u8..=255,
+            ),
+        ),
+        prop::option::weighted(0.2, (0u64..400, prop_oneof![0u64..4, any::<u64>()])),
+        prop::option::weighted(0.2, any::<prop::sample::Index>()),
+        prop::collection::vec(any::<u8>(), 0..3),
+        any::<prop::sample::Index>(),
+        prop::bool::weighted(0.05),
+        prop::bool::weighted(0.9),
+        prop::option::weighted(0.05, any::<[u8; 4]>()),
+    )
+        .prop_map(
+            |(
+                function,
+                values,
+                dirt,
+                proof_head,
+                cut,
+                trailing,
+                sender,
+                value,
+                deployed,
+                selector,
+            )| {
+                Case {
+                    function,
+                    values,
+                    dirt,
+                    proof_head,
+                    cut,
+                    trailing,
+                    sender,
+                    value,
+                    deployed,
+                    selector,
+                }
+            },
+        )
+}
+
+/// The calldata of `case`, and its sender.
+fn calldata(case: &Case, w: &World) -> (Vec<u8>, Address, bool) {
+    let table = functions();
+    let (selector, kinds) = &table[case.function.index(table.len())];
+    let parties = [OWNER, STRANGER, ALICE, w.router_address()];
+    let word = |k: usize| -> [u8; 32] {
+        let v = case.values[k % case.values.len()];
+        match kinds[k] {
+            Kind::Address => B256::left_padding_from(parties[v as usize % 4].as_slice()).0,
+            Kind::U64 => U256::from(DEPLOY_TIME + v % (2 * YEAR)).to_be_bytes(),
+            Kind::Word => (U256::from(v) * mor(1)).to_be_bytes(),
+            Kind::Proof => U256::from(32 * kinds.len()).to_be_bytes(),
+        }
+    };
+    let mut data = case.selector.unwrap_or(*selector).to_vec();
+    for k in 0..kinds.len() {
+        data.extend(word(k));
+    }
+    if kinds.iter().any(|k| matches!(k, Kind::Proof)) {
+        let len = case.values[0] % 3;
+        let (offset, len_word) = case.proof_head.unwrap_or((32 * kinds.len() as u64, len));
+        let at = 4 + 32 * (kinds.len() - 1);
+        data[at..at + 32].copy_from_slice(&U256::from(offset).to_be_bytes::<32>());
+        data.extend(U256::from(len_word).to_be_bytes::<32>());
+        for i in 0..len {
+            data.extend(B256::repeat_byte(i as u8 + 1).0);
+        }
+    }
+    if let Some((at, byte, value)) = case.dirt {
+        let words = (data.len() - 4) / 32;
+        if words > 0 {
+            data[4 + 32 * at.index(words) + byte as usize] = value;
+        }
+    }
+    if let Some(cut) = &case.cut {
+        data.truncate(cut.index(data.len() + 1));
+    }
+    data.extend(&case.trailing);
+    (data, *case.sender.get(&parties), case.value)
+}
+
+/// A world with some history: funded, Alice staked, epoch 1 committed.
+fn busy_world(deployed: bool) -> World {
+    if !deployed {
+        return World::undeployed(Config {
+            simulate_token: true,
+            ..Config::default()
+        });
+    }
+    let mut w = World::deploy_with(Config {
+        simulate_token: true,
+        ..Config::default()
+    });
+    w.chain.mint(FUNDER, mor(1_000_000));
+    w.chain.mint(ALICE, mor(1_000_000));
+    w.fund(FUNDER, mor(1_000)).unwrap();
+    w.stake(ALICE, mor(10), DEPLOY_TIME + DAY).unwrap();
+    w.commit(1, B256::repeat_byte(3), mor(5), mor(1)).unwrap();
+    w
+}
+
+/// What one call did: its answer, its logs, and the storage after it.
+type Outcome = (Result<Vec<u8>, Vec<u8>>, Vec<Log>, Vec<(U256, B256)>, U256);
+
+fn run(entry: Entry, case: &Case) -> Outcome {
+    let mut w = busy_world(case.deployed);
+    let (data, sender, value) = calldata(case, &w);
+    w.chain.vm.set_value(U256::from(value as u8));
+    let mark = w.chain.log_count();
+    let result = send_via(entry, &mut w, sender, data);
+    let mut storage: Vec<_> = w.chain.vm.snapshot().storage.into_iter().collect();
+    storage.sort();
+    (
+        result,
+        w.chain.logs_from(mark),
+        storage,
+        w.chain.token_balance(CONTRACT),
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 600, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn the_entry_point_answers_every_calldata_as_the_sdk_router_would(case in case()) {
+        prop_assert_eq!(run(dispatch, &case), run(sdk_router, &case));
+    }
+}
+
+#[test]
+fn the_differential_cases_reach_both_successes_and_refusals() {
+    // The property above is only as good as its cases: check the generator reaches calls that
+    // succeed, typed refusals, and undecodable calldata, for every function.
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let (mut ok, mut typed, mut empty) = (0, 0, 0);
+    for _ in 0..300 {
+        let case = proptest::strategy::ValueTree::current(&case().new_tree(&mut runner).unwrap());
+        match run(dispatch, &case).0 {
+            Ok(_) => ok += 1,
+            Err(data) if data.is_empty() => empty += 1,
+            Err(_) => typed += 1,
+        }
+    }
+    assert!(
+        ok > 30 && typed > 30 && empty > 10,
+        "{ok} ok, {typed} typed, {empty} empty"
+    );
 }

@@ -113,7 +113,7 @@ fn drain_next_day(w: &mut World, m: &mut Ledger) -> Day {
     m.credited += cap;
     m.epoch += 1;
     w.commit_tree(m.epoch, &mallory_tree(m.credited)).unwrap();
-    assert_eq!(w.c().credited_today(), cap, "day {day}: exactly the cap");
+    assert_eq!(w.credited_today(), cap, "day {day}: exactly the cap");
 
     let err = expect_err!(
         w.commit_tree(m.epoch + 1, &mallory_tree(m.credited + U256::from(1))),
@@ -127,7 +127,7 @@ fn drain_next_day(w: &mut World, m: &mut Ledger) -> Day {
 
     let t = w.totals();
     assert_eq!((t.funded, t.credited), (m.funded, m.credited));
-    assert_eq!(w.c().unused_pool(), m.funded - m.credited);
+    assert_eq!(w.unused_pool(), m.funded - m.credited);
     Day {
         day,
         scheduled,
@@ -195,13 +195,13 @@ fn a_stolen_router_key_drains_at_most_the_daily_cap_per_day_and_is_paid_at_most_
     let from_reserve: U256 = days.iter().map(|d| d.one_percent).sum();
     assert_eq!(caps, emission + from_reserve);
     assert_eq!(w.totals().credited, caps);
-    assert_eq!(w.c().unused_pool(), reserve + emission - caps);
+    assert_eq!(w.unused_pool(), reserve + emission - caps);
     assert!(from_reserve <= U256::from(days.len()) * reserve / U256::from(100));
     // Each day's emission arrives and leaves again, so what is left of the reserve after N days
     // is at least 0.99^N of it: 950,990.0499 MOR after five days.
-    assert_eq!(w.c().unused_pool(), reserve - from_reserve);
+    assert_eq!(w.unused_pool(), reserve - from_reserve);
     assert_eq!(
-        w.c().unused_pool(),
+        w.unused_pool(),
         mor(950_990) + uint!(49_900_000_000_000_000_U256)
     );
 
@@ -241,7 +241,7 @@ fn a_stolen_router_key_drains_at_most_the_daily_cap_per_day_and_is_paid_at_most_
         fmt_mor(caps),
         fmt_mor(emission),
         fmt_mor(from_reserve),
-        fmt_mor(w.c().unused_pool()),
+        fmt_mor(w.unused_pool()),
         fmt_mor(paid),
         fmt_mor(m.credited - paid),
     );
@@ -275,7 +275,7 @@ fn after_thirty_days_of_a_stolen_key_the_reserve_keeps_at_least_0_99_to_the_30th
         caps += d.cap;
         emission += d.scheduled;
     }
-    let unused = w.c().unused_pool();
+    let unused = w.unused_pool();
     assert_eq!(unused, reserve + emission - caps);
     // The same reserve, decayed by hand: 30 times, minus 1% rounded down.
     let decayed = (0..30).fold(reserve, |pool, _| pool - pool / U256::from(100));
@@ -312,8 +312,8 @@ fn a_replayed_epoch_root_is_refused() {
         (
             w.c().latest_epoch(),
             w.totals(),
-            w.c().credited_today(),
-            w.c().daily_cap(),
+            w.credited_today(),
+            w.daily_cap(),
             w.logs().len(),
         )
     };

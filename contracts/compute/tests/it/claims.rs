@@ -266,9 +266,9 @@ fn claims_never_pay_out_more_than_the_router_credited_in_total() {
 #[test]
 fn claims_do_not_change_the_unused_pool_or_the_daily_cap() {
     let (mut w, tree) = epoch_one();
-    let (pool, cap) = (w.c().unused_pool(), w.c().daily_cap());
+    let (pool, cap) = (w.unused_pool(), w.daily_cap());
     w.claim_paying(ALICE, &tree, ALICE, mor(110));
-    assert_eq!((w.c().unused_pool(), w.c().daily_cap()), (pool, cap));
+    assert_eq!((w.unused_pool(), w.daily_cap()), (pool, cap));
 }
 
 // ---- the stake cap -------------------------------------------------------------------------

@@ -65,7 +65,7 @@ fn the_constructor_stores_the_token_the_owner_and_the_schedule() {
             staked: U256::ZERO
         }
     );
-    assert_eq!(w.c().unused_pool(), U256::ZERO);
+    assert_eq!(w.unused_pool(), U256::ZERO);
     assert_eq!(
         w.c().latest_epoch(),
         (0, Default::default(), U256::ZERO, U256::ZERO)
@@ -101,10 +101,10 @@ fn the_constructor_announces_the_owner_and_the_schedule() {
 fn the_schedule_is_morpheus_compute_bucket() {
     let w = World::deploy();
     // 3456 MOR on 2024-02-08, then 0.59255872824 MOR less each day, zero before the start.
-    assert_eq!(w.c().scheduled_emission(EMISSION_START_DAY - 1), U256::ZERO);
-    assert_eq!(w.c().scheduled_emission(EMISSION_START_DAY), mor(3_456));
+    assert_eq!(w.scheduled_emission(EMISSION_START_DAY - 1), U256::ZERO);
+    assert_eq!(w.scheduled_emission(EMISSION_START_DAY), mor(3_456));
     assert_eq!(
-        w.c().scheduled_emission(EMISSION_START_DAY + 1),
+        w.scheduled_emission(EMISSION_START_DAY + 1),
         mor(3_456) - U256::from(592_558_728_240_000_000u64)
     );
     for day in [
@@ -113,15 +113,15 @@ fn the_schedule_is_morpheus_compute_bucket() {
         DEPLOY_DAY + 365,
         EMISSION_START_DAY + 5_832,
     ] {
-        assert_eq!(w.c().scheduled_emission(day), scheduled(day), "day {day}");
+        assert_eq!(w.scheduled_emission(day), scheduled(day), "day {day}");
     }
-    assert!(w.c().scheduled_emission(EMISSION_START_DAY + 5_832) > U256::ZERO);
+    assert!(w.scheduled_emission(EMISSION_START_DAY + 5_832) > U256::ZERO);
     assert_eq!(
-        w.c().scheduled_emission(EMISSION_START_DAY + 5_833),
+        w.scheduled_emission(EMISSION_START_DAY + 5_833),
         U256::ZERO,
         "never negative"
     );
-    assert_eq!(w.c().scheduled_emission(u64::MAX), U256::ZERO);
+    assert_eq!(w.scheduled_emission(u64::MAX), U256::ZERO);
 }
 
 #[test]

@@ -19,7 +19,7 @@ fn revert_data(err: ComputeError) -> Vec<u8> {
 fn a_refusal_reverts_with_the_errors_selector_and_fields() {
     let mut w = World::deploy();
     w.fund(FUNDER, mor(1_000_000)).unwrap();
-    let cap = w.c().daily_cap();
+    let cap = w.daily_cap();
     let err = w
         .commit(1, B256::repeat_byte(1), cap + U256::from(1), U256::ZERO)
         .unwrap_err();

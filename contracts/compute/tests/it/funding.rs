@@ -18,7 +18,7 @@ fn funding_pulls_the_amount_from_the_funder_into_the_contract() {
         vec![transfer_from_calldata(FUNDER, CONTRACT, mor(10_000))]
     );
     assert_eq!(w.totals().funded, mor(10_000));
-    assert_eq!(w.c().unused_pool(), mor(10_000));
+    assert_eq!(w.unused_pool(), mor(10_000));
 }
 
 #[test]
@@ -142,15 +142,15 @@ fn the_scheduled_emission_follows_the_schedule_for_any_day() {
         DEPLOY_DAY + 1,
         DEPLOY_DAY + 1_000,
     ] {
-        assert_eq!(w.c().scheduled_emission(day), scheduled(day));
+        assert_eq!(w.scheduled_emission(day), scheduled(day));
     }
 }
 
 #[test]
 fn on_the_deployment_day_the_cap_is_the_scheduled_emission() {
     let w = World::deploy();
-    assert_eq!(w.c().daily_cap(), scheduled(DEPLOY_DAY));
-    assert_eq!(w.c().credited_today(), U256::ZERO);
+    assert_eq!(w.daily_cap(), scheduled(DEPLOY_DAY));
+    assert_eq!(w.credited_today(), U256::ZERO);
 }
 
 #[test]
@@ -158,11 +158,11 @@ fn funding_during_a_day_does_not_raise_that_days_cap() {
     let mut w = World::deploy();
     w.fund(FUNDER, mor(1_000_000)).unwrap();
     assert_eq!(
-        w.c().daily_cap(),
+        w.daily_cap(),
         scheduled(DEPLOY_DAY),
         "the pool was empty at 00:00"
     );
-    assert_eq!(w.c().unused_pool(), mor(1_000_000));
+    assert_eq!(w.unused_pool(), mor(1_000_000));
 }
 
 #[test]
@@ -170,12 +170,12 @@ fn the_next_day_the_cap_includes_one_percent_of_the_unused_pool() {
     let mut w = World::deploy();
     w.fund(FUNDER, mor(1_000_000)).unwrap();
     w.next_midnight();
-    assert_eq!(w.c().daily_cap(), scheduled(DEPLOY_DAY + 1) + mor(10_000));
+    assert_eq!(w.daily_cap(), scheduled(DEPLOY_DAY + 1) + mor(10_000));
     // Still so after a state change of the new day has rolled the day over.
     w.fund(FUNDER, mor(500_000)).unwrap();
-    assert_eq!(w.c().daily_cap(), scheduled(DEPLOY_DAY + 1) + mor(10_000));
+    assert_eq!(w.daily_cap(), scheduled(DEPLOY_DAY + 1) + mor(10_000));
     w.next_midnight();
-    assert_eq!(w.c().daily_cap(), scheduled(DEPLOY_DAY + 2) + mor(15_000));
+    assert_eq!(w.daily_cap(), scheduled(DEPLOY_DAY + 2) + mor(15_000));
 }
 
 #[test]
@@ -183,7 +183,7 @@ fn the_one_percent_rounds_down_to_the_wei() {
     let mut w = World::deploy();
     w.fund(FUNDER, U256::from(199)).unwrap();
     w.next_midnight();
-    assert_eq!(w.c().daily_cap(), scheduled(DEPLOY_DAY + 1) + U256::from(1));
+    assert_eq!(w.daily_cap(), scheduled(DEPLOY_DAY + 1) + U256::from(1));
 }
 
 #[test]
@@ -192,10 +192,10 @@ fn the_unused_pool_is_funded_minus_credited() {
     w.fund(FUNDER, mor(100_000)).unwrap();
     w.commit(1, B256::repeat_byte(1), mor(1_000), mor(200))
         .unwrap();
-    assert_eq!(w.c().unused_pool(), mor(100_000) - mor(1_200));
+    assert_eq!(w.unused_pool(), mor(100_000) - mor(1_200));
     w.next_midnight();
     assert_eq!(
-        w.c().daily_cap(),
+        w.daily_cap(),
         scheduled(DEPLOY_DAY + 1) + (mor(100_000) - mor(1_200)) / U256::from(100)
     );
 }
@@ -208,20 +208,20 @@ fn credited_today_counts_work_and_bootstrap_and_resets_at_midnight() {
         .unwrap();
     w.commit(2, B256::repeat_byte(2), mor(1_500), mor(100))
         .unwrap();
-    assert_eq!(w.c().credited_today(), mor(1_600));
+    assert_eq!(w.credited_today(), mor(1_600));
     assert_eq!(
-        w.c().bootstrap_today(),
+        w.bootstrap_today(),
         (scheduled(DEPLOY_DAY) / U256::from(10), mor(100))
     );
     w.advance_secs(DAY - 3_600 - 1);
     assert_eq!(
-        w.c().credited_today(),
+        w.credited_today(),
         mor(1_600),
         "23:59:59 is still the same day"
     );
     w.advance_secs(1);
-    assert_eq!(w.c().credited_today(), U256::ZERO);
-    assert_eq!(w.c().bootstrap_today().1, U256::ZERO);
+    assert_eq!(w.credited_today(), U256::ZERO);
+    assert_eq!(w.bootstrap_today().1, U256::ZERO);
 }
 
 #[test]
@@ -230,14 +230,14 @@ fn outside_the_bootstrap_window_the_bootstrap_limit_is_zero() {
         bootstrap_start_day: DEPLOY_DAY + 1,
         ..Config::default()
     });
-    assert_eq!(w.c().bootstrap_today(), (U256::ZERO, U256::ZERO));
+    assert_eq!(w.bootstrap_today(), (U256::ZERO, U256::ZERO));
     w.advance_days(1);
     assert_eq!(
-        w.c().bootstrap_today().0,
+        w.bootstrap_today().0,
         scheduled(DEPLOY_DAY + 1) / U256::from(10)
     );
     w.advance_days(365);
-    assert_eq!(w.c().bootstrap_today().0, U256::ZERO);
+    assert_eq!(w.bootstrap_today().0, U256::ZERO);
 }
 
 // ---- amounts are stored in 128 bits ----------------------------------------------------------
@@ -249,7 +249,7 @@ fn funding_up_to_the_largest_stored_amount_is_kept_exactly() {
     w.fund(FUNDER, largest - U256::from(1)).unwrap();
     w.fund(FUNDER, U256::from(1)).unwrap();
     assert_eq!(w.totals().funded, largest);
-    assert_eq!(w.c().unused_pool(), largest);
+    assert_eq!(w.unused_pool(), largest);
 }
 
 #[test]

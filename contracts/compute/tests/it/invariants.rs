@@ -6,9 +6,11 @@
 //! - claimed <= credited <= funded, and the contract holds exactly funded + staked - paid out;
 //! - the credit of every UTC day <= that day's cap (scheduled + 1% of the pool at 00:00);
 //! - bootstrap credit only inside the window and <= 10% of the day's scheduled emission;
-//! - every multiplier lies in [1, 10.7], a lock end never moves earlier, and extending a lock
-//!   never lowers its multiplier;
-//! - no provider is ever paid more than its stake within one 365-day period;
+//! - every multiplier lies in [1, 10.7], is 1 from the lock end on, a lock end never moves
+//!   earlier, and extending a lock never lowers its multiplier (an ended lock restarts now);
+//! - no claim pays a provider above its stake within one 365-day period, and the stake added
+//!   in a period always backs that period's payouts while stake from earlier periods can leave
+//!   (SPEC 8 "Stakes");
 //! - every call is accepted exactly when the SPEC says it must be, with the amount it says.
 
 use std::collections::HashMap;
@@ -145,13 +147,26 @@ struct ProviderModel {
     stake: U256,
     lock_start: u64,
     lock_end: u64,
-    multiplier: U256,
     /// Cumulative (earned, bootstrap) in the latest committed root.
     earned: U256,
     bootstrap: U256,
     claimed: U256,
     /// Paid per stake-cap period index.
     paid_in_period: HashMap<u64, U256>,
+    /// Stake added per stake-cap period index and still staked (a withdrawal takes older
+    /// stake first).
+    added_in_period: HashMap<u64, U256>,
+}
+
+impl ProviderModel {
+    /// The SPEC's multiplier at `now`: the lock's while it runs, 1 from its end on.
+    fn multiplier(&self, now: u64) -> U256 {
+        if now >= self.lock_end {
+            MULTIPLIER_MIN
+        } else {
+            power_multiplier(U256::from(self.lock_start), U256::from(self.lock_end))
+        }
+    }
 }
 
 /// The SPEC, written independently of the contract.
@@ -220,6 +235,18 @@ impl Model {
 
     fn period(p: &ProviderModel, now: u64) -> u64 {
         (now - p.registered_at.unwrap()) / YEAR
+    }
+
+    /// The stake `p` added in the stake-cap period `now` falls in and still has.
+    fn added_now(p: &ProviderModel, now: u64) -> U256 {
+        match p.registered_at {
+            Some(_) => p
+                .added_in_period
+                .get(&Model::period(p, now))
+                .copied()
+                .unwrap_or_default(),
+            None => U256::ZERO,
+        }
     }
 
     /// What `p` has been paid in the stake-cap period `now` falls in.
@@ -447,9 +474,11 @@ fn run(ops: Vec<Op>) {
                     let pm = m.providers.get_mut(&a).unwrap();
                     pm.registered_at.get_or_insert(now);
                     pm.stake += *amount;
+                    *pm.added_in_period
+                        .entry(Model::period(pm, now))
+                        .or_default() += *amount;
                     pm.lock_start = now;
                     pm.lock_end = lock_end;
-                    pm.multiplier = power_multiplier(U256::from(now), U256::from(lock_end));
                     m.staked += *amount;
                 }
             }
@@ -468,12 +497,13 @@ fn run(ops: Vec<Op>) {
                 check_outcome(op, expected, &got);
                 if got.is_ok() {
                     let pm = m.providers.get_mut(&a).unwrap();
-                    let before = pm.multiplier;
+                    let before = pm.multiplier(now);
+                    if now >= pm.lock_end {
+                        pm.lock_start = now;
+                    }
                     pm.lock_end = new_end;
-                    pm.multiplier =
-                        power_multiplier(U256::from(pm.lock_start), U256::from(new_end));
                     assert!(
-                        pm.multiplier >= before,
+                        pm.multiplier(now) >= before,
                         "{op:?}: a later end never lowers the multiplier"
                     );
                 }
@@ -492,7 +522,8 @@ fn run(ops: Vec<Op>) {
                     Err("StakeLocked")
                 } else if amount > p.stake {
                     Err("InsufficientStake")
-                } else if amount > p.stake - Model::paid_now(&p, now) {
+                } else if amount > p.stake - Model::paid_now(&p, now).min(Model::added_now(&p, now))
+                {
                     Err("StakeBacksPayouts")
                 } else {
                     Ok(())
@@ -502,7 +533,13 @@ fn run(ops: Vec<Op>) {
                 check_outcome(op, expected, &got);
                 if got.is_ok() {
                     assert_eq!(w.chain.token_balance(a) - balance_before, amount);
-                    m.providers.get_mut(&a).unwrap().stake -= amount;
+                    let pm = m.providers.get_mut(&a).unwrap();
+                    pm.stake -= amount;
+                    let period = Model::period(pm, now);
+                    let stake = pm.stake;
+                    pm.added_in_period
+                        .entry(period)
+                        .and_modify(|added| *added = (*added).min(stake));
                     m.staked -= amount;
                 }
             }
@@ -534,12 +571,13 @@ fn check_invariants(w: &World, m: &Model, op: &Op) {
         (m.funded, m.credited, m.bootstrap, m.claimed, m.staked),
         "after {op:?}: totals"
     );
-    // The stake always backs what was paid in the current period: never paid above the cap,
-    // even by restaking a payout and withdrawing it.
+    // The stake added this period backs this period's payouts: restaking a payout and
+    // withdrawing it cannot lift the cap; older stake is never held.
     for (address, p) in &m.providers {
+        let (paid, added) = (Model::paid_now(p, w.now()), Model::added_now(p, w.now()));
         assert!(
-            Model::paid_now(p, w.now()) <= p.stake,
-            "after {op:?}: {address} was paid more this period than its stake"
+            paid.min(added) <= p.stake && added <= p.stake,
+            "after {op:?}: {address} holds less than the stake backing this period's payouts"
         );
     }
     // Solvency: the contract holds everything funded and staked, minus what it paid out.
@@ -569,21 +607,21 @@ fn check_invariants(w: &World, m: &Model, op: &Op) {
         .copied()
         .unwrap_or_else(|| m.unused());
     assert_eq!(
-        w.c().daily_cap(),
+        w.daily_cap(),
         scheduled(day) + pool / U256::from(100),
         "after {op:?}: today's cap"
     );
     assert_eq!(
-        w.c().credited_today(),
+        w.credited_today(),
         m.today(day).0,
         "after {op:?}: credited today"
     );
     assert_eq!(
-        w.c().bootstrap_today(),
+        w.bootstrap_today(),
         (Model::bootstrap_limit(day), m.today(day).1),
         "after {op:?}"
     );
-    assert_eq!(w.c().unused_pool(), m.unused(), "after {op:?}: unused pool");
+    assert_eq!(w.unused_pool(), m.unused(), "after {op:?}: unused pool");
 
     for a in PROVIDERS {
         let p = &m.providers[&a];
@@ -601,7 +639,11 @@ fn check_invariants(w: &World, m: &Model, op: &Op) {
                 "after {op:?}: multiplier {} out of [1, 10.7]",
                 v.multiplier
             );
-            assert_eq!(v.multiplier, p.multiplier, "after {op:?}: {a} multiplier");
+            assert_eq!(
+                v.multiplier,
+                p.multiplier(w.now()),
+                "after {op:?}: {a} multiplier"
+            );
             assert_eq!(v.weight, v.stake * v.multiplier / wad());
         }
         assert!(p.claimed <= p.earned + p.bootstrap);

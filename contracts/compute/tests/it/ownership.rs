@@ -267,7 +267,7 @@ fn even_an_owner_acting_as_router_is_held_to_the_daily_cap() {
     let rogue_address = address_of(&rogue);
     w.tx(OWNER, |c| c.authorize_router(rogue_address)).unwrap();
     let credited = w.totals().credited;
-    let cap_left = w.c().daily_cap() - w.c().credited_today();
+    let cap_left = w.daily_cap() - w.credited_today();
     let greedy = credited + mor(100_000) - mor(500);
     let signature = w.sign_epoch_with(&rogue, 2, B256::repeat_byte(9), greedy, U256::ZERO);
     expect_err!(
@@ -297,7 +297,7 @@ fn even_an_owner_acting_as_router_is_held_to_the_daily_cap() {
         signature,
     )
     .unwrap();
-    assert_eq!(w.c().credited_today(), w.c().daily_cap());
+    assert_eq!(w.credited_today(), w.daily_cap());
 }
 
 #[test]

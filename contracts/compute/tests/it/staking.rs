@@ -71,7 +71,6 @@ fn a_stake_records_its_lock_and_its_power_multiplier() {
             stake: mor(1_000),
             lockStart: DEPLOY_TIME,
             lockEnd: LOCK_END,
-            multiplier
         }
     );
 }
@@ -190,7 +189,7 @@ fn a_stake_the_token_refuses_registers_nobody() {
 fn staked_mor_is_not_emission_and_cannot_be_credited() {
     let mut w = World::deploy();
     w.stake(ALICE, mor(1_000_000), LOCK_END).unwrap();
-    assert_eq!(w.c().unused_pool(), U256::ZERO);
+    assert_eq!(w.unused_pool(), U256::ZERO);
     assert_eq!(w.totals().funded, U256::ZERO);
     expect_err!(
         w.commit(1, B256::repeat_byte(1), U256::from(1), U256::ZERO),
@@ -241,10 +240,71 @@ fn extending_the_lock_keeps_its_start_and_applies_the_new_multiplier_at_once() {
             provider: ALICE,
             lockStart: DEPLOY_TIME,
             lockEnd: new_end,
-            multiplier: alice.multiplier
         }
     );
     assert!(w.tx_calls().is_empty(), "extending moves no MOR");
+}
+
+#[test]
+fn extending_a_long_ended_lock_restarts_it_now() {
+    // A four-year lock ended a year ago; a one-second extension earns a one-second lock's
+    // multiplier (1), not that of the five years since the old start.
+    let mut w = World::deploy();
+    let four_years = DEPLOY_TIME + 4 * YEAR;
+    w.stake(ALICE, mor(1_000), four_years).unwrap();
+    w.set_time(four_years + YEAR);
+    let now = w.now();
+    w.lock_claim(ALICE, now + 1).unwrap();
+    let alice = w.provider(ALICE);
+    assert_eq!((alice.lock_start, alice.lock_end), (now, now + 1));
+    assert_eq!(alice.multiplier, wad());
+    assert_eq!(alice.weight, mor(1_000));
+    assert!(m(DEPLOY_TIME, now + 1) > wad(), "the old rule's reward");
+    assert_eq!(
+        w.tx_event::<LockExtended>(),
+        LockExtended {
+            provider: ALICE,
+            lockStart: now,
+            lockEnd: now + 1,
+        }
+    );
+    // A real extension from an ended lock is priced from now.
+    w.lock_claim(ALICE, now + 3 * YEAR).unwrap();
+    assert_eq!(
+        w.provider(ALICE).lock_start,
+        now,
+        "the lock now runs: its start stays"
+    );
+    assert_eq!(w.provider(ALICE).multiplier, m(now, now + 3 * YEAR));
+}
+
+#[test]
+fn a_lock_ending_this_second_has_ended() {
+    let mut w = World::deploy();
+    w.stake(ALICE, mor(1_000), LOCK_END).unwrap();
+    w.set_time(LOCK_END);
+    w.lock_claim(ALICE, LOCK_END + YEAR).unwrap();
+    assert_eq!(w.provider(ALICE).lock_start, LOCK_END);
+    assert_eq!(w.provider(ALICE).multiplier, m(LOCK_END, LOCK_END + YEAR));
+}
+
+#[test]
+fn the_multiplier_and_the_weight_fall_to_one_at_the_lock_end() {
+    let mut w = World::deploy();
+    let end = DEPLOY_TIME + 3 * YEAR;
+    w.stake(ALICE, mor(1_000), end).unwrap();
+    w.set_time(end - 1);
+    let running = w.provider(ALICE);
+    assert_eq!(running.multiplier, m(DEPLOY_TIME, end));
+    assert!(running.weight > mor(1_000));
+    w.set_time(end);
+    let ended = w.provider(ALICE);
+    assert_eq!((ended.multiplier, ended.weight), (wad(), mor(1_000)));
+    assert_eq!(
+        (ended.lock_start, ended.lock_end),
+        (DEPLOY_TIME, end),
+        "the record keeps the lock"
+    );
 }
 
 #[test]

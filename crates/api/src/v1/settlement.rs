@@ -12,6 +12,10 @@ pub struct Epoch {
     pub cumulative_bootstrap: U256,
     /// Sum of every provider's cumulative earnings.
     pub cumulative_credited: U256,
+    /// The last block timestamp (unix seconds) at which the contract accepts this root; it is
+    /// part of what the router signs. Once the chain is past it with the number still free,
+    /// the root can never land and the router may sign another root under the number.
+    pub deadline: u64,
     /// Epoch number: consecutive from 1.
     pub epoch: u64,
     /// Every provider's cumulative figures as of this epoch.
@@ -20,8 +24,10 @@ pub struct Epoch {
     pub mined: Option<Mined>,
     /// Merkle root of the table.
     pub root: B256,
-    /// The router's 65-byte signature over the EIP-712 `EpochRoot`.
-    pub signature: Bytes,
+    /// The router's 65-byte signature over the EIP-712 `EpochRoot`; `null` until a
+    /// transaction carrying the root was sent (status `sent` or `committed`): the router never
+    /// publishes a signature it has not submitted itself.
+    pub signature: Option<Bytes>,
     /// Built, sent or committed.
     pub status: EpochStatus,
     /// Hash of the last transaction sent for it.

@@ -315,16 +315,18 @@ pub(crate) fn epochs() -> Vec<Epoch> {
     let committed = Epoch {
         cumulative_bootstrap: WEI,
         cumulative_credited: WEI,
+        deadline: 1_700_000_300,
         epoch: 1,
         leaves: vec![leaf()],
         mined: Some(mined()),
         root: H,
-        signature: Bytes::from(vec![0; 65]),
+        signature: Some(Bytes::from(vec![0; 65])),
         status: EpochStatus::Committed,
         tx: Some(H),
     };
     let built = Epoch {
         mined: None,
+        signature: None,
         status: EpochStatus::Built,
         tx: None,
         ..committed.clone()

@@ -121,7 +121,8 @@ async fn mine(handle: &RpcHandle) {
     let _: serde_json::Value = p.raw_request("evm_mine".into(), ()).await.unwrap();
 }
 
-/// An epoch root signed with `key` (EIP-712, compact r/vs), as the router produces it.
+/// An epoch root signed with `key` (EIP-712, compact r/vs), as the router produces it, with a
+/// deadline far ahead.
 fn signed(
     d: &Deployment,
     key: &PrivateKeySigner,
@@ -132,7 +133,7 @@ fn signed(
 ) -> EpochCall {
     let digest = eip712::signing_hash(
         eip712::domain_separator(d.chain_id, d.compute),
-        eip712::epoch_root_hash(epoch, root, credited, bootstrap),
+        eip712::epoch_root_hash(epoch, root, credited, bootstrap, u64::MAX),
     );
     let sig = key.sign_hash_sync(&digest).unwrap();
     let (r, vs) = eip712::Signature::parse(&sig.as_bytes()).unwrap().compact();
@@ -141,6 +142,7 @@ fn signed(
         root,
         cumulative_credited: credited,
         cumulative_bootstrap: bootstrap,
+        deadline: u64::MAX,
         r,
         vs,
     }
@@ -161,17 +163,24 @@ async fn nonce_of(handle: &RpcHandle, who: Address) -> u64 {
     wallet(handle, 0).get_transaction_count(who).await.unwrap()
 }
 
-/// `scheduledEmission(day)` read from the contract.
+/// The emission scheduled for `day` by the schedule the contract reports
+/// (`emissionSchedule()`: the devnet deploys Morpheus's compute bucket).
 async fn scheduled(handle: &RpcHandle, d: &Deployment, day: u64) -> U256 {
     let out = wallet(handle, 0)
         .call(
             TransactionRequest::default()
                 .to(d.compute)
-                .input(Bytes::from(I::scheduledEmissionCall { day }.abi_encode()).into()),
+                .input(Bytes::from(I::emissionScheduleCall {}.abi_encode()).into()),
         )
         .await
         .unwrap();
-    I::scheduledEmissionCall::abi_decode_returns(&out).unwrap()
+    let s = I::emissionScheduleCall::abi_decode_returns(&out).unwrap();
+    emission::EmissionSchedule {
+        start_day: s._0,
+        first_day: s._1,
+        daily_decrease: s._2,
+    }
+    .scheduled(day)
 }
 
 #[tokio::test]
@@ -314,9 +323,13 @@ fn headroom_is_the_tighter_of_cap_and_funds_and_bounds_bootstrap() {
 async fn provider_record_after_a_long_stake() {
     let (d, handle) = start();
     let c = client(&handle, &d).await;
+    // Contract v2 reports multiplier 1 (1e18) for any provider whose lock is not running.
     assert_eq!(
         c.provider_record(addr(2)).await.unwrap(),
-        ProviderRecord::default()
+        ProviderRecord {
+            multiplier: mor(1),
+            ..ProviderRecord::default()
+        }
     );
 
     let (_, now) = c.latest_block().await.unwrap();

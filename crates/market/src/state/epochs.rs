@@ -1,6 +1,7 @@
 //! Settlement (SPEC 6): the day's bootstrap shares issued, pending credits folded into an epoch
-//! root within the contract's headroom, the root's life on the chain (sent, committed or
-//! rejected), and each provider's leaf and proof for `claim`.
+//! root within the contract's headroom, the root's life on the chain (sent, committed, or
+//! expired and archived), and each provider's leaf and proof for `claim`. What the router does
+//! when the chain holds a root it did not see land is in `liveness`.
 
 use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::SolStruct;
@@ -88,8 +89,11 @@ impl State {
     /// Builds and signs the next epoch root from the credits of every closed inference block,
     /// within `headroom` (the contract's daily cap and funding left) and `bootstrap_headroom`,
     /// shared pro rata across providers when short ([`settle::fold`], SPEC 8); what does not
-    /// fit stays pending, under its seq, for the next epoch (SPEC 6). `None` when an epoch is
-    /// already in flight or nothing new is due.
+    /// fit stays pending, under its seq, for the next epoch (SPEC 6). The root's deadline is
+    /// `now` (the router's clock, which follows the chain's) plus
+    /// [`Rules::epoch_deadline_seconds`](super::Rules::epoch_deadline_seconds). `None` when an
+    /// epoch is already in flight or nothing new is due (unless the chain holds a foreign root
+    /// the operator rebased on: then the router's own table is signed even with nothing new).
     pub fn build_epoch(
         &mut self,
         now: u64,
@@ -112,18 +116,21 @@ impl State {
             })
             .collect();
         let fold = settle::fold(&pending, headroom, bootstrap_headroom);
-        if fold.taken.is_empty() {
+        // Over a foreign root the router's own table must land even with nothing new.
+        if fold.taken.is_empty() && !self.rebasing() {
             return Ok(None);
         }
         let table = settle::apply(&self.committed_table, &pending, &fold);
         let tree = settle::tree(&table).ok_or_else(|| ApiError::internal("empty epoch table"))?;
         let (credited, bootstrap) = settle::totals(&table);
-        let epoch = self.committed.as_ref().map_or(0, |e| e.epoch) + 1;
+        let epoch = self.next_epoch();
+        let deadline = now.saturating_add(self.rules.epoch_deadline_seconds);
         let message = EpochRoot {
             epoch,
             root: tree.root(),
             cumulativeCredited: credited,
             cumulativeBootstrap: bootstrap,
+            deadline,
         };
         let signature = self.sign(message.eip712_signing_hash(&self.domain))?;
         let record = EpochRecord {
@@ -131,12 +138,15 @@ impl State {
             root: tree.root(),
             cumulative_credited: credited,
             cumulative_bootstrap: bootstrap,
+            deadline,
             signature,
             up_to_block: block,
             built_at: now,
             fold: fold.taken.clone(),
             status: EpochStatus::Built,
-            tx: None,
+            // An expired root's transaction, if one may still be pending: replaced, not queued
+            // behind.
+            tx: self.expired_tx.take(),
             mined: None,
         };
         let mut changes = vec![Change::Epoch(record.clone())];
@@ -202,14 +212,40 @@ impl State {
         changes
     }
 
-    /// The contract refused the in-flight epoch for good: drop it; its credits stay pending
-    /// and the next build starts again from the committed table.
-    pub fn epoch_rejected(&mut self) -> Vec<Change> {
+    /// The in-flight root can never land: the chain's latest block, at `chain_time`, is past
+    /// its deadline while the contract's latest epoch, `chain_epoch`, is below its number
+    /// (both read at that one block). Then, and only then, it is archived with its table (never
+    /// deleted), its credits stay pending, and the next build signs a new root under the same
+    /// number with a fresh deadline (SPEC 8). Nothing changes otherwise: a refused root stays in
+    /// flight and is retried until its deadline has passed on-chain, since any copy of it could
+    /// still land.
+    pub fn epoch_expired(&mut self, chain_time: u64, chain_epoch: u64) -> Vec<Change> {
+        match &self.in_flight {
+            Some(e) if chain_time > e.deadline && chain_epoch < e.epoch => {
+                self.expired_tx = e.tx;
+                self.archive_in_flight()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// Archives the in-flight root (see [`Change::ArchiveEpoch`]) and starts the next build
+    /// from the committed table again.
+    pub(super) fn archive_in_flight(&mut self) -> Vec<Change> {
         let Some(epoch) = self.in_flight.take() else {
             return Vec::new();
         };
-        self.table = self.committed_table.clone();
-        vec![Change::DropEpoch(epoch.epoch)]
+        let table = std::mem::replace(&mut self.table, self.committed_table.clone());
+        let table = table
+            .into_iter()
+            .map(|(provider, (earned, bootstrap))| LeafRecord {
+                provider,
+                epoch: epoch.epoch,
+                earned,
+                bootstrap,
+            })
+            .collect();
+        vec![Change::ArchiveEpoch { epoch, table }]
     }
 
     /// A provider's leaf in the latest committed epoch and its proof: what `claim` takes.

@@ -38,17 +38,22 @@ use crate::{
 
 mod allowances;
 mod epochs;
+mod liveness;
 mod providers;
 mod reports;
 mod signing;
 mod tickets;
 
+pub use liveness::{ChainRoot, Rebased, Reconciled};
 pub use providers::{Offer, ProviderInfo};
 pub use signing::{sign_ticket, Verified};
 pub use tickets::CheckedRfc;
 
 /// Meta key: the last day whose bootstrap shares were issued.
 const BOOTSTRAP_DAY: &str = "bootstrap_day";
+/// Meta key: a foreign root the operator told the router to build on (`yellowstone router
+/// rebuild --foreign`), as `epoch:0xroot`.
+const FOREIGN_BASE: &str = "foreign_base";
 
 /// The market's tunables, with SPEC's defaults.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -73,6 +78,12 @@ pub struct Rules {
     pub backoff_max_seconds: u64,
     /// Providers sharing a day's bootstrap emission (SPEC 6: top 100).
     pub bootstrap_top: usize,
+    /// Seconds an epoch root stays committable after it is signed: its `deadline` (SPEC 8).
+    /// Default 300 (25 inference blocks of 12 s): long enough for a transaction to be mined
+    /// and retried through a congested block or a short pause, short enough that a root the
+    /// contract refuses (a day's cap moved, a pause) holds settlement back for at most five
+    /// minutes before the router may sign its credits anew. The router accepts 60 to 86,400.
+    pub epoch_deadline_seconds: u64,
     /// The credit rule and the fail rules (SPEC 4 step 10, SPEC 8).
     pub judge: JudgePolicy,
     /// Provider selection (SPEC 5).
@@ -119,6 +130,7 @@ impl Default for Rules {
             backoff_base_seconds: 5,
             backoff_max_seconds: 300,
             bootstrap_top: 100,
+            epoch_deadline_seconds: 300,
             judge: JudgePolicy::default(),
             selection: SelectionPolicy::default(),
             price_band_k: 4,
@@ -164,7 +176,14 @@ pub struct State {
     committed_table: Table,
     committed_tree: Option<MerkleTree>,
     in_flight: Option<EpochRecord>,
+    /// The last transaction sent for an expired root, handed to the next root built so the
+    /// submitter replaces it at its nonce (a transaction stuck below the base fee would
+    /// otherwise hold every later one of the key behind it).
+    expired_tx: Option<(B256, u64, u128, u128)>,
     table: Table,
+    /// A foreign root the operator accepted as the chain's latest: the next root is numbered
+    /// after it, on top of the router's own committed table (`liveness`).
+    foreign_base: Option<(u64, B256)>,
     bootstrap_day: u64,
     /// This state's own counts, shared with whoever checks or signs for it outside the lock.
     signatures: Arc<SignatureCounts>,
@@ -199,6 +218,8 @@ impl State {
             committed_tree: None,
             in_flight: None,
             table: Table::new(),
+            foreign_base: None,
+            expired_tx: None,
             bootstrap_day: 0,
             signatures: Arc::default(),
         }
@@ -254,6 +275,8 @@ impl State {
         for (key, value) in loaded.meta {
             if key == BOOTSTRAP_DAY {
                 state.bootstrap_day = value.parse().unwrap_or(0);
+            } else if key == FOREIGN_BASE {
+                state.foreign_base = liveness::parse_base(&value);
             }
         }
         state.committed_table = committed_table

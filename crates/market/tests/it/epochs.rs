@@ -101,32 +101,6 @@ fn epoch_numbers_are_consecutive() {
 }
 
 #[test]
-fn a_rejected_epoch_is_dropped_and_rebuilt_under_the_same_number() {
-    let mut m = Market::new();
-    m.serve(&provider(), 1, 100, NOW);
-    let t = next_block(NOW);
-    m.build(t, BIG, BIG).unwrap();
-    m.commit();
-    m.serve(&provider(), 2, 50, t);
-    let e2 = m.build(t + 12, BIG, BIG).unwrap();
-    assert_eq!(e2.epoch, 2);
-    assert_eq!(m.state.epoch_rejected(), vec![Change::DropEpoch(2)]);
-    assert!(m.state.in_flight().is_none());
-    assert!(m.state.epoch_rejected().is_empty());
-    assert_eq!(m.state.pending_credit(), (u(50 * PRICE), 1));
-    let again = m.build(t + 12, BIG, BIG).unwrap();
-    assert_eq!(again.epoch, 2);
-    assert_eq!(again.root, e2.root);
-    assert_eq!(again.cumulative_credited, u(150 * PRICE));
-    // Rebuilt from the committed table, not on top of the dropped one.
-    m.state.epoch_rejected();
-    m.serve(&provider(), 3, 10, t + 12);
-    let third = m.build(t + 24, BIG, BIG).unwrap();
-    assert_eq!(third.epoch, 2);
-    assert_eq!(third.cumulative_credited, u(160 * PRICE));
-}
-
-#[test]
 fn every_providers_leaf_proves_against_the_committed_root() {
     let mut m = Market::new();
     let others: Vec<PrivateKeySigner> = (10..15).map(key).collect();

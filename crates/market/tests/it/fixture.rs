@@ -328,6 +328,7 @@ pub(crate) fn epoch_signer(e: &EpochRecord) -> Address {
             e.root,
             e.cumulative_credited,
             e.cumulative_bootstrap,
+            e.deadline,
         ),
     );
     recover(digest, &e.signature).unwrap()

@@ -7,6 +7,7 @@ mod allowances;
 mod credit;
 mod epochs;
 mod fixture;
+mod liveness;
 mod pricing;
 mod providers;
 mod reports;

@@ -4,7 +4,7 @@
 use yellowstone_api::v1::{Epoch, JudgeRules, Leaf, MarketRules, Mined, SelectionRules};
 use yellowstone_market::{
     judge::JudgePolicy,
-    records::{EpochRecord, LeafRecord},
+    records::{EpochRecord, EpochStatus, LeafRecord},
     selection::SelectionPolicy,
     state::Rules,
 };
@@ -21,6 +21,8 @@ pub(super) fn market_rules(rules: &Rules) -> MarketRules {
         backoff_base_seconds,
         backoff_max_seconds,
         bootstrap_top,
+        // Each epoch publishes its own deadline.
+        epoch_deadline_seconds: _,
         price_band_k,
         max_price_per_token,
         reference_prices,
@@ -83,11 +85,15 @@ fn wide(n: usize) -> u64 {
     u64::try_from(n).unwrap_or(u64::MAX)
 }
 
-/// An epoch as published, with its table.
+/// An epoch as published, with its table. The signature only once a transaction carrying it
+/// was sent (SPEC 8): a built root the contract then refuses is kept in flight until its
+/// deadline, and a signature served before that would be one more copy someone could land.
 pub(super) fn epoch(epoch: EpochRecord, leaves: Vec<LeafRecord>) -> Epoch {
+    let submitted = epoch.status != EpochStatus::Built;
     Epoch {
         cumulative_bootstrap: epoch.cumulative_bootstrap,
         cumulative_credited: epoch.cumulative_credited,
+        deadline: epoch.deadline,
         epoch: epoch.epoch,
         leaves: leaves
             .into_iter()
@@ -101,8 +107,50 @@ pub(super) fn epoch(epoch: EpochRecord, leaves: Vec<LeafRecord>) -> Epoch {
             .mined
             .map(|(block, gas_used)| Mined { block, gas_used }),
         root: epoch.root,
-        signature: epoch.signature,
+        signature: submitted.then_some(epoch.signature),
         status: epoch.status,
         tx: epoch.tx.map(|t| t.0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy_primitives::{Bytes, B256, U256};
+    use yellowstone_market::records::{EpochRecord, EpochStatus};
+
+    use super::epoch;
+
+    /// The attack: `GET /v1/epochs/{n}` served a built root's signature before the router sent
+    /// it; the contract then refused the root (a pause) and a saved copy landed later.
+    #[test]
+    fn a_signature_is_published_only_once_its_root_was_sent() {
+        let built = EpochRecord {
+            epoch: 3,
+            root: B256::repeat_byte(1),
+            cumulative_credited: U256::from(5u64),
+            cumulative_bootstrap: U256::ZERO,
+            deadline: 1_700_000_300,
+            signature: Bytes::from(vec![7; 65]),
+            up_to_block: 9,
+            built_at: 1_700_000_000,
+            fold: Vec::new(),
+            status: EpochStatus::Built,
+            tx: None,
+            mined: None,
+        };
+        let published = epoch(built.clone(), Vec::new());
+        assert_eq!(published.signature, None);
+        assert_eq!(published.deadline, 1_700_000_300);
+        for status in [EpochStatus::Sent, EpochStatus::Committed] {
+            let sent = EpochRecord {
+                status,
+                tx: Some((B256::repeat_byte(2), 0, 1, 1)),
+                ..built.clone()
+            };
+            assert_eq!(
+                epoch(sent, Vec::new()).signature,
+                Some(built.signature.clone())
+            );
+        }
     }
 }

@@ -115,6 +115,9 @@ pub struct Router {
     days: allowance::Days,
     rng: AtomicU64,
     loops: Mutex<Vec<tokio::task::JoinHandle<()>>>,
+    /// The inference block in which the contract last refused the root in flight (or the
+    /// chain's latest root stopped settlement): the next try is in the next block.
+    refused_in: AtomicU64,
     /// Counters for `/metrics`.
     pub metrics: Metrics,
 }
@@ -149,6 +152,7 @@ impl Router {
             days: allowance::Days::new(days),
             rng: AtomicU64::new(seed | 1),
             loops: Mutex::new(Vec::new()),
+            refused_in: AtomicU64::new(u64::MAX),
             metrics: Metrics::default(),
         })
     }

@@ -1,14 +1,24 @@
-//! Settlement (SPEC 6): once per inference block, fold the closed blocks' credits into the
-//! cumulative table within the contract's daily cap, add the day's bootstrap shares, sign the
-//! root and submit `commitEpoch`. One epoch is in flight at a time, so a refused root is simply
-//! dropped and rebuilt; while the chain is down, credits queue and the next root carries them
-//! all (one transaction, whatever the backlog). Unreported tickets are charged here too.
+//! Settlement (SPEC 6, SPEC 8): once per inference block, fold the closed blocks' credits into
+//! the cumulative table within the contract's daily cap, add the day's bootstrap shares, sign
+//! the root with a deadline and submit `commitEpoch`. One epoch is in flight at a time; while
+//! the chain is down, credits queue and the next root carries them all (one transaction,
+//! whatever the backlog). Unreported tickets are charged here too.
+//!
+//! Liveness: each step first reads the contract at one block and brings the state in step with
+//! its latest root ([`crate::rebuild::sync`]: a root of ours that landed is adopted, a foreign
+//! one stops building). A root the contract refuses (a pause, a day's cap) stays in flight
+//! and is retried each inference block: any copy of it may still land, so no other root is
+//! signed under its number until the chain's latest block is past its deadline with the
+//! number still free; then it is archived and its credits are signed anew. An unreadable
+//! chain is always "retry", never "ours".
 
 use std::{sync::atomic::Ordering::Relaxed, time::Duration};
 
+use yellowstone_chain::SettlementView;
 use yellowstone_protocol::emission::in_bootstrap_window;
 
 use super::Router;
+use crate::rebuild::{foreign_advice, Synced};
 use yellowstone_chain::submit::{EpochCall, Outcome, SentTx};
 use yellowstone_market::records::EpochRecord;
 
@@ -34,7 +44,9 @@ impl Router {
                 self.commit(changes).await;
             }
             let block = self.state().block_of(now);
-            let retry = self.state().in_flight().is_some();
+            // A root the contract refused is retried once per inference block, not at once.
+            let retry =
+                self.state().in_flight().is_some() && self.refused_in.load(Relaxed) != block;
             if block != last_block || retry {
                 last_block = block;
                 self.settle_once().await;
@@ -43,17 +55,11 @@ impl Router {
         }
     }
 
-    /// One settlement step: submit the epoch in flight, or build the next one and submit it.
-    /// Returns the epoch the contract now holds, if this step committed one.
+    /// One settlement step: read the contract, get in step with its latest root, archive the
+    /// root in flight if it can never land, then submit the epoch in flight or build the next
+    /// one and submit it. Returns the epoch the contract now holds, if this step committed or
+    /// adopted one.
     pub async fn settle_once(&self) -> Option<u64> {
-        if self.state().in_flight().is_none() {
-            self.build().await?;
-        }
-        let epoch = self.state().in_flight().cloned()?;
-        self.submit(epoch).await
-    }
-
-    async fn build(&self) -> Option<()> {
         let view = match self.chain.settlement_view().await {
             Ok(view) => view,
             Err(err) => {
@@ -64,19 +70,108 @@ impl Router {
         };
         self.chain_seen();
         self.clock.observe(view.timestamp);
-        if view.paused {
-            tracing::warn!("the compute contract is paused: no epoch built");
-            return None;
-        }
-        if view.latest_epoch != self.state().committed().map_or(0, |e| e.epoch) {
-            tracing::error!(
-                chain = view.latest_epoch,
-                ours = self.state().committed().map_or(0, |e| e.epoch),
-                "the contract's latest epoch is not ours: another router key is committing; not building"
+        let landed = self.sync(&view).await?;
+        let expired = self
+            .state()
+            .epoch_expired(view.timestamp, view.latest_epoch);
+        if let Some(yellowstone_market::records::Change::ArchiveEpoch { epoch, .. }) =
+            expired.first()
+        {
+            tracing::warn!(
+                epoch = epoch.epoch,
+                root = %epoch.root,
+                deadline = epoch.deadline,
+                chain_time = view.timestamp,
+                "the root in flight is past its deadline on-chain and can never land: archived; its credits are signed anew"
             );
-            return None;
+            self.metrics.epochs_expired.fetch_add(1, Relaxed);
+            self.commit(expired).await;
         }
-        let now = self.now();
+        if self.state().in_flight().is_none() && !self.build(&view).await {
+            return landed;
+        }
+        let epoch = self.state().in_flight().cloned()?;
+        self.submit(epoch).await.or(landed)
+    }
+
+    /// Brings the state in step with the contract's latest root (see [`crate::rebuild::sync`]).
+    /// `None`: do not build or submit now (the node is behind, the root is foreign, or the
+    /// archive could not be read); `Some(n)`: in step, `n` the epoch this adopted, if any.
+    async fn sync(&self, view: &SettlementView) -> Option<Option<u64>> {
+        let synced = {
+            let mut state = self.state();
+            crate::rebuild::sync(&mut state, &self.store, view.latest_epoch, view.latest_root)
+        };
+        let (synced, changes) = match synced {
+            Ok(done) => done,
+            Err(err) => {
+                tracing::warn!(%err, "reading the archive of signed roots failed: retrying");
+                return None;
+            }
+        };
+        self.metrics
+            .foreign_root
+            .store(u64::from(matches!(synced, Synced::Foreign { .. })), Relaxed);
+        if matches!(
+            synced,
+            Synced::Behind(_) | Synced::Foreign { .. } | Synced::Wait(_)
+        ) {
+            // Not at once again: at the next inference block.
+            let block = self.state().block_of(self.now());
+            self.refused_in.store(block, Relaxed);
+        }
+        match synced {
+            Synced::InStep => Some(None),
+            Synced::Landed(n) => {
+                tracing::info!(epoch = n, root = %view.latest_root, "the root in flight is on-chain (someone else sent it): committed");
+                self.metrics.epochs_committed.fetch_add(1, Relaxed);
+                self.commit(changes).await;
+                Some(Some(n))
+            }
+            Synced::Adopted {
+                epoch,
+                root,
+                reconciled,
+            } => {
+                tracing::warn!(
+                    epoch,
+                    %root,
+                    work = %reconciled.work,
+                    bootstrap = %reconciled.bootstrap,
+                    unmatched = reconciled.unmatched.len(),
+                    "the contract holds an archived root of this router's: adopted, pending credits reconciled"
+                );
+                self.metrics.epochs_adopted.fetch_add(1, Relaxed);
+                self.commit(changes).await;
+                Some(Some(epoch))
+            }
+            Synced::Behind(n) => {
+                tracing::warn!(
+                    chain = n,
+                    "the node reports an epoch below ours: it is behind; retrying"
+                );
+                None
+            }
+            Synced::Foreign { epoch, root } => {
+                tracing::error!(epoch, %root, "{}", foreign_advice(epoch, root));
+                None
+            }
+            Synced::Wait(why) => {
+                tracing::warn!(
+                    "an archived root of ours is on-chain but cannot be adopted yet: {why}"
+                );
+                None
+            }
+        }
+    }
+
+    /// Builds the next epoch from the view, if anything is due. True when one was built.
+    async fn build(&self, view: &SettlementView) -> bool {
+        if view.paused && !self.state().rebasing() {
+            tracing::warn!("the compute contract is paused: no epoch built");
+            return false;
+        }
+        let now = self.now().max(view.timestamp);
         if in_bootstrap_window(view.bootstrap_start_day, view.day) {
             // Shares still pending from earlier days come out of today's limit too.
             let pending = self.state().pending_bootstrap();
@@ -111,16 +206,17 @@ impl Router {
                     root = %epoch.root,
                     credited = %epoch.cumulative_credited,
                     bootstrap = %epoch.cumulative_bootstrap,
+                    deadline = epoch.deadline,
                     credits = epoch.fold.len(),
                     "epoch built"
                 );
                 self.commit(changes).await;
-                Some(())
+                true
             }
-            Ok(None) => None,
+            Ok(None) => false,
             Err(err) => {
                 tracing::error!(%err, "could not build the epoch");
-                None
+                false
             }
         }
     }
@@ -153,28 +249,34 @@ impl Router {
                 Some(number)
             }
             Ok(Outcome::AlreadyCommitted { latest }) => {
-                // Ours only if the contract holds our root at that number (or has moved past it
-                // on top of ours, which only this key's roots can do).
-                let theirs = self.chain.settlement_view().await.ok();
-                if theirs.is_some_and(|v| v.latest_epoch == number && v.latest_root != epoch.root) {
-                    tracing::error!(
-                        epoch = number,
-                        "another root holds this epoch number on-chain: dropping ours"
-                    );
-                    self.metrics.epochs_rejected.fetch_add(1, Relaxed);
-                    let changes = self.state().epoch_rejected();
-                    self.commit(changes).await;
-                    return None;
-                }
-                tracing::info!(epoch = number, latest, "epoch already on-chain");
-                self.committed(None).await;
-                Some(number)
+                // Which root holds the number? Only the contract knows: read it, and take an
+                // unreadable chain as "retry", never as "ours".
+                tracing::info!(
+                    epoch = number,
+                    latest,
+                    "the epoch number is taken on-chain: checking by which root"
+                );
+                let view = match self.chain.settlement_view().await {
+                    Ok(view) => view,
+                    Err(err) => {
+                        self.metrics.chain_errors.fetch_add(1, Relaxed);
+                        tracing::warn!(epoch = number, %err, "could not read which root holds the epoch: retrying");
+                        return None;
+                    }
+                };
+                self.sync(&view).await.flatten()
             }
             Ok(Outcome::Rejected { error }) => {
-                tracing::warn!(epoch = number, %error, "the contract refused the epoch: rebuilding it from the pending credits");
+                tracing::warn!(epoch = number, %error, deadline = epoch.deadline, "the contract refused the epoch: it stays in flight and is retried each inference block until its deadline passes on-chain");
                 self.metrics.epochs_rejected.fetch_add(1, Relaxed);
-                let changes = self.state().epoch_rejected();
-                self.commit(changes).await;
+                self.refused_in
+                    .store(self.state().block_of(self.now()), Relaxed);
+                None
+            }
+            Ok(Outcome::Retry { reason }) => {
+                tracing::warn!(epoch = number, %reason, "the epoch's transaction reverted, yet the root is still committable: sending it again");
+                self.refused_in
+                    .store(self.state().block_of(self.now()), Relaxed);
                 None
             }
             Err(err) => {

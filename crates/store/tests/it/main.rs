@@ -8,3 +8,4 @@
 mod fixture;
 mod restore;
 mod upgrade;
+mod upgrade_v2;

@@ -389,7 +389,7 @@ fn a_version_1_database_is_upgraded_in_place_and_every_value_converted() {
     write_v1(&dir.db(), &m, &ids);
     let store = Store::open(&dir.db(), Durability::Normal).unwrap();
     assert_eq!(version(&dir.db()), SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 2);
+    assert_eq!(SCHEMA_VERSION, 3);
     let fresh = Dir::new("fresh");
     drop(Store::open(&fresh.db(), Durability::Normal).unwrap());
     assert_eq!(

@@ -42,10 +42,10 @@
 //! # Activation records
 //!
 //! An activation is recorded in the state itself, in ArbWasm's storage: slot `codehash`
-//! holds the program version (1). It is therefore journaled (a reverted transaction activates
+//! holds the program version ([`STYLUS_VERSION`]). It is therefore journaled (a reverted transaction activates
 //! nothing), kept per block, and undone by `evm_revert`. The decoded [`Program`]s are cached by
 //! code hash in [`StylusRuntime`] (a cache only: a miss re-runs [`activate`] on the code).
-//! `activateProgram` returns version 1 and a data fee of 0 (the devnet charges no activation
+//! `activateProgram` returns version [`STYLUS_VERSION`] and a data fee of 0 (the devnet charges no activation
 //! fee and no activation gas).
 //!
 //! [`EvmApi`]: crate::stylus::EvmApi
@@ -82,8 +82,12 @@ pub const ARB_WASM_CACHE: Address = address!("0000000000000000000000000000000000
 /// managers the chain owner appoints).
 pub const CACHE_MANAGER: Address = address!("f39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
 
-/// The Stylus version `activateProgram` reports.
-pub const STYLUS_VERSION: u16 = 1;
+/// The Stylus version `activateProgram` reports: 2, Nitro's current (`StylusParams`'s
+/// `UpgradeToVersion(2)` in `arbos/programs/params.go`, applied at ArbOS 31 by
+/// `arbos/arbosState/arbosstate.go`). Version 2 is also the entry-cost model the devnet
+/// charges: the cached cost is not part of the init cost (`instrument` in
+/// `crates/prover/src/binary.rs`).
+pub const STYLUS_VERSION: u16 = 2;
 
 /// `activateProgram(address)`.
 pub fn activate_program_selector() -> [u8; 4] {

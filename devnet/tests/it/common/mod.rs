@@ -78,7 +78,7 @@ pub(crate) fn compute_code() -> Vec<u8> {
     artifact("yellowstone_compute", "")
 }
 
-/// The MOR token's deployable code.
+/// The Stylus MOR fixture's deployable code.
 pub(crate) fn mor_code() -> Vec<u8> {
     artifact("yellowstone_mor_token", " --package yellowstone-mor-token")
 }
@@ -166,7 +166,7 @@ pub(crate) fn deploy(chain: &mut Chain, account: usize, code: &[u8]) -> Address 
 }
 
 /// Activates the Stylus program at `program` through ArbWasm, sent by dev account `account`;
-/// asserts that it succeeded with version 1 and no data fee.
+/// asserts that it succeeded with version 2 (Nitro's current) and no data fee.
 pub(crate) fn activate(chain: &mut Chain, account: usize, program: Address) -> Receipt {
     let receipt = ok(
         chain,
@@ -175,7 +175,7 @@ pub(crate) fn activate(chain: &mut Chain, account: usize, program: Address) -> R
         IArbWasm::activateProgramCall { program }.abi_encode(),
     );
     let out = IArbWasm::activateProgramCall::abi_decode_returns(&receipt.output).unwrap();
-    assert_eq!(out.version, 1);
+    assert_eq!(out.version, 2);
     assert_eq!(out.dataFee, U256::ZERO);
     receipt
 }
@@ -198,9 +198,19 @@ pub(crate) fn today(chain: &Chain) -> u64 {
     chain.latest_block().timestamp() / DAY
 }
 
-/// Deploys, activates and constructs the real MOR token from dev account 0: 1,000,000 MOR for
-/// each dev account.
+/// Deploys MOR as production has it, an EVM ERC-20 (OpenZeppelin's `ERC20`,
+/// [`yellowstone_devnet::mor`]), from dev account 0: 1,000,000 MOR for each dev account.
 pub(crate) fn deploy_mor_token(chain: &mut Chain) -> Address {
+    let holders: Vec<Address> = DEV_ACCOUNTS.iter().map(|a| a.address).collect();
+    let init = yellowstone_devnet::mor::init_code(&holders, mor(1_000_000)).unwrap();
+    let receipt = send(chain, 0, TxKind::Create, init);
+    assert!(receipt.status, "deploying MOR failed: {receipt:?}");
+    receipt.contract_address.unwrap()
+}
+
+/// Deploys, activates and constructs the Stylus MOR fixture (`yellowstone-mor-token`) from dev
+/// account 0, minting as [`deploy_mor_token`] does: for tests that need a Stylus token.
+pub(crate) fn deploy_stylus_mor_token(chain: &mut Chain) -> Address {
     let holders: Vec<Address> = DEV_ACCOUNTS.iter().map(|a| a.address).collect();
     let token = deploy(chain, 0, &mor_code());
     activate(chain, 0, token);
@@ -240,7 +250,7 @@ pub(crate) fn deploy_compute(chain: &mut Chain, token: Address) -> Address {
 // ---- router signatures --------------------------------------------------------------------------
 
 /// An `EpochRoot` signature by `key` under `compute`'s EIP-712 domain on the devnet's chain id,
-/// in the compact form (r, vs).
+/// in the compact form (r, vs), with a deadline that never passes (`u64::MAX`).
 pub(crate) fn sign_epoch_root(
     key: &PrivateKeySigner,
     compute: Address,
@@ -249,9 +259,22 @@ pub(crate) fn sign_epoch_root(
     credited: U256,
     bootstrap: U256,
 ) -> (B256, B256) {
+    sign_epoch_root_until(key, compute, epoch, root, credited, bootstrap, u64::MAX)
+}
+
+/// [`sign_epoch_root`] with the root's `deadline`.
+pub(crate) fn sign_epoch_root_until(
+    key: &PrivateKeySigner,
+    compute: Address,
+    epoch: u64,
+    root: B256,
+    credited: U256,
+    bootstrap: U256,
+    deadline: u64,
+) -> (B256, B256) {
     let digest = eip712::signing_hash(
         eip712::domain_separator(DEFAULT_CHAIN_ID, compute),
-        eip712::epoch_root_hash(epoch, root, credited, bootstrap),
+        eip712::epoch_root_hash(epoch, root, credited, bootstrap, deadline),
     );
     let sig = key.sign_hash_sync(&digest).unwrap();
     eip712::Signature::parse(&sig.as_bytes()).unwrap().compact()
@@ -272,6 +295,7 @@ pub(crate) fn signed_commit(
         root,
         cumulative_credited: credited,
         cumulative_bootstrap: U256::ZERO,
+        deadline: u64::MAX,
         r,
         vs,
     }

@@ -18,8 +18,9 @@ use yellowstone_protocol::multiplier::{power_multiplier, WINDOW_START};
 use super::precision::sample;
 use yellowstone_chain::IYellowstoneCompute;
 
-/// The packages measured: the compute contract and the MOR token fixture.
-pub const PACKAGES: [&str; 2] = ["yellowstone-compute", "yellowstone-mor-token"];
+/// The packages measured: the compute contract. (The devnet's MOR is an EVM ERC-20, deployed
+/// from `contracts/mor-erc20`; the Stylus MOR fixture is a test fixture, not measured.)
+pub const PACKAGES: [&str; 1] = ["yellowstone-compute"];
 
 /// One contract's sizes.
 #[derive(Clone, Debug)]

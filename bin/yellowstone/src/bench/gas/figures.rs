@@ -4,7 +4,8 @@
 
 use super::{
     functions::{self, Measured},
-    Measurements, Options, CLAIM_GOAL, COMMIT_GOAL, INDEPENDENCE_PERCENT, MORPHEUS_SESSION_GAS,
+    Measurements, Options, CLAIM_GOAL_CACHED, CLAIM_GOAL_DEPLOYED, COMMIT_GOAL_CACHED,
+    COMMIT_GOAL_DEPLOYED, INDEPENDENCE_PERCENT, MORPHEUS_SESSION_GAS,
 };
 use crate::bench::{format_value, Figure};
 
@@ -63,9 +64,12 @@ pub(super) fn figures(options: &Options, m: &Measurements) -> Vec<Figure> {
                 ),
                 r.commit_gas as f64,
             )
-            .goal(format!("< {}", n(COMMIT_GOAL)), r.commit_gas < COMMIT_GOAL)
+            .goal(
+                format!("<= {} as deployed", n(COMMIT_GOAL_DEPLOYED)),
+                r.commit_gas <= COMMIT_GOAL_DEPLOYED,
+            )
             .compare(format!(
-                "{} in the root; devnet L2 execution gas, no L1 data fee",
+                "{} in the root; program not cached; devnet L2 execution gas, no L1 data fee",
                 count(providers, "provider")
             )),
         );
@@ -80,8 +84,8 @@ pub(super) fn figures(options: &Options, m: &Measurements) -> Vec<Figure> {
             mean(&claims),
         )
         .goal(
-            format!("< {} (every claim)", n(CLAIM_GOAL)),
-            !claims.is_empty() && worst < CLAIM_GOAL,
+            format!("<= {} as deployed (every claim)", n(CLAIM_GOAL_DEPLOYED)),
+            !claims.is_empty() && worst <= CLAIM_GOAL_DEPLOYED,
         )
         .compare(format!(
             "{}, {} to {}; proofs of {} ({} leaves)",
@@ -147,28 +151,33 @@ pub(super) fn figures(options: &Options, m: &Measurements) -> Vec<Figure> {
         gas(
             "commit_gas_cached".into(),
             format!(
-                "commitEpoch, {}, both programs in Nitro's program cache",
+                "commitEpoch, {}, the program in Nitro's program cache",
                 count(c.inferences, "inference")
             ),
             c.commit_gas as f64,
         )
-        .goal(format!("< {}", n(COMMIT_GOAL)), c.commit_gas < COMMIT_GOAL)
+        .goal(
+            format!("<= {} cached", n(COMMIT_GOAL_CACHED)),
+            c.commit_gas <= COMMIT_GOAL_CACHED,
+        )
         .compare("ArbWasmCache.cacheProgram (a CacheManager bid on Arbitrum)"),
     );
     let worst_cached = c.claims.iter().copied().max().unwrap_or(0);
     out.push(
         gas(
             "claim_gas_cached".into(),
-            "claim, both programs in Nitro's program cache".into(),
+            "claim, the program in Nitro's program cache".into(),
             mean(&c.claims),
         )
         .goal(
-            format!("< {} (every claim)", n(CLAIM_GOAL)),
-            !c.claims.is_empty() && worst_cached < CLAIM_GOAL,
+            format!("<= {} cached (every claim)", n(CLAIM_GOAL_CACHED)),
+            !c.claims.is_empty() && worst_cached <= CLAIM_GOAL_CACHED,
         )
         .compare(format!(
-            "{}; the MOR transfer inside is a cached Stylus program too",
-            count(c.claims.len() as u64, "claim")
+            "{}, {} to {}; the MOR transfer inside is EVM code (OpenZeppelin ERC20)",
+            count(c.claims.len() as u64, "claim"),
+            n(c.claims.iter().copied().min().unwrap_or(0)),
+            n(worst_cached)
         )),
     );
     let per = c.total() as f64 / c.inferences as f64;
@@ -176,7 +185,7 @@ pub(super) fn figures(options: &Options, m: &Measurements) -> Vec<Figure> {
         gas(
             format!("per_inference_cached_k{}", c.inferences),
             format!(
-                "gas per inference at {} per block, programs cached",
+                "gas per inference at {} per block, program cached",
                 n(c.inferences)
             ),
             if per >= 100.0 { per.round() } else { per },
@@ -198,10 +207,21 @@ pub(super) fn figures(options: &Options, m: &Measurements) -> Vec<Figure> {
     out.push(
         gas(
             "commit_gas_day_first".into(),
-            "commitEpoch, a day's first root, with its bootstrap shares".into(),
+            "commitEpoch, a day's first root".into(),
             m.day_commit as f64,
         )
         .compare("once per UTC day: the day roll"),
+    );
+    out.push(
+        gas(
+            "commit_gas_bootstrap".into(),
+            "commitEpoch, the root carrying a day's bootstrap shares".into(),
+            m.bootstrap_commit as f64,
+        )
+        .compare(
+            "once per UTC day in the bootstrap window; here the first ever, whose bootstrap \
+             totals are fresh storage",
+        ),
     );
     out.push(
         gas(

@@ -32,6 +32,16 @@ pub(super) struct AbiFunction {
     pub name: String,
     /// Whether it is a view (`view` or `pure`).
     pub view: bool,
+    /// Its parameters, `(name, Solidity type)`, in order.
+    pub inputs: Vec<(String, String)>,
+}
+
+impl AbiFunction {
+    /// The canonical signature, e.g. `provider(address)`.
+    fn signature(&self) -> String {
+        let types: Vec<&str> = self.inputs.iter().map(|(_, t)| t.as_str()).collect();
+        format!("{}({})", self.name, types.join(","))
+    }
 }
 
 /// Every external function in the ABI, in its order.
@@ -43,9 +53,22 @@ pub(super) fn abi_functions() -> Result<Vec<AbiFunction>> {
         .filter(|e| e["type"] == "function")
         .filter_map(|e| {
             let mutability = e["stateMutability"].as_str().unwrap_or("nonpayable");
+            let inputs = e["inputs"]
+                .as_array()
+                .map(|inputs| {
+                    inputs
+                        .iter()
+                        .map(|i| {
+                            let name = i["name"].as_str().unwrap_or_default().to_string();
+                            (name, i["type"].as_str().unwrap_or_default().to_string())
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
             Some(AbiFunction {
                 name: e["name"].as_str()?.to_string(),
                 view: matches!(mutability, "view" | "pure"),
+                inputs,
             })
         })
         .collect())
@@ -111,31 +134,44 @@ pub(super) async fn approve(net: &Devnet, key: &PrivateKeySigner, amount: U256) 
     Ok(())
 }
 
-/// `eth_estimateGas` of `call` on the compute contract from development account 0.
-async fn estimate<C: SolCall>(net: &Devnet, call: C) -> Result<u64> {
+/// `eth_estimateGas` of `input` sent to the compute contract from development account 0.
+async fn estimate(net: &Devnet, input: Vec<u8>, what: &str) -> Result<u64> {
     let provider = ProviderBuilder::new()
         .disable_recommended_fillers()
         .connect_http(net.url().parse().context("the devnet's URL")?);
     let tx = TransactionRequest::default()
         .from(dev_key(0)?.address())
         .to(net.deployment.compute)
-        .input(Bytes::from(call.abi_encode()).into());
+        .input(Bytes::from(input).into());
     provider
         .estimate_gas(tx)
         .await
-        .with_context(|| format!("eth_estimateGas of {}", C::SIGNATURE))
+        .with_context(|| format!("eth_estimateGas of {what}"))
 }
 
-/// Estimates `call` and records it under the function's name.
-async fn view<C: SolCall>(book: &mut Book, net: &Devnet, call: C, args: &str) -> Result<()> {
-    let gas = estimate(net, call).await?;
-    let note = format!("view{args}: eth_estimateGas, 21,000 intrinsic included");
-    book.insert(name_of::<C>(), Measured { gas, note });
-    Ok(())
+/// A realistic argument for a view's parameter, by its name and type, as one ABI word, with
+/// what it stands for. Every view parameter of the contract is a static type.
+fn argument(
+    name: &str,
+    ty: &str,
+    now: u64,
+    provider: Address,
+    router: Address,
+) -> Result<([u8; 32], &'static str)> {
+    let word = |x: U256| x.to_be_bytes::<32>();
+    Ok(match (name, ty) {
+        ("router", "address") => (router.into_word().0, "the router key"),
+        (_, "address") => (provider.into_word().0, "a staked provider that has claimed"),
+        ("day", _) => (word(U256::from(now / DAY)), "today"),
+        ("start", _) => (word(U256::from(now)), "a one-year lock"),
+        ("end", _) => (word(U256::from(now + 365 * DAY)), "a one-year lock"),
+        (_, t) if t.starts_with("uint") => (word(U256::ZERO), "0"),
+        _ => anyhow::bail!("no realistic argument for a view parameter `{ty} {name}`"),
+    })
 }
 
-/// Every view, with realistic arguments: `provider` is a staked provider that has claimed,
-/// `router` the authorised router key.
+/// Every view in the ABI (whatever the contract's surface is), with realistic arguments:
+/// `provider` is a staked provider that has claimed, `router` the authorised router key.
 pub(super) async fn views(
     book: &mut Book,
     net: &Devnet,
@@ -143,41 +179,26 @@ pub(super) async fn views(
     router: Address,
 ) -> Result<()> {
     let now = net.now().await?;
-    let today = now / DAY;
-    view(
-        book,
-        net,
-        I::scheduledEmissionCall { day: today },
-        " (today)",
-    )
-    .await?;
-    view(book, net, I::emissionScheduleCall {}, "").await?;
-    view(book, net, I::dailyCapCall {}, "").await?;
-    view(book, net, I::creditedTodayCall {}, "").await?;
-    view(book, net, I::bootstrapTodayCall {}, "").await?;
-    view(book, net, I::unusedPoolCall {}, "").await?;
-    view(book, net, I::totalsCall {}, "").await?;
-    view(book, net, I::latestEpochCall {}, "").await?;
-    view(book, net, I::domainSeparatorCall {}, "").await?;
-    view(
-        book,
-        net,
-        I::providerCall { provider },
-        " (a staked provider)",
-    )
-    .await?;
-    let call = I::stakeCapRemainingCall { provider };
-    view(book, net, call, " (a provider that has claimed)").await?;
-    let call = I::powerMultiplierCall {
-        start: U256::from(now),
-        end: U256::from(now + 365 * DAY),
-    };
-    view(book, net, call, " (a one-year lock)").await?;
-    view(book, net, I::ownerCall {}, "").await?;
-    view(book, net, I::pendingOwnerCall {}, "").await?;
-    view(book, net, I::morCall {}, "").await?;
-    view(book, net, I::pausedCall {}, "").await?;
-    view(book, net, I::isRouterCall { router }, " (the router key)").await?;
+    for f in abi_functions()?.into_iter().filter(|f| f.view) {
+        let signature = f.signature();
+        let mut input = keccak256(signature.as_bytes())[..4].to_vec();
+        let mut about = Vec::new();
+        for (name, ty) in &f.inputs {
+            let (word, what) = argument(name, ty, now, provider, router)?;
+            input.extend_from_slice(&word);
+            if !about.contains(&what) {
+                about.push(what);
+            }
+        }
+        let gas = estimate(net, input, &signature).await?;
+        let args = if about.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", about.join(", "))
+        };
+        let note = format!("view{args}: eth_estimateGas, 21,000 intrinsic included");
+        book.insert(f.name, Measured { gas, note });
+    }
     Ok(())
 }
 

@@ -82,6 +82,7 @@ pub fn run(providers: usize, runs: usize) -> Result<EpochTiming> {
         root: tree.root(),
         cumulative_credited: credited,
         cumulative_bootstrap: bootstrap,
+        deadline: u64::MAX,
         signature: Bytes::new(),
         up_to_block: block - 1,
         built_at: DAY_START - rules.block_seconds,
@@ -122,7 +123,8 @@ pub fn run(providers: usize, runs: usize) -> Result<EpochTiming> {
             changes.len()
         );
         if run + 1 < runs {
-            state.epoch_rejected();
+            // Past its deadline with its number free: archived, so the next run builds anew.
+            state.epoch_expired(u64::MAX, 0);
         }
     }
     state.epoch_committed(Some((2, 100_000)));

@@ -219,9 +219,10 @@ async fn an_accomplice_at_the_price_ceiling_earns_at_most_its_users_allowance_a_
         .net
         .view(
             m.net.d.compute,
-            yellowstone_chain::IYellowstoneCompute::dailyCapCall {},
+            yellowstone_chain::IYellowstoneCompute::todayCall {},
         )
-        .await;
+        .await
+        ._1;
     eprintln!(
         "accomplice at the ceiling ({ceiling} wei/token = 4 x {}): {tickets} tickets, credit \
          {credit} wei ({}) a day against an allowance of {allowance} wei ({}), {} left; the \

@@ -172,11 +172,25 @@ pub(crate) fn sign_digest(key: &SigningKey, digest: B256) -> Vec<u8> {
     bytes
 }
 
-/// The EIP-712 digest of an epoch root under the test contract's domain.
+/// The deadline of every root the tests sign unless a test is about deadlines: never passes.
+pub(crate) const FAR: u64 = u64::MAX;
+
+/// The EIP-712 digest of an epoch root with deadline [`FAR`] under the test contract's domain.
 pub(crate) fn epoch_digest(epoch: u64, root: B256, credited: U256, bootstrap: U256) -> B256 {
+    epoch_digest_until(epoch, root, credited, bootstrap, FAR)
+}
+
+/// The EIP-712 digest of an epoch root with `deadline` under the test contract's domain.
+pub(crate) fn epoch_digest_until(
+    epoch: u64,
+    root: B256,
+    credited: U256,
+    bootstrap: U256,
+    deadline: u64,
+) -> B256 {
     eip712::signing_hash(
         eip712::domain_separator(CHAIN_ID, CONTRACT),
-        eip712::epoch_root_hash(epoch, root, credited, bootstrap),
+        eip712::epoch_root_hash(epoch, root, credited, bootstrap, deadline),
     )
 }
 
@@ -253,6 +267,8 @@ pub(crate) struct World {
     pub(crate) chain: Chain,
     pub(crate) contract: YellowstoneCompute,
     pub(crate) router: SigningKey,
+    /// The deadline roots are signed and submitted with ([`FAR`] unless a test sets it).
+    pub(crate) deadline: u64,
     /// Logs count before the latest transaction, to read that transaction's logs.
     tx_mark: usize,
     /// Calls count before the latest transaction.
@@ -275,6 +291,7 @@ impl World {
             chain,
             contract,
             router: key(0x11),
+            deadline: FAR,
             tx_mark: 0,
             call_mark: 0,
         }
@@ -409,8 +426,8 @@ impl World {
 
     // ---- settlement ----
 
-    /// `key` signs the epoch root; the `ecrecover` precompile is mocked with the real recovery
-    /// of that signature. Returns the 65 signature bytes.
+    /// `key` signs the epoch root with the world's `deadline`; the `ecrecover` precompile is
+    /// mocked with the real recovery of that signature. Returns the 65 signature bytes.
     pub(crate) fn sign_epoch_with(
         &self,
         key: &SigningKey,
@@ -419,7 +436,7 @@ impl World {
         credited: U256,
         bootstrap: U256,
     ) -> Vec<u8> {
-        let digest = epoch_digest(epoch, root, credited, bootstrap);
+        let digest = epoch_digest_until(epoch, root, credited, bootstrap, self.deadline);
         let signature = sign_digest(key, digest);
         self.mock_ecrecover(&signature, digest);
         signature
@@ -463,7 +480,8 @@ impl World {
         self.submit_compact(submitter, epoch, root, credited, bootstrap, r, vs)
     }
 
-    /// `submitter` submits an epoch root with a compact `(r, vs)` signature.
+    /// `submitter` submits an epoch root with a compact `(r, vs)` signature and the world's
+    /// `deadline`.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn submit_compact(
         &mut self,
@@ -475,8 +493,9 @@ impl World {
         r: B256,
         vs: B256,
     ) -> Result<(), ComputeError> {
+        let deadline = self.deadline;
         self.tx(submitter, |c| {
-            c.commit_epoch(epoch, root, credited, bootstrap, r, vs)
+            c.commit_epoch(epoch, root, credited, bootstrap, deadline, r, vs)
         })
     }
 
@@ -496,6 +515,41 @@ impl World {
     pub(crate) fn commit_tree(&mut self, epoch: u64, tree: &Tree) -> Result<(), ComputeError> {
         let (credited, bootstrap) = tree.totals();
         self.commit(epoch, tree.root(), credited, bootstrap)
+    }
+
+    // ---- the day's books ----
+
+    /// `today()`'s cap.
+    pub(crate) fn daily_cap(&self) -> U256 {
+        self.c().today().1
+    }
+
+    /// `today()`'s credit committed today.
+    pub(crate) fn credited_today(&self) -> U256 {
+        self.c().today().2
+    }
+
+    /// `today()`'s (bootstrap limit, bootstrap credit committed today).
+    pub(crate) fn bootstrap_today(&self) -> (U256, U256) {
+        let (_, _, _, limit, bootstrap) = self.c().today();
+        (limit, bootstrap)
+    }
+
+    /// Funded minus credited, from `totals()`.
+    pub(crate) fn unused_pool(&self) -> U256 {
+        let t = self.totals();
+        t.funded - t.credited - t.bootstrap
+    }
+
+    /// The wei the contract's `emissionSchedule()` schedules on `day`.
+    pub(crate) fn scheduled_emission(&self, day: u64) -> U256 {
+        let (start_day, first_day, daily_decrease, _) = self.c().emission_schedule();
+        yellowstone_protocol::emission::EmissionSchedule {
+            start_day,
+            first_day,
+            daily_decrease,
+        }
+        .scheduled(day)
     }
 
     /// The latest committed epoch number, or `None`.
