@@ -48,6 +48,9 @@ scripts/check-boundaries.sh
 step "tests"
 cargo test --locked --workspace
 
+step "the patched stylus-core answers as upstream (patches/README.md)"
+cargo test --locked --quiet --manifest-path patches/stylus-core/Cargo.toml --target-dir target/patches
+
 step "production binary without the dev tools (no devnet, revm or wasmi)"
 cargo build --locked --quiet -p yellowstone --no-default-features
 
