@@ -7,5 +7,6 @@
 #[path = "../../../market/tests/it/fixture.rs"]
 mod fixture;
 mod restore;
+mod tmp;
 mod upgrade;
 mod upgrade_v2;

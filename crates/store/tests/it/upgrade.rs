@@ -2,7 +2,7 @@
 //! in place, once, every converted value is what version 1 meant, and the state it loads keeps
 //! working. The version-1 DDL is the fixture `schema_v1.sql`, copied from the release.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use alloy_primitives::{Address, B256, U256};
 use rusqlite::{params, Connection};
@@ -17,47 +17,15 @@ use yellowstone_protocol::time::DAY;
 use yellowstone_store::{Durability, Store, StoreError, SCHEMA_VERSION};
 
 use crate::fixture::*;
+use crate::tmp::{i, Dir};
 
 const V1_SCHEMA: &str = include_str!("schema_v1.sql");
-
-/// A `u64` as SQLite stores it (every figure here is small).
-fn i(n: u64) -> i64 {
-    i64::try_from(n).unwrap()
-}
 
 /// The reference price of `DAY0`'s figures: below the bid's `PRICE`, so a hold converted at it
 /// would differ from what the ticket's settlement releases.
 const REF: u64 = 5;
 /// The reference price of the figures of `DAY0 - 2` (the latest before `DAY0 - 1`).
 const OLD_REF: u64 = 3;
-
-/// A directory under the system temp dir, removed on drop.
-struct Dir(PathBuf);
-
-impl Dir {
-    fn new(name: &str) -> Dir {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
-        let dir = std::env::temp_dir().join(format!(
-            "yellowstone-upgrade-{name}-{}-{nanos}",
-            std::process::id()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        Dir(dir)
-    }
-
-    fn db(&self) -> PathBuf {
-        self.0.join("router.db")
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// The requests of the version-1 history.
 struct Ids {

@@ -4,8 +4,6 @@
 //! first look at the chain, never deleted, and its credits are signed anew with a deadline.
 //! The version-2 DDL is the fixture `schema_v2.sql`, copied from the release.
 
-use std::path::PathBuf;
-
 use alloy_primitives::{B256, U256};
 use rusqlite::{params, Connection};
 use yellowstone_market::{
@@ -15,40 +13,9 @@ use yellowstone_market::{
 use yellowstone_store::{Durability, Store, SCHEMA_VERSION};
 
 use crate::fixture::*;
+use crate::tmp::{i, Dir};
 
 const V2_SCHEMA: &str = include_str!("schema_v2.sql");
-
-/// A directory under the system temp dir, removed on drop.
-struct Dir(PathBuf);
-
-impl Dir {
-    fn new(name: &str) -> Dir {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
-        let dir = std::env::temp_dir().join(format!(
-            "yellowstone-upgrade-v2-{name}-{}-{nanos}",
-            std::process::id()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        Dir(dir)
-    }
-
-    fn db(&self) -> PathBuf {
-        self.0.join("router.db")
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn i(n: u64) -> i64 {
-    i64::try_from(n).unwrap()
-}
 
 /// Writes `e` into a version-2 `epochs` table (no deadline column).
 fn put_v2_epoch(db: &Connection, e: &EpochRecord, status: &str) {
