@@ -181,12 +181,21 @@ impl Router {
                 .saturating_sub(pending);
             let changes = self.state().issue_bootstrap(view.day, amount, now);
             if !changes.is_empty() {
-                tracing::info!(
-                    day = view.day,
-                    %amount,
-                    providers = changes.len() - 1,
-                    "bootstrap shares of the previous day's work issued"
-                );
+                // The first change marks the day issued; the rest are the shares.
+                let providers = changes.len() - 1;
+                if providers > 0 {
+                    tracing::info!(
+                        day = view.day,
+                        %amount,
+                        providers,
+                        "bootstrap shares of the previous day's work issued"
+                    );
+                } else {
+                    tracing::debug!(
+                        day = view.day,
+                        "no work the previous day: no bootstrap shares"
+                    );
+                }
                 self.commit(changes).await;
             }
         } else {
