@@ -330,6 +330,7 @@ pub fn deploy_yellowstone(
         compute,
         router_key,
         accounts: (0..DEV_ACCOUNTS.len()).filter_map(KeyPair::dev).collect(),
+        capital: None,
     })
 }
 

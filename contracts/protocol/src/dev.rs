@@ -126,6 +126,34 @@ pub struct Deployment {
     pub router_key: KeyPair,
     /// The development accounts, each holding ETH and MOR (devnet only).
     pub accounts: Vec<KeyPair>,
+    /// The capital side (SPEC 7), when it was deployed too (`yellowstone devnet --capital`, the
+    /// demo). Absent from deployment files written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capital: Option<CapitalDeployment>,
+}
+
+/// The capital side's contracts on a devnet: the Techno Capital Machine, the staked-ETH fixtures it
+/// takes deposits in, and the genuine Uniswap V2 contracts its liquidity lives in.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CapitalDeployment {
+    /// The capital contract (`yellowstone-capital`).
+    pub capital: Address,
+    /// The rebasing staked-ETH fixture deposits are made in (share-based, as Lido's stETH).
+    pub st_eth: Address,
+    /// The non-rebasing wrapper of `st_eth` the pool holds (as Lido's wstETH).
+    pub wst_eth: Address,
+    /// The native token the contract pays and pairs (MOR on Morpheus's deployment).
+    pub native: Address,
+    /// Whether the contract mints `native` (else it pays from a funded reserve).
+    pub mints_native: bool,
+    /// Uniswap V2's `WETH9`.
+    pub weth: Address,
+    /// Uniswap V2's `UniswapV2Factory`.
+    pub factory: Address,
+    /// Uniswap V2's `UniswapV2Router02`.
+    pub router: Address,
+    /// The wstETH/native `UniswapV2Pair` holding the protocol-owned liquidity.
+    pub pair: Address,
 }
 
 #[cfg(test)]

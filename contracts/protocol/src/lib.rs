@@ -17,6 +17,7 @@
 //! | [`messages`] | the market's signed messages: attestation, bid, RFC, ticket, receipt, report (std only) |
 //! | [`dev`] | the well-known development accounts and the devnet's deployment file (std only) |
 //! | [`abi`] | the contract's events and errors, shared so every side decodes them alike |
+//! | [`capital`] | the capital contract (SPEC 7): its events, errors and pure rules |
 #![cfg_attr(not(feature = "std"), no_std)]
 #![deny(missing_docs)]
 
@@ -24,6 +25,7 @@ extern crate alloc;
 
 pub mod abi;
 pub mod access;
+pub mod capital;
 #[cfg(feature = "std")]
 pub mod dev;
 pub mod eip712;
