@@ -32,4 +32,7 @@ forbid yellowstone-router -- "${dev_chain[@]}"
 forbid yellowstone-gateway -- rusqlite yellowstone-store yellowstone-market "${dev_chain[@]}"
 forbid yellowstone-client -- rusqlite yellowstone-store yellowstone-market "${dev_chain[@]}"
 forbid yellowstone --no-default-features -- "${dev_chain[@]}"
+# The two contracts share rules only through yellowstone-protocol, never each other's code.
+forbid yellowstone-compute -- yellowstone-capital
+forbid yellowstone-capital -- yellowstone-compute
 exit $status

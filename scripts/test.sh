@@ -28,6 +28,7 @@ target/pyenv/bin/python -c "import openai; print('openai', openai.__version__)"
 
 step "contract artifacts (normalise, strip, brotli 11, EF F0 00 00; fail above 24,576 bytes or on any float)"
 cargo run --locked --quiet --bin yellowstone -- build-contract
+cargo run --locked --quiet --bin yellowstone -- build-contract --package yellowstone-capital
 cargo run --locked --quiet --bin yellowstone -- build-contract --package yellowstone-mor-token
 
 step "exported ABI is fresh"

@@ -162,8 +162,9 @@ fn absolute(path: &Path) -> PathBuf {
     }
 }
 
-/// Signs (EIP-1559) and sends one transaction from development account `account`.
-fn send(
+/// Signs (EIP-1559) and sends one transaction from development account `account`; a revert is
+/// [`DeployError::Reverted`] naming `step`.
+pub(crate) fn send(
     chain: &mut Chain,
     account: usize,
     to: TxKind,
@@ -202,8 +203,9 @@ fn send(
     Ok(receipt)
 }
 
-/// CREATE + `activateProgram` + constructor; returns the program's address.
-fn deploy_program(
+/// CREATE + `activateProgram` + constructor, from development account 0; returns the program's
+/// address.
+pub(crate) fn deploy_program(
     chain: &mut Chain,
     code: &[u8],
     constructor_args: impl FnOnce(&Chain, Address) -> Vec<u8>,

@@ -4,8 +4,11 @@
 #![deny(missing_docs)]
 
 pub mod activation;
+pub mod capital;
 pub mod chain;
 pub mod deploy;
+pub mod fixtures;
 pub mod mor;
 pub mod rpc;
 pub mod stylus;
+pub mod uniswap;

@@ -7,7 +7,7 @@
 
 use alloy_primitives::{uint, U256};
 
-use crate::{math::div_u32, time::PERIOD_DAYS};
+use crate::{math::div_u32, schedule::LinearSchedule, time::PERIOD_DAYS};
 
 /// Morpheus's compute bucket as deployed today: 3456 MOR on the first day (2024-02-08, UTC
 /// day 19761), falling by 0.59255872824 MOR a day.
@@ -30,15 +30,22 @@ pub struct EmissionSchedule {
 
 impl EmissionSchedule {
     /// Wei scheduled for UTC day `day`: zero before the start, `first_day - n * daily_decrease`
-    /// on the n-th day after it, never below zero.
+    /// on the n-th day after it, never below zero (the capital side's curve, one interval a day:
+    /// [`LinearSchedule::interval_amount`]).
     pub fn scheduled(&self, day: u64) -> U256 {
-        if day < self.start_day {
-            return U256::ZERO;
-        }
-        let elapsed = U256::from(day - self.start_day);
-        match self.daily_decrease.checked_mul(elapsed) {
-            Some(decrease) => self.first_day.saturating_sub(decrease),
+        match day.checked_sub(self.start_day) {
+            Some(n) => self.daily().interval_amount(n),
             None => U256::ZERO,
+        }
+    }
+
+    /// The same curve as a [`LinearSchedule`] counted in days (`start` and `interval` in days).
+    const fn daily(&self) -> LinearSchedule {
+        LinearSchedule {
+            start: self.start_day,
+            interval: 1,
+            initial: self.first_day,
+            decrease: self.daily_decrease,
         }
     }
 }

@@ -9,6 +9,7 @@
 //! |---|---|
 //! | [`time`] | UTC days and 365-day periods |
 //! | [`multiplier`] | the MRC40 power multiplier (tanh time curve) in 1e18 fixed point |
+//! | [`schedule`] | linear interval-decreasing emission curves (Morpheus's five buckets), exact over any span |
 //! | [`emission`] | the compute bucket's emission schedule, the daily cap and the bootstrap limit |
 //! | [`merkle`] | OpenZeppelin-compatible leaves, sorted-pair hashing and proof verification |
 //! | [`eip712`] | the signing domain, the `EpochRoot` struct hash and signature checks |
@@ -35,6 +36,7 @@ pub mod merkle;
 #[cfg(feature = "std")]
 pub mod messages;
 pub mod multiplier;
+pub mod schedule;
 pub mod time;
 
 pub use alloy_primitives::{Address, B256, U256};

@@ -6,6 +6,7 @@
 //! to one block so the figures agree with each other. [`submit`] sends `commitEpoch`
 //! transactions.
 
+pub mod capital;
 pub mod submit;
 
 use std::time::Duration;

@@ -5,6 +5,10 @@
 mod common;
 
 mod activation;
+mod capital_deposits;
+mod capital_funding;
+mod capital_harvest;
+mod capital_props;
 mod cast_client;
 mod chain_history;
 mod chain_stylus;
@@ -17,5 +21,7 @@ mod nitro_costs;
 mod reentrancy;
 mod rpc_node;
 mod rpc_protocol;
+mod steth;
 mod stylus_compute;
 mod stylus_hostio;
+mod uniswap;

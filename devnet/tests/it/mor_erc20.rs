@@ -37,7 +37,7 @@ const OPENZEPPELIN: &str = "5.7.0";
 
 /// IPFS CIDv0 multihash (`12 20 <sha256>`) of a file under 256 KiB, as solc computes it
 /// (`libsolutil/IpfsHash.cpp`): one UnixFS `File` node holding the bytes, in a dag-pb node.
-fn ipfs_multihash(bytes: &[u8]) -> Vec<u8> {
+pub(crate) fn ipfs_multihash(bytes: &[u8]) -> Vec<u8> {
     fn varint(mut n: usize, out: &mut Vec<u8>) {
         while n >= 0x80 {
             out.push((n as u8 & 0x7f) | 0x80);

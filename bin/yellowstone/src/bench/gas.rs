@@ -30,6 +30,7 @@
 //! | `market` | the router's state crediting inferences, its roots committed, providers claiming |
 //! | `functions` | the ABI, transactions and view estimates recorded by function |
 //! | `figures` | the measurements as [`Figure`]s, with goals and the Morpheus comparison |
+//! | `capital` | the capital contract: gas per function (deployed, cached), size, Morpheus |
 //!
 //! Reproduce: `cargo run --release --bin yellowstone -- bench gas [--json]`; a reduced run
 //! (`--inferences 1,10 --providers 3`) is the test `bin/yellowstone/tests/it/bench_gas.rs`.
@@ -52,6 +53,7 @@
 //! (poster) fee**. The incumbent, Morpheus's compute market, spends about 936,000 gas on the two
 //! transactions of one session (open about 496,000, close about 440,000).
 
+mod capital;
 mod figures;
 mod functions;
 mod settlement;
@@ -182,7 +184,9 @@ pub async fn measure(options: &Options) -> Result<Vec<Figure>> {
     let net = Devnet::start(options.artifacts_dir.clone()).await?;
     let measured = measure_on(&net, options).await;
     net.shutdown();
-    Ok(figures::figures(options, &measured?))
+    let mut out = figures::figures(options, &measured?);
+    out.extend(capital::figures(&options.artifacts_dir, &command(options)).await?);
+    Ok(out)
 }
 
 async fn measure_on(net: &Devnet, options: &Options) -> Result<Measurements> {

@@ -14,26 +14,41 @@ use crate::demo::{run, DemoOptions, Progress};
 use crate::units::format_mor as mor;
 
 const AFTER_LONG_HELP: &str = "\
-What it does, in one process, in about a minute:
-  1. Deploys MOR and the compute contract on the embedded devnet (the real Stylus Wasm) and
-     funds 20,000 MOR of emissions.
-  2. Three providers stake different amounts with different locks (so their multipliers
+What it does, in one process, in about half a minute:
+  1. Deploys MOR and the compute contract on the embedded devnet (the real Stylus Wasm), then
+     the capital side: Uniswap V2's genuine factory, router and WETH9, a rebasing stETH and its
+     wstETH, the wstETH/MOR pair, and the capital contract (Morpheus's capital and compute
+     buckets, MOR paid from a 100,000 MOR reserve).
+  2. The compute contract is funded THROUGH the capital contract: three capital providers
+     deposit stETH; the stETH oracle's rebases accrue yield (about 3% a year); after the first
+     day the owner bootstraps the empty pair with that day's yield, and an outside liquidity
+     provider joins through Router02; on day six, after the oracle's next report, anyone pokes,
+     waits the 30-minute TWAP window and harvests the yield into protocol-owned liquidity; on day seven anyone's fundCompute forwards the compute
+     bucket's emission (about 20,000 MOR at today's rate) to the compute contract.
+  3. Three providers stake different amounts with different locks (so their multipliers
      differ), start a word generator behind the real provider gateway (one of them slow),
      attest and bid different prices.
-  3. Moves the chain to the next UTC midnight, starts the router on the chain's clock, and
+  4. Moves the chain to the next UTC midnight, starts the router on the chain's clock, and
      runs the users concurrently through the real HTTP paths (one reports a failed answer).
-  4. Waits for the epochs to commit, crosses the next midnight (the bootstrap shares of the
-     day's providers), and lets every provider claim with the router's proof.
-  5. Prints a table per provider and the settlement figures.
+  5. Waits for the epochs to commit, crosses the next midnight (the bootstrap shares of the
+     day's providers), and lets every provider claim with the router's proof; the capital
+     providers claim their MOR and one withdraws its principal.
+  6. Prints a table per provider, the settlement figures, the capital table, the pool and the
+     capital contract's books.
 
-It exits non-zero unless the books balance to the wei: every provider claimed exactly what it
-was credited, and the contract holds funded + staked - claimed.";
+It exits non-zero unless the books of both contracts balance to the wei: every provider claimed
+exactly what it was credited and the compute contract holds funded + staked - claimed; the
+capital contract distributed + kept exactly the capital bucket's schedule, sent the compute
+contract exactly the compute bucket's (plus what was kept), and its reserve equals claimed +
+sent + held; principal is deposits less withdrawals; the LP tokens never left.";
 
 /// Runs the whole market on a local devnet and checks the books balance to the wei.
 ///
-/// Deploys, funds, starts three providers, the router and the gateways, runs many users
-/// concurrently, settles across inference blocks and a day boundary, lets the providers claim,
-/// and prints what happened. Development keys only.
+/// Deploys both contracts, funds the compute contract through the capital contract (deposits,
+/// rebases, a harvest into protocol-owned liquidity, fundCompute), starts three providers, the
+/// router and the gateways, runs many users concurrently, settles across inference blocks and a
+/// day boundary, lets the providers and capital providers claim, and prints what happened.
+/// Development keys only.
 #[derive(Debug, clap::Args)]
 #[command(after_long_help = AFTER_LONG_HELP)]
 pub struct Args {
@@ -115,8 +130,8 @@ impl Args {
         if self.keep_running {
             let urls = &demo.report.urls;
             eprintln!(
-                "devnet JSON-RPC  {}  (MOR {}, compute {})",
-                urls.rpc, urls.mor, urls.compute
+                "devnet JSON-RPC  {}  (MOR {}, compute {}, capital {})",
+                urls.rpc, urls.mor, urls.compute, urls.capital
             );
             eprintln!("router API       {}/v1/market", urls.router);
             for (name, url) in demo.gateways() {

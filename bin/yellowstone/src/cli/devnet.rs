@@ -1,6 +1,6 @@
 //! `yellowstone devnet`: a local chain that runs the real compiled Stylus programs, with MOR (an
-//! EVM ERC-20, as on Arbitrum) and the compute contract deployed, behind Ethereum JSON-RPC (what
-//! `anvil` is to Solidity projects).
+//! EVM ERC-20, as on Arbitrum) and the compute contract deployed (with `--capital`, the capital
+//! side too), behind Ethereum JSON-RPC (what `anvil` is to Solidity projects).
 
 use std::{
     net::{IpAddr, SocketAddr},
@@ -10,6 +10,7 @@ use std::{
 
 use anyhow::{Context, Result};
 use yellowstone_devnet::{
+    capital::{deploy_capital, CapitalConfig},
     chain::{Chain, DEFAULT_CHAIN_ID},
     deploy::{deploy_yellowstone, DeployConfig},
     rpc::serve,
@@ -28,9 +29,22 @@ What it deploys, each step a signed raw transaction as on a real chain:
   The program is <workspace>/target/stylus/yellowstone_compute.br; if missing it is built
   first (as `yellowstone build-contract` does; needs the wasm32 target).
 
+With --capital, then the capital side (SPEC 7), all from account 0:
+  4. Uniswap V2's genuine WETH9, UniswapV2Factory and UniswapV2Router02 (from their published
+     npm artifacts), a share-based rebasing stETH (oracle account 0, 1,000 stETH to every
+     development account), its wstETH, and the wstETH/MOR pair.
+  5. The capital contract (yellowstone-capital, target/stylus/yellowstone_capital.br): Morpheus's
+     capital and compute buckets from 2024-02-08 12:00 UTC, the compute bucket funding the
+     compute contract above, MOR paid from a reserve of 100,000 MOR sent by account 0.
+  Then `yellowstone capital ... --deployments <file>` talks to it; account 0 (the owner)
+  bootstraps the empty pair with `yellowstone capital bootstrap-pool <MOR>` once there is yield
+  (rebase stETH as its oracle: cast send <stEth> \"rebase(uint256)\" <total pooled ether>).
+
 Output: progress on stderr, then one JSON object on stdout (also written to --deployments):
   {\"rpc_url\", \"chain_id\", \"mor\", \"compute\", \"router_key\": {\"address\", \"key\"},
    \"accounts\": [{\"address\", \"key\"}, ...]}
+  and with --capital a \"capital\" section: {\"capital\", \"st_eth\", \"wst_eth\", \"native\",
+   \"mints_native\", \"weth\", \"factory\", \"router\", \"pair\"}.
 Then it serves JSON-RPC until Ctrl-C. One block per transaction; anvil's evm_increaseTime,
 evm_setNextBlockTimestamp, evm_mine, evm_snapshot and evm_revert move the clock and state.
 
@@ -49,8 +63,9 @@ With foundry's cast:
 /// Runs a local devnet with MOR and the compute contract deployed, serving JSON-RPC.
 ///
 /// Starts an in-process chain that executes the real compiled Stylus Wasm, deploys the MOR
-/// token fixture and the compute contract, authorises a router key, prints the deployment as
-/// JSON and serves Ethereum JSON-RPC until interrupted. Development keys only: never use them
+/// token fixture and the compute contract (with --capital, then Uniswap V2, stETH, wstETH, the
+/// pair and the capital contract), authorises a router key, prints the deployment as JSON and
+/// serves Ethereum JSON-RPC until interrupted. Development keys only: never use them
 /// on a real chain.
 #[derive(Debug, clap::Args)]
 #[command(after_long_help = AFTER_LONG_HELP)]
@@ -70,6 +85,10 @@ pub struct Args {
     /// Directory of the deployable artifacts (<lib>.br).
     #[arg(long, value_name = "DIR", default_value_os_t = crate::demo::devnet::default_artifacts_dir())]
     artifacts_dir: PathBuf,
+    /// Also deploy the capital side: Uniswap V2, stETH, wstETH, the pair and the capital
+    /// contract funding the compute contract (its addresses go in the JSON's `capital`).
+    #[arg(long)]
+    capital: bool,
 }
 
 impl Args {
@@ -83,6 +102,15 @@ impl Args {
         };
         let mut deployment = deploy_yellowstone(&mut chain, &self.artifacts_dir, &config)
             .context("deploying Yellowstone on the devnet")?;
+        if self.capital {
+            let config = CapitalConfig {
+                progress: true,
+                ..CapitalConfig::default()
+            };
+            let capital = deploy_capital(&mut chain, &self.artifacts_dir, &deployment, &config)
+                .context("deploying the capital side on the devnet")?;
+            deployment.capital = Some(capital);
+        }
         let handle = serve(
             Arc::new(Mutex::new(chain)),
             SocketAddr::new(self.host, self.port),

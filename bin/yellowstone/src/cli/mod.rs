@@ -4,6 +4,7 @@ mod access_rate;
 #[cfg(feature = "dev-tools")]
 mod bench;
 mod build_contract;
+mod capital;
 #[cfg(feature = "dev-tools")]
 mod demo;
 #[cfg(feature = "dev-tools")]
@@ -43,6 +44,7 @@ pub enum Command {
     Router(router::Args),
     Provider(provider::Args),
     User(user::Args),
+    Capital(capital::Args),
     #[cfg(feature = "dev-tools")]
     Bench(bench::Args),
 }
@@ -61,6 +63,7 @@ impl Command {
             Command::Router(args) => args.run(),
             Command::Provider(args) => args.run(),
             Command::User(args) => args.run(),
+            Command::Capital(args) => args.run(),
             #[cfg(feature = "dev-tools")]
             Command::Bench(args) => args.run(),
         }

@@ -1,5 +1,6 @@
-//! The demo's chain: the embedded devnet with Yellowstone deployed, and the transactions the
-//! demo sends itself (funding, staking, MOR transfers, claims) and its time travel.
+//! The demo's chain: the embedded devnet with Yellowstone deployed (the compute contract, then
+//! the capital side funding it), and the transactions the demo sends itself (staking, MOR and
+//! Ether transfers, claims) and its time travel.
 
 use std::{
     path::PathBuf,
@@ -14,6 +15,7 @@ use alloy_sol_types::{sol, SolCall};
 use anyhow::{bail, Context, Result};
 use serde_json::Value;
 use yellowstone_devnet::{
+    capital::{deploy_capital, CapitalConfig},
     chain::{Chain, DEV_ACCOUNTS},
     deploy::{deploy_yellowstone, DeployConfig, Deployment},
     rpc::{serve, RpcHandle},
@@ -23,12 +25,17 @@ use yellowstone_protocol::time::DAY;
 use yellowstone_chain::IYellowstoneCompute as I;
 
 sol! {
-    /// The MOR token's transfers, as the demo's accounts send them.
+    /// The ERC-20 calls the demo's accounts make (MOR, stETH, wstETH).
     interface IToken {
         function approve(address spender, uint256 value) external returns (bool);
         function transfer(address to, uint256 value) external returns (bool);
+        function balanceOf(address account) external view returns (uint256);
     }
 }
+
+/// How often the demo polls for a receipt: the devnet mines each transaction at once, so
+/// alloy's 250 ms for a local node would be most of every transaction's time.
+pub const POLL_INTERVAL: std::time::Duration = std::time::Duration::from_millis(20);
 
 /// `<workspace>/target/stylus` of the workspace this binary was built from: where
 /// `yellowstone build-contract` puts the artifacts the devnet deploys.
@@ -59,12 +66,29 @@ impl Devnet {
     /// Deploys the MOR fixture and the compute contract (building missing artifacts from
     /// `artifacts`) and serves JSON-RPC on a free local port.
     pub async fn start(artifacts: PathBuf) -> Result<Devnet> {
+        Self::launch(artifacts, None).await
+    }
+
+    /// As [`Devnet::start`], then the capital side configured by `capital` (its addresses in
+    /// `deployment.capital`).
+    pub async fn start_with_capital(artifacts: PathBuf, capital: CapitalConfig) -> Result<Devnet> {
+        Self::launch(artifacts, Some(capital)).await
+    }
+
+    async fn launch(artifacts: PathBuf, capital: Option<CapitalConfig>) -> Result<Devnet> {
         tokio::task::spawn_blocking(move || {
             let mut chain = Chain::new();
-            let deployment = deploy_yellowstone(&mut chain, &artifacts, &DeployConfig::default())
-                .with_context(|| {
-                format!("deploying Yellowstone from {}", artifacts.display())
-            })?;
+            let mut deployment =
+                deploy_yellowstone(&mut chain, &artifacts, &DeployConfig::default()).with_context(
+                    || format!("deploying Yellowstone from {}", artifacts.display()),
+                )?;
+            if let Some(config) = capital {
+                let side = deploy_capital(&mut chain, &artifacts, &deployment, &config)
+                    .with_context(|| {
+                        format!("deploying the capital side from {}", artifacts.display())
+                    })?;
+                deployment.capital = Some(side);
+            }
             let rpc = serve(Arc::new(Mutex::new(chain)), ([127, 0, 0, 1], 0).into())
                 .context("serving the devnet's JSON-RPC")?;
             Ok(Devnet { deployment, rpc })
@@ -84,9 +108,11 @@ impl Devnet {
     }
 
     fn wallet(&self, key: &PrivateKeySigner) -> Result<impl Provider> {
-        Ok(ProviderBuilder::new()
+        let wallet = ProviderBuilder::new()
             .wallet(key.clone())
-            .connect_http(self.url().parse().context("the devnet's URL")?))
+            .connect_http(self.url().parse().context("the devnet's URL")?);
+        wallet.client().set_poll_interval(POLL_INTERVAL);
+        Ok(wallet)
     }
 
     /// Sends `call` to `to` from `key`; an error unless it succeeded.
@@ -127,13 +153,24 @@ impl Devnet {
         self.send(key, d.mor, approve).await.map(drop)
     }
 
-    /// Funds the compute contract's emissions pool with `amount` from `key`.
-    pub async fn fund(&self, key: &PrivateKeySigner, amount: U256) -> Result<()> {
-        self.approve(key, amount).await?;
-        let fund = I::fundCall { amount };
-        self.send(key, self.deployment.compute, fund)
+    /// Sends `value` wei of Ether from `key` to `to`.
+    pub async fn send_eth(&self, key: &PrivateKeySigner, to: Address, value: U256) -> Result<()> {
+        let tx = TransactionRequest::default()
+            .to(to)
+            .value(value)
+            .gas_limit(21_000);
+        let receipt = self
+            .wallet(key)?
+            .send_transaction(tx)
             .await
-            .map(drop)
+            .context("sending Ether")?
+            .get_receipt()
+            .await
+            .context("waiting for a receipt")?;
+        if !receipt.status() {
+            bail!("sending Ether to {to} failed");
+        }
+        Ok(())
     }
 
     /// Stakes `amount` from `key`, locked until `lock_end` (unix seconds).
@@ -151,6 +188,19 @@ impl Devnet {
         self.send(key, self.deployment.mor, transfer)
             .await
             .map(drop)
+    }
+
+    /// `eth_call` of `call` on `to` at the latest block, decoded.
+    pub async fn view<C: SolCall>(&self, to: Address, call: C) -> Result<C::Return> {
+        let tx = TransactionRequest::default()
+            .to(to)
+            .input(Bytes::from(call.abi_encode()).into());
+        let out = self
+            .wallet(&dev_key(0)?)?
+            .call(tx)
+            .await
+            .with_context(|| format!("calling {} on {to}", C::SIGNATURE))?;
+        C::abi_decode_returns(&out).with_context(|| format!("decoding {}", C::SIGNATURE))
     }
 
     /// The latest block's timestamp.
@@ -174,6 +224,29 @@ impl Devnet {
             .await
             .context("evm_increaseTime")?;
         let _: Value = wallet
+            .raw_request("evm_mine".into(), ())
+            .await
+            .context("evm_mine")?;
+        Ok(())
+    }
+
+    /// Gives the next block `timestamp` (later than the latest block's), the clock running on
+    /// from there.
+    pub async fn set_next_timestamp(&self, timestamp: u64) -> Result<()> {
+        let _: Value = self
+            .wallet(&dev_key(0)?)?
+            .raw_request("evm_setNextBlockTimestamp".into(), (timestamp,))
+            .await
+            .context("evm_setNextBlockTimestamp")?;
+        Ok(())
+    }
+
+    /// Mines a block at `timestamp` (later than the latest block's), the clock running on from
+    /// there.
+    pub async fn advance_to(&self, timestamp: u64) -> Result<()> {
+        self.set_next_timestamp(timestamp).await?;
+        let _: Value = self
+            .wallet(&dev_key(0)?)?
             .raw_request("evm_mine".into(), ())
             .await
             .context("evm_mine")?;

@@ -1,16 +1,22 @@
 //! `yellowstone demo`: the whole market in one process. The embedded devnet with the real
-//! contract, three providers (real gateways in front of a word generator) with different
-//! prices, stakes and locks, the router, and many users chatting at once; then settlement
-//! across inference blocks and a UTC day boundary, the providers' claims, and a check that the
-//! books balance to the wei.
+//! contracts; the capital side funding the compute contract (capital providers' stETH, its
+//! yield harvested into protocol-owned liquidity, the compute bucket's emission forwarded);
+//! three providers (real gateways in front of a word generator) with different prices, stakes
+//! and locks, the router, and many users chatting at once; then settlement across inference
+//! blocks and a UTC day boundary, the providers' and capital providers' claims, and a check
+//! that the books of both contracts balance to the wei.
 //!
 //! | module | what it does |
 //! |---|---|
 //! | [`devnet`] | the chain, its deployment, the demo's own transactions and time travel |
+//! | [`capital`] | the capital side: deposits, rebases, bootstrap, harvest, compute funding, claims |
+//! | [`capital_report`] | the capital table and its books |
 //! | [`providers`] | the providers: generator, gateway, attestation and bid |
 //! | [`users`] | the users chatting concurrently, and the tally of verdicts |
 //! | [`report`] | the final report, its text and the books' check |
 
+pub mod capital;
+pub mod capital_report;
 pub mod devnet;
 pub mod providers;
 pub mod report;
@@ -37,8 +43,6 @@ use report::{DemoReport, ProviderRow, Settlement, Urls};
 use users::{SharedTally, Tally};
 use yellowstone_router::server::{start, Running};
 
-/// MOR funded into the emissions pool.
-const FUNDED_MOR: u64 = 20_000;
 /// MOR each user made beyond the development accounts receives.
 const USER_MOR: u64 = 50_000;
 /// Development accounts that chat (4 to 8); further users are fresh keys.
@@ -121,16 +125,18 @@ fn committed(router: &Running) -> (u64, U256, U256, usize) {
 pub async fn run(options: DemoOptions, mut progress: impl FnMut(&Progress)) -> Result<Demo> {
     let started = Instant::now();
     let mut p = Progress {
-        phase: "deploying MOR and the compute contract on the devnet",
+        phase: "deploying MOR, the compute and capital contracts",
         requests: options.requests,
         ..Progress::default()
     };
     progress(&p);
-    let net = Devnet::start(options.artifacts_dir.clone()).await?;
+    let net = Devnet::start_with_capital(options.artifacts_dir.clone(), capital::config()).await?;
     let funder = dev_key(0)?;
-    p.phase = "funding emissions, staking providers, paying users";
+    p.phase = "capital: deposits, rebases, harvest, fundCompute";
     progress(&p);
-    net.fund(&funder, wei(FUNDED_MOR)).await?;
+    let side = capital::fund_compute(&net).await?;
+    p.phase = "staking providers, paying users";
+    progress(&p);
     let now = net.now().await?;
     for spec in SPECS {
         let lock_end = now + spec.lock_days * 86_400;
@@ -210,6 +216,9 @@ pub async fn run(options: DemoOptions, mut progress: impl FnMut(&Progress)) -> R
         epochs_before_midnight,
     )
     .await?;
+    p.phase = "capital providers claiming";
+    progress(&p);
+    let capital = capital::settle(&net, &side, settlement.funded).await?;
     let report = DemoReport {
         users: options.users,
         requests: options.requests,
@@ -217,11 +226,13 @@ pub async fn run(options: DemoOptions, mut progress: impl FnMut(&Progress)) -> R
         failed_refused: tally.failed_refused,
         providers: rows,
         settlement,
+        capital,
         urls: Urls {
             rpc: net.url(),
             router: router.url(),
             compute: net.deployment.compute,
             mor: net.deployment.mor,
+            capital: side.providers[0].client.config().capital,
         },
         seconds: started.elapsed().as_secs(),
     };

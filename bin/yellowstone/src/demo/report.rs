@@ -6,6 +6,7 @@ use std::fmt;
 use alloy_primitives::{Address, U256};
 use serde::{Serialize, Serializer};
 
+use super::capital_report::CapitalReport;
 use crate::units::format_mor as mor;
 
 /// Serialises wei as an exact decimal string.
@@ -143,6 +144,8 @@ pub struct Urls {
     pub compute: Address,
     /// The MOR token.
     pub mor: Address,
+    /// The capital contract.
+    pub capital: Address,
 }
 
 /// Everything the demo did, and whether the books balance.
@@ -160,6 +163,8 @@ pub struct DemoReport {
     pub providers: Vec<ProviderRow>,
     /// The settlement figures.
     pub settlement: Settlement,
+    /// The capital side: its providers, its pool and its books.
+    pub capital: CapitalReport,
     /// Where everything listens(ed).
     pub urls: Urls,
     /// Seconds the demo took.
@@ -167,9 +172,16 @@ pub struct DemoReport {
 }
 
 impl DemoReport {
-    /// The books balance to the wei: every provider claimed what it was credited, the total
-    /// claimed is the committed credit, and the contract holds funded + staked - claimed.
+    /// The books balance to the wei on both sides: every provider claimed what it was
+    /// credited, the total claimed is the committed credit, and the compute contract holds
+    /// funded + staked - claimed; and the capital contract's books
+    /// ([`CapitalReport::balanced`]).
     pub fn balanced(&self) -> bool {
+        self.compute_balanced() && self.capital.balanced()
+    }
+
+    /// The compute contract's books balance to the wei.
+    pub fn compute_balanced(&self) -> bool {
         let s = &self.settlement;
         let claimed: U256 = self.providers.iter().map(|p| p.claimed).sum();
         self.providers.iter().all(ProviderRow::balanced)
@@ -275,12 +287,23 @@ impl fmt::Display for DemoReport {
             mor((s.funded + s.staked).saturating_sub(s.claimed)),
             mor(s.contract_balance)
         )?;
-        write!(
+        writeln!(
             f,
             "                      claimed {} = credited {} + bootstrap {} MOR: {}",
             mor(s.claimed),
             mor(s.credited),
             mor(s.bootstrap),
+            if self.compute_balanced() {
+                "balanced to the wei"
+            } else {
+                "NOT BALANCED"
+            }
+        )?;
+        writeln!(f)?;
+        write!(f, "{}", self.capital)?;
+        write!(
+            f,
+            "both contracts        {}",
             if self.balanced() {
                 "balanced to the wei"
             } else {

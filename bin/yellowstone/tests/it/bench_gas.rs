@@ -16,10 +16,14 @@ fn figure<'a>(figures: &'a [Figure], key: &str) -> &'a Figure {
         .unwrap_or_else(|| panic!("no figure {key}"))
 }
 
-/// The function names of the exported ABI.
+/// The function names of the compute contract's exported ABI.
 fn abi_functions() -> Vec<String> {
-    let abi: serde_json::Value =
-        serde_json::from_str(include_str!("../../../../abi/IYellowstoneCompute.json")).unwrap();
+    functions_of(include_str!("../../../../abi/IYellowstoneCompute.json"))
+}
+
+/// The function names of an exported ABI.
+fn functions_of(json: &str) -> Vec<String> {
+    let abi: serde_json::Value = serde_json::from_str(json).unwrap();
     abi.as_array()
         .unwrap()
         .iter()
@@ -37,8 +41,12 @@ fn every_function_and_the_settlement_have_gas_figures() {
     };
     let figures = run(&options).expect("the gas bench runs");
     for f in &figures {
-        assert_eq!(f.area, "gas");
-        assert_eq!(f.unit, "gas");
+        // Gas, and the capital contract's size beside its gas.
+        if f.area == "contract" {
+            assert!(f.key.starts_with("capital_") && f.unit == "bytes", "{f:?}");
+        } else {
+            assert_eq!((f.area, f.unit), ("gas", "gas"), "{f:?}");
+        }
         assert_eq!(
             f.command,
             "yellowstone bench gas --inferences 1,10 --providers 3"
@@ -123,7 +131,54 @@ fn every_function_and_the_settlement_have_gas_figures() {
         .unwrap_or_default()
         .contains("Morpheus"));
 
+    capital_figures(&figures);
+
     // The JSON output carries every field.
     let json = serde_json::to_value(&figures).unwrap();
     assert!(json[0]["key"].is_string() && json[0]["value"].is_number());
+}
+
+/// The capital contract: every function of its exported ABI as deployed and cached (the
+/// cached call cheaper by the entry cost), Morpheus's `DepositPool` beside deposit, withdraw and
+/// claim, and its size within Nitro's limit.
+fn capital_figures(figures: &[Figure]) {
+    let functions = functions_of(include_str!("../../../../abi/IYellowstoneCapital.json"));
+    assert!(functions.len() >= 20, "{functions:?}");
+    for name in &functions {
+        let deployed = figure(figures, &format!("capital_fn_{name}"));
+        let cached = figure(figures, &format!("capital_fn_{name}_cached"));
+        assert!(deployed.value > 21_000.0, "{name}: {deployed:?}");
+        assert!(
+            cached.value > 21_000.0 && cached.value < deployed.value,
+            "{name}: cached {} vs {}",
+            cached.value,
+            deployed.value
+        );
+    }
+    assert_eq!(
+        figures
+            .iter()
+            .filter(|f| f.key.starts_with("capital_fn_"))
+            .count(),
+        2 * functions.len(),
+        "two figures per function, no more"
+    );
+    for name in ["deposit", "withdraw", "claim"] {
+        let f = figure(figures, &format!("capital_fn_{name}"));
+        assert!(
+            f.comparison
+                .as_deref()
+                .unwrap_or_default()
+                .contains("Morpheus"),
+            "{name}: {:?}",
+            f.comparison
+        );
+    }
+    let size = figure(figures, "capital_compressed_bytes");
+    assert_eq!(size.met, Some(true), "{size:?}");
+    let wasm = figure(figures, "capital_wasm_bytes");
+    assert!(
+        wasm.value > size.value,
+        "the Wasm is larger than its compressed form"
+    );
 }

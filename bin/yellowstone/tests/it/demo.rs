@@ -1,9 +1,16 @@
-//! `yellowstone demo` in-process, small: three users and thirty requests through the real
-//! router and gateways on the devnet, settled across a day boundary; the books balance.
+//! `yellowstone demo` in-process, small: the compute contract funded through the capital
+//! contract, three users and thirty requests through the real router and gateways on the
+//! devnet, settled across a day boundary; the books of both contracts balance.
 
 use std::path::Path;
 
-use yellowstone_cli::demo::{run, DemoOptions};
+use alloy_primitives::U256;
+use yellowstone_cli::demo::{
+    capital::{CAPITAL_SPECS, FUNDING_DAYS},
+    run, DemoOptions,
+};
+use yellowstone_protocol::time::DAY;
+use yellowstone_test_utils::mor;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_small_demo_settles_and_the_books_balance_to_the_wei() {
@@ -37,5 +44,46 @@ async fn a_small_demo_settles_and_the_books_balance_to_the_wei() {
     assert!(s.epochs > s.epochs_before_midnight, "{report}");
     assert!(!s.bootstrap.is_zero(), "{report}");
     assert!(s.epoch_gas > 0 && s.claim_gas > 0, "{report}");
+
+    // The capital side: the compute contract's only funding came through it.
+    let c = &report.capital;
+    for check in c.checks() {
+        assert!(check.ok, "{}", check.text);
+    }
+    assert_eq!(s.funded, c.funded, "{report}");
+    assert_eq!(c.status.totals.compute_sent, c.funded);
+    let days = c.funded_at - c.start;
+    assert_eq!(days, FUNDING_DAYS * DAY, "funded after {days} s");
+    let compute = c.status.schedule.compute_schedule();
+    let kept = c.status.totals.kept;
+    assert!(
+        !kept.is_zero(),
+        "the seconds before the first deposit were kept"
+    );
+    assert_eq!(c.funded, compute.reward(c.start, c.funded_at) + kept);
+    assert_eq!(c.rows.len(), CAPITAL_SPECS.len());
+    for (row, spec) in c.rows.iter().zip(CAPITAL_SPECS) {
+        assert!(!row.claimed.is_zero(), "{} claimed nothing", row.name);
+        assert_eq!(row.deposited, mor(spec.st_eth), "{}", row.name);
+        if spec.withdraws {
+            assert_eq!(row.principal, U256::ZERO);
+            assert_eq!(row.withdrawal_paid, row.deposited, "no loss, no haircut");
+        } else {
+            assert_eq!(row.principal, row.deposited);
+        }
+    }
+    // Emission is pro rata to principal: aurora (400 stETH) earned 1.6 times cedar (250), to
+    // within the few seconds aurora's deposit and claim came first (1 part in 10,000).
+    let (aurora, cedar) = (c.rows[0].claimed, c.rows[1].claimed);
+    let (a, b) = (aurora * U256::from(250u64), cedar * U256::from(400u64));
+    assert!(
+        a.abs_diff(b) < a / U256::from(10_000u64),
+        "{aurora} vs {cedar}"
+    );
+    assert!(!c.harvest.liquidity.is_zero() && !c.harvest.bought.is_zero());
+    assert_eq!(
+        c.status.pool.lp_held,
+        c.bootstrap.liquidity + c.harvest.liquidity
+    );
     demo.stop();
 }

@@ -8,6 +8,7 @@ mod bench_contract_scale;
 mod bench_gas;
 mod bench_market;
 mod bench_router;
+mod capital_cli;
 mod cli_router;
 mod demo;
 mod edges_devnet;

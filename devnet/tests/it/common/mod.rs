@@ -18,6 +18,8 @@ use yellowstone_devnet::chain::{
 };
 use yellowstone_protocol::{eip712, time::DAY};
 
+pub(crate) mod capital;
+
 sol!("../abi/IYellowstoneCompute.sol");
 
 sol! {
