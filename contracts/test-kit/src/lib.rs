@@ -1,0 +1,3 @@
+//! # yellowstone-contract-test-kit
+//!
+//! Test support shared by the Yellowstone Stylus contracts' test suites.
