@@ -13,6 +13,8 @@ use stylus_sdk::{
 };
 use yellowstone_protocol::capital::abi::{PairCallFailed, TokenCallFailed};
 
+use yellowstone_stylus_kit::Storage;
+
 use crate::{
     errors::{abi_words, CapitalError, Word},
     store::PAIR,

@@ -7,9 +7,10 @@ use alloy_sol_types::SolEvent;
 use stylus_sdk::prelude::*;
 use yellowstone_protocol::capital::{abi::*, backing, lock, rewards};
 
+use yellowstone_stylus_kit::{emit, Ownable};
+
 use crate::{
     errors::{add, sub, CapitalError, OrOverflow, Word},
-    events::emit,
     store::*,
     YellowstoneCapital,
 };

@@ -14,61 +14,15 @@ use alloc::vec::Vec;
 
 use alloy_primitives::{Address, B256, U256};
 use stylus_sdk::{
-    abi::CONSTRUCTOR_SELECTOR, function_selector, host::VM, prelude::*,
-    stylus_core::host::ConstructorGuard, ArbResult,
+    abi::CONSTRUCTOR_SELECTOR, host::VM, prelude::*, stylus_core::host::ConstructorGuard, ArbResult,
 };
+
+use yellowstone_stylus_kit::{done, ret, Args};
 
 use crate::{
-    errors::{abi_words, CapitalError, Word},
+    errors::{CapitalError, Word},
     YellowstoneCapital,
 };
-
-/// The arguments after the selector: ABI words, read in place.
-struct Args<'a>(&'a [u8]);
-
-impl Args<'_> {
-    /// Word `i` whose first `zeros` bytes must be zero (a shorter type's padding).
-    fn padded(&self, i: usize, zeros: usize) -> Option<&[u8; 32]> {
-        let start = i.checked_mul(32)?;
-        let word: &[u8; 32] = self.0.get(start..start.checked_add(32)?)?.try_into().ok()?;
-        word[..zeros].iter().all(|b| *b == 0).then_some(word)
-    }
-
-    fn u256(&self, i: usize) -> Option<U256> {
-        self.padded(i, 0).map(|w| U256::from_be_bytes(*w))
-    }
-
-    /// An unsigned word of `bytes` bytes (at most 8).
-    fn small(&self, i: usize, bytes: usize) -> Option<u64> {
-        let w = self.padded(i, 32 - bytes)?;
-        Some(u64::from_be_bytes(w[24..].try_into().ok()?))
-    }
-
-    fn u64(&self, i: usize) -> Option<u64> {
-        self.small(i, 8)
-    }
-
-    fn u16(&self, i: usize) -> Option<u16> {
-        self.small(i, 2).map(|v| v as u16)
-    }
-
-    fn bool(&self, i: usize) -> Option<bool> {
-        match self.small(i, 1)? {
-            0 => Some(false),
-            1 => Some(true),
-            _ => None,
-        }
-    }
-
-    fn address(&self, i: usize) -> Option<Address> {
-        Some(Address::from_word(B256::from(*self.padded(i, 12)?)))
-    }
-}
-
-/// Return data: the words' ABI encoding.
-fn ret(words: &[B256]) -> ArbResult {
-    Ok(abi_words(&[], words))
-}
 
 /// A call's outcome: its words, or the typed error.
 fn answer(result: Result<Vec<B256>, CapitalError>) -> ArbResult {
@@ -78,21 +32,7 @@ fn answer(result: Result<Vec<B256>, CapitalError>) -> ArbResult {
     }
 }
 
-/// A write's outcome: no return data, or the typed error.
-fn done(result: Result<(), CapitalError>) -> ArbResult {
-    result.map(|()| Vec::new()).map_err(Vec::from)
-}
-
-macro_rules! selectors {
-    ($($name:ident = $sol:literal ($($ty:ty),*);)*) => {
-        $(
-            #[doc = concat!("`", $sol, "`")]
-            const $name: u32 = u32::from_be_bytes(function_selector!($sol $(, $ty)*));
-        )*
-    };
-}
-
-selectors! {
+yellowstone_stylus_kit::selectors! {
     DEPOSIT = "deposit"(U256);
     WITHDRAW = "withdraw"(U256);
     CLAIM = "claim"();
@@ -124,17 +64,17 @@ selectors! {
 pub fn dispatch(input: Vec<u8>, host: VM) -> ArbResult {
     // SAFETY: the contract's storage starts at slot zero, as `router_entrypoint` places it.
     let mut c = unsafe { <YellowstoneCapital as StorageType>::new(U256::ZERO, 0, host) };
-    let Some((selector, args)) = input.split_first_chunk::<4>() else {
+    let Some((selector, args)) = Args::call(&input) else {
         return Err(Vec::new());
     };
     if !c.vm().msg_value().is_zero() {
         return Err(Vec::new());
     }
-    route(&mut c, u32::from_be_bytes(*selector), &Args(args)).unwrap_or(Err(Vec::new()))
+    route(&mut c, selector, &args).unwrap_or(Err(Vec::new()))
 }
 
 /// `None` when the selector is unknown or the arguments do not decode.
-fn route(c: &mut YellowstoneCapital, selector: u32, a: &Args) -> Option<ArbResult> {
+fn route(c: &mut YellowstoneCapital, selector: u32, a: &Args<'_>) -> Option<ArbResult> {
     Some(match selector {
         CONSTRUCTOR_SELECTOR => {
             if let Err(err) = c.check_constructor_slot() {

@@ -7,9 +7,10 @@ use alloy_sol_types::SolEvent;
 use stylus_sdk::prelude::*;
 use yellowstone_protocol::capital::abi::*;
 
+use yellowstone_stylus_kit::emit;
+
 use crate::{
     errors::{add, sub, CapitalError, Word},
-    events::emit,
     store::*,
     YellowstoneCapital,
 };

@@ -17,10 +17,11 @@ use yellowstone_protocol::{
     WAD,
 };
 
+use yellowstone_stylus_kit::{emit, Ownable};
+
 use crate::{
     calls::{PRICE0_CUMULATIVE, PRICE1_CUMULATIVE, TOTAL_SUPPLY},
     errors::{add, sub, CapitalError, OrOverflow, Word},
-    events::emit,
     store::*,
     YellowstoneCapital,
 };

@@ -29,18 +29,10 @@
 
 extern crate alloc;
 
-/// A panic in a contract traps, which reverts the call: no message to build or print.
-#[cfg(all(target_arch = "wasm32", not(any(test, feature = "export-abi"))))]
-#[panic_handler]
-fn panic(_info: &core::panic::PanicInfo<'_>) -> ! {
-    core::arch::wasm32::unreachable()
-}
-
 mod calls;
 mod deposits;
 mod dispatch;
 pub mod errors;
-mod events;
 mod funding;
 mod harvest;
 mod ownership;
@@ -51,13 +43,12 @@ use alloc::{vec, vec::Vec};
 use alloy_primitives::{Address, U256};
 use stylus_sdk::prelude::*;
 use yellowstone_protocol::schedule::LinearSchedule;
+use yellowstone_stylus_kit::{Ownable, Storage};
 
 pub use dispatch::dispatch;
 pub use errors::CapitalError;
 
-// SAFETY: the contract's storage is the whole of the program's storage: nothing else derives
-// slots from it (what `#[entrypoint]` on the struct would declare).
-unsafe impl stylus_sdk::stylus_core::storage::TopLevelStorage for YellowstoneCapital {}
+yellowstone_stylus_kit::contract_root!(YellowstoneCapital);
 
 /// The capital contract. Its storage is laid out in `src/store.rs` (and docs/CAPITAL.md): the
 /// struct holds only the host handle stylus-sdk adds. The deployed entry point is [`dispatch`]

@@ -1,19 +1,42 @@
 //! Deployment and the owner's powers, and their limits: set the four parameters inside hard
 //! bounds, pause and unpause deposits and harvests, hand ownership over in two steps (the pool
-//! bootstrap is in `harvest.rs`). Nothing here moves principal, emission or LP tokens.
+//! bootstrap is in `harvest.rs`; ownership and pause are the kit's [`Ownable`] over this
+//! contract's slots, errors and events). Nothing here moves principal, emission or LP tokens.
 
 use alloy_primitives::{Address, U256};
 use alloy_sol_types::SolEvent;
 use stylus_sdk::prelude::*;
 use yellowstone_protocol::capital::{abi::*, params};
 
+use yellowstone_stylus_kit::{emit, Ownable, OwnershipEvents, Refusal};
+
 use crate::{
     calls::{TOKEN0, TOKEN1},
     errors::{CapitalError, Word},
-    events::emit,
     store::*,
     YellowstoneCapital,
 };
+
+impl Ownable for YellowstoneCapital {
+    const OWNER: Field = OWNER;
+    const PENDING_OWNER: Field = PENDING_OWNER;
+    const PAUSED: Field = PAUSED;
+    const EVENTS: OwnershipEvents = OwnershipEvents {
+        transfer_started: OwnershipTransferStarted::SIGNATURE_HASH,
+        transferred: OwnershipTransferred::SIGNATURE_HASH,
+        paused: Paused::SIGNATURE_HASH,
+        unpaused: Unpaused::SIGNATURE_HASH,
+    };
+
+    fn refuse(refusal: Refusal) -> CapitalError {
+        match refusal {
+            Refusal::NotOwner(caller) => NotOwner { caller }.into(),
+            Refusal::NotPendingOwner(caller) => NotPendingOwner { caller }.into(),
+            Refusal::EnforcedPause => EnforcedPause {}.into(),
+            Refusal::ExpectedPause => ExpectedPause {}.into(),
+        }
+    }
+}
 
 impl YellowstoneCapital {
     pub(crate) fn init(
@@ -83,22 +106,6 @@ impl YellowstoneCapital {
         Ok(())
     }
 
-    pub(crate) fn only_owner(&self) -> Result<(), CapitalError> {
-        let caller = self.vm().msg_sender();
-        if caller != self.get_address(OWNER) {
-            return Err(NotOwner { caller }.into());
-        }
-        Ok(())
-    }
-
-    /// [`EnforcedPause`] while paused.
-    pub(crate) fn when_not_paused(&self) -> Result<(), CapitalError> {
-        if self.get_bool(PAUSED) {
-            return Err(EnforcedPause {}.into());
-        }
-        Ok(())
-    }
-
     pub(crate) fn set_params(
         &mut self,
         min_lock: u64,
@@ -133,60 +140,6 @@ impl YellowstoneCapital {
                 max_deviation_bps.word(),
                 slippage_bps.word(),
             ],
-        );
-        Ok(())
-    }
-
-    pub(crate) fn set_paused(&mut self, paused: bool) -> Result<(), CapitalError> {
-        self.only_owner()?;
-        match (self.get_bool(PAUSED), paused) {
-            (true, true) => return Err(EnforcedPause {}.into()),
-            (false, false) => return Err(ExpectedPause {}.into()),
-            _ => {}
-        }
-        self.set_bool(PAUSED, paused);
-        let account = self.vm().msg_sender();
-        let event = if paused {
-            Paused::SIGNATURE_HASH
-        } else {
-            Unpaused::SIGNATURE_HASH
-        };
-        emit(self.vm(), &[event, account.word()], &[]);
-        Ok(())
-    }
-
-    pub(crate) fn offer_ownership(&mut self, new_owner: Address) -> Result<(), CapitalError> {
-        self.only_owner()?;
-        self.set_address(PENDING_OWNER, new_owner);
-        let owner = self.get_address(OWNER);
-        emit(
-            self.vm(),
-            &[
-                OwnershipTransferStarted::SIGNATURE_HASH,
-                owner.word(),
-                new_owner.word(),
-            ],
-            &[],
-        );
-        Ok(())
-    }
-
-    pub(crate) fn take_ownership(&mut self) -> Result<(), CapitalError> {
-        let caller = self.vm().msg_sender();
-        if caller != self.get_address(PENDING_OWNER) || caller.is_zero() {
-            return Err(NotPendingOwner { caller }.into());
-        }
-        let previous = self.get_address(OWNER);
-        self.set_address(OWNER, caller);
-        self.set_address(PENDING_OWNER, Address::ZERO);
-        emit(
-            self.vm(),
-            &[
-                OwnershipTransferred::SIGNATURE_HASH,
-                previous.word(),
-                caller.word(),
-            ],
-            &[],
         );
         Ok(())
     }

@@ -33,65 +33,12 @@
 //!
 //! A position: +0 principal (16), owed (16); +1 accumulator paid (32); +2 unlock time (8).
 
-use alloy_primitives::{keccak256, Address, B256, U256};
-use stylus_sdk::prelude::*;
+use alloy_primitives::Address;
 use yellowstone_protocol::capital::abi::ArithmeticOverflow;
+use yellowstone_stylus_kit::field;
+pub(crate) use yellowstone_stylus_kit::{Field, Record, Storage};
 
 use crate::{errors::CapitalError, YellowstoneCapital};
-
-/// A value in storage: its slot (in the contract, or in a position) and its byte range in the
-/// slot's word, packed into one integer so that it costs no data segment.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Field(u32);
-
-/// The field of `bytes` bytes at byte `byte` (from the low-order end) of slot `slot`.
-const fn field(slot: u32, byte: u32, bytes: u32) -> Field {
-    Field(slot << 16 | (32 - byte - bytes) << 8 | bytes)
-}
-
-impl Field {
-    fn slot(self) -> u64 {
-        u64::from(self.0 >> 16)
-    }
-
-    /// Big-endian index of the field's first byte in the word.
-    fn start(self) -> usize {
-        (self.0 >> 8 & 0xff) as usize
-    }
-
-    /// The field's length in bytes.
-    fn len(self) -> usize {
-        (self.0 & 0xff) as usize
-    }
-}
-
-/// A field at an absolute slot.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Place {
-    slot: U256,
-    field: Field,
-}
-
-/// Where a value is: a contract field, or a field of a position.
-pub(crate) trait Loc: Copy {
-    /// The absolute place.
-    fn place(self) -> Place;
-}
-
-impl Loc for Field {
-    fn place(self) -> Place {
-        Place {
-            slot: U256::from(self.slot()),
-            field: self,
-        }
-    }
-}
-
-impl Loc for Place {
-    fn place(self) -> Place {
-        self
-    }
-}
 
 /// Whether deposits, harvests and the bootstrap are paused.
 pub(crate) const PAUSED: Field = field(0, 0, 1);
@@ -183,102 +130,15 @@ pub(crate) const ACC_PAID: Field = field(1, 0, 32);
 /// When the position's principal may be withdrawn.
 pub(crate) const UNLOCK_AT: Field = field(2, 0, 8);
 
-/// The slot of `key` in the mapping at slot `map` (Solidity's `keccak(key . slot)`).
-fn mapped(key: Address, map: u64) -> U256 {
-    let mut preimage = [0u8; 64];
-    preimage[12..32].copy_from_slice(key.as_slice());
-    preimage[56..].copy_from_slice(&map.to_be_bytes());
-    U256::from_be_bytes(keccak256(preimage).0)
-}
-
-/// A position: the slot it starts at (one hash, however many fields are used).
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Record(U256);
-
 /// `account`'s position.
 pub(crate) fn position(account: Address) -> Record {
-    Record(mapped(account, POSITIONS))
+    Record::of(account, POSITIONS)
 }
 
-impl Record {
-    /// Field `f` of the position.
-    pub(crate) fn at(self, f: Field) -> Place {
-        Place {
-            slot: self.0.wrapping_add(U256::from(f.slot())),
-            field: f,
-        }
-    }
-}
+impl Storage for YellowstoneCapital {
+    type Error = CapitalError;
 
-impl YellowstoneCapital {
-    /// The value at `l`.
-    pub(crate) fn get(&self, l: impl Loc) -> U256 {
-        self.load(l.place())
-    }
-
-    /// The value at `l`, a field of at most 8 bytes.
-    pub(crate) fn get_u64(&self, l: impl Loc) -> u64 {
-        self.load(l.place()).as_limbs()[0]
-    }
-
-    /// The value at `l`, a one-byte flag.
-    pub(crate) fn get_bool(&self, l: impl Loc) -> bool {
-        !self.load(l.place()).is_zero()
-    }
-
-    /// The value at `l`, a 20-byte field.
-    pub(crate) fn get_address(&self, l: impl Loc) -> Address {
-        Address::from_word(B256::from(self.load(l.place())))
-    }
-
-    /// Sets the value at `l`, or [`ArithmeticOverflow`] if it does not fit.
-    pub(crate) fn set(&mut self, l: impl Loc, value: U256) -> Result<(), CapitalError> {
-        self.store(l.place(), value)
-    }
-
-    /// Sets the value at `l`, a field of at least 8 bytes: it always fits.
-    pub(crate) fn set_u64(&mut self, l: impl Loc, value: u64) {
-        let _fits = self.store(l.place(), U256::from(value));
-    }
-
-    /// Sets the value at `l`, a one-byte flag.
-    pub(crate) fn set_bool(&mut self, l: impl Loc, value: bool) {
-        let _fits = self.store(l.place(), U256::from(value as u8));
-    }
-
-    /// Sets the value at `l`, a 20-byte field: it always fits.
-    pub(crate) fn set_address(&mut self, l: impl Loc, value: Address) {
-        let _fits = self.store(l.place(), U256::from_be_bytes(value.into_word().0));
-    }
-
-    fn load(&self, p: Place) -> U256 {
-        let (start, len) = (p.field.start(), p.field.len());
-        let word = self.vm().storage_load_bytes32(p.slot).0;
-        let mut out = [0u8; 32];
-        if let (Some(to), Some(from)) = (out.get_mut(32 - len..), word.get(start..start + len)) {
-            to.copy_from_slice(from);
-        }
-        U256::from_be_bytes(out)
-    }
-
-    fn store(&mut self, p: Place, value: U256) -> Result<(), CapitalError> {
-        let (start, len) = (p.field.start(), p.field.len());
-        let bytes = value.to_be_bytes::<32>();
-        let (high, low) = bytes.split_at(32 - len.min(32));
-        if high.iter().any(|b| *b != 0) {
-            return Err(ArithmeticOverflow {}.into());
-        }
-        // A whole-word field is written without reading the slot (a cold read costs 2,100).
-        let mut word = if len == 32 {
-            [0u8; 32]
-        } else {
-            self.vm().storage_load_bytes32(p.slot).0
-        };
-        if let Some(to) = word.get_mut(start..start + len) {
-            to.copy_from_slice(low);
-        }
-        // SAFETY: nothing else holds this slot's value across the write.
-        unsafe { self.vm().storage_cache_bytes32(p.slot, B256::from(word)) };
-        Ok(())
+    fn overflow() -> CapitalError {
+        ArithmeticOverflow {}.into()
     }
 }

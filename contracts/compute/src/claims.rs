@@ -7,9 +7,10 @@ use alloy_sol_types::SolEvent;
 use stylus_sdk::prelude::*;
 use yellowstone_protocol::{abi::*, merkle, time::period_index};
 
+use yellowstone_stylus_kit::emit;
+
 use crate::{
     errors::{add, ComputeError, Word},
-    events::emit,
     store::*,
     YellowstoneCompute,
 };

@@ -13,88 +13,14 @@ use alloc::vec::Vec;
 
 use alloy_primitives::{Address, B256, U256};
 use stylus_sdk::{
-    abi::CONSTRUCTOR_SELECTOR, function_selector, host::VM, prelude::*,
-    stylus_core::host::ConstructorGuard, ArbResult,
+    abi::CONSTRUCTOR_SELECTOR, host::VM, prelude::*, stylus_core::host::ConstructorGuard, ArbResult,
 };
 
-use crate::{
-    errors::{abi_words, ComputeError, Word},
-    YellowstoneCompute,
-};
+use yellowstone_stylus_kit::{done, ret, Args};
 
-/// The arguments after the selector: ABI words, read in place.
-struct Args<'a>(&'a [u8]);
+use crate::{errors::Word, YellowstoneCompute};
 
-impl Args<'_> {
-    /// Word `i`, if the calldata holds it.
-    fn word(&self, i: usize) -> Option<&[u8; 32]> {
-        let start = i.checked_mul(32)?;
-        self.0.get(start..start.checked_add(32)?)?.try_into().ok()
-    }
-
-    /// Word `i` whose first `zeros` bytes must be zero (a shorter type's padding).
-    fn padded(&self, i: usize, zeros: usize) -> Option<&[u8; 32]> {
-        let word = self.word(i)?;
-        word[..zeros].iter().all(|b| *b == 0).then_some(word)
-    }
-
-    fn u256(&self, i: usize) -> Option<U256> {
-        self.word(i).map(|w| U256::from_be_bytes(*w))
-    }
-
-    fn b256(&self, i: usize) -> Option<B256> {
-        self.word(i).map(|w| B256::from(*w))
-    }
-
-    fn u64(&self, i: usize) -> Option<u64> {
-        let w = self.padded(i, 24)?;
-        Some(u64::from_be_bytes(w[24..].try_into().ok()?))
-    }
-
-    fn address(&self, i: usize) -> Option<Address> {
-        Some(Address::from_word(B256::from(*self.padded(i, 12)?)))
-    }
-
-    /// An offset or a length: a `usize` word (32 bits on wasm32, as alloy reads it).
-    fn size(&self, i: usize) -> Option<usize> {
-        const BYTES: usize = core::mem::size_of::<usize>();
-        let w = self.padded(i, 32 - BYTES)?;
-        Some(usize::from_be_bytes(w[32 - BYTES..].try_into().ok()?))
-    }
-
-    /// The `bytes32[]` whose offset is word `i`: a length word at the offset, then that many
-    /// words, all inside the calldata.
-    fn words(&self, i: usize) -> Option<Vec<B256>> {
-        let tail = Args(self.0.get(self.size(i)?..)?);
-        let len = tail.size(0)?;
-        let items = Args(&tail.0[32..]);
-        if len > items.0.len() / 32 {
-            return None;
-        }
-        (0..len).map(|k| items.b256(k)).collect()
-    }
-}
-
-/// Return data: the words' ABI encoding.
-fn ret(words: &[B256]) -> ArbResult {
-    Ok(abi_words(&[], words))
-}
-
-/// A write's outcome: no return data, or the typed error.
-fn done(result: Result<(), ComputeError>) -> ArbResult {
-    result.map(|()| Vec::new()).map_err(Vec::from)
-}
-
-macro_rules! selectors {
-    ($($name:ident = $sol:literal ($($ty:ty),*);)*) => {
-        $(
-            #[doc = concat!("`", $sol, "`")]
-            const $name: u32 = u32::from_be_bytes(function_selector!($sol $(, $ty)*));
-        )*
-    };
-}
-
-selectors! {
+yellowstone_stylus_kit::selectors! {
     FUND = "fund"(U256);
     EMISSION_SCHEDULE = "emissionSchedule"();
     TODAY = "today"();
@@ -129,17 +55,17 @@ selectors! {
 pub fn dispatch(input: Vec<u8>, host: VM) -> ArbResult {
     // SAFETY: the contract's storage starts at slot zero, as `router_entrypoint` places it.
     let mut c = unsafe { <YellowstoneCompute as StorageType>::new(U256::ZERO, 0, host) };
-    let Some((selector, args)) = input.split_first_chunk::<4>() else {
+    let Some((selector, args)) = Args::call(&input) else {
         return Err(Vec::new());
     };
     if !c.vm().msg_value().is_zero() {
         return Err(Vec::new());
     }
-    route(&mut c, u32::from_be_bytes(*selector), &Args(args)).unwrap_or(Err(Vec::new()))
+    route(&mut c, selector, &args).unwrap_or(Err(Vec::new()))
 }
 
 /// `None` when the selector is unknown or the arguments do not decode.
-fn route(c: &mut YellowstoneCompute, selector: u32, a: &Args) -> Option<ArbResult> {
+fn route(c: &mut YellowstoneCompute, selector: u32, a: &Args<'_>) -> Option<ArbResult> {
     Some(match selector {
         CONSTRUCTOR_SELECTOR => {
             if let Err(err) = c.check_constructor_slot() {

@@ -15,9 +15,10 @@ use yellowstone_protocol::{
     time::day_of,
 };
 
+use yellowstone_stylus_kit::emit;
+
 use crate::{
     errors::{add, ComputeError, Word},
-    events::emit,
     store::*,
     YellowstoneCompute,
 };

@@ -31,17 +31,9 @@
 
 extern crate alloc;
 
-/// A panic in a contract traps, which reverts the call: no message to build or print.
-#[cfg(all(target_arch = "wasm32", not(any(test, feature = "export-abi"))))]
-#[panic_handler]
-fn panic(_info: &core::panic::PanicInfo<'_>) -> ! {
-    core::arch::wasm32::unreachable()
-}
-
 mod claims;
 mod dispatch;
 pub mod errors;
-mod events;
 mod ledger;
 mod ownership;
 mod settlement;
@@ -55,13 +47,12 @@ use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::SolEvent;
 use stylus_sdk::prelude::*;
 use yellowstone_protocol::{abi::Initialized, eip712, emission::EmissionSchedule, multiplier};
+use yellowstone_stylus_kit::{Ownable, Storage};
 
 pub use dispatch::dispatch;
 pub use errors::ComputeError;
 
-// SAFETY: the contract's storage is the whole of the program's storage: nothing else derives
-// slots from it (what `#[entrypoint]` on the struct would declare).
-unsafe impl stylus_sdk::stylus_core::storage::TopLevelStorage for YellowstoneCompute {}
+yellowstone_stylus_kit::contract_root!(YellowstoneCompute);
 
 /// The compute contract. Its storage is laid out in `src/store.rs` (and docs/CONTRACT.md): the
 /// struct holds only the host handle stylus-sdk adds.
@@ -314,8 +305,8 @@ impl YellowstoneCompute {
         bootstrap_start_day: u64,
     ) -> Result<(), ComputeError> {
         use errors::Word;
-        use events::emit;
         use yellowstone_protocol::abi::{OwnershipTransferred, ZeroAddress};
+        use yellowstone_stylus_kit::emit;
         if mor.is_zero() {
             return Err(ZeroAddress {}.into());
         }

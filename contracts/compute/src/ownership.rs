@@ -1,27 +1,40 @@
 //! The owner's powers, and their limits: authorise and revoke router keys, pause and unpause
-//! commits and claims, hand ownership over in two steps. Nothing here can move MOR.
+//! commits and claims, hand ownership over in two steps (the kit's [`Ownable`] over this
+//! contract's slots, errors and events). Nothing here can move MOR.
 
 use alloy_primitives::{Address, U256};
 use alloy_sol_types::SolEvent;
 use stylus_sdk::prelude::*;
 use yellowstone_protocol::abi::*;
+use yellowstone_stylus_kit::{emit, Field, Ownable, OwnershipEvents, Refusal, Storage};
 
 use crate::{
     errors::{ComputeError, Word},
-    events::emit,
-    store::{self, OWNER, PAUSED, PENDING_OWNER},
-    YellowstoneCompute,
+    store, YellowstoneCompute,
 };
 
-impl YellowstoneCompute {
-    fn only_owner(&self) -> Result<(), ComputeError> {
-        let caller = self.vm().msg_sender();
-        if caller != self.get_address(OWNER) {
-            return Err(NotOwner { caller }.into());
-        }
-        Ok(())
-    }
+impl Ownable for YellowstoneCompute {
+    const OWNER: Field = store::OWNER;
+    const PENDING_OWNER: Field = store::PENDING_OWNER;
+    const PAUSED: Field = store::PAUSED;
+    const EVENTS: OwnershipEvents = OwnershipEvents {
+        transfer_started: OwnershipTransferStarted::SIGNATURE_HASH,
+        transferred: OwnershipTransferred::SIGNATURE_HASH,
+        paused: Paused::SIGNATURE_HASH,
+        unpaused: Unpaused::SIGNATURE_HASH,
+    };
 
+    fn refuse(refusal: Refusal) -> ComputeError {
+        match refusal {
+            Refusal::NotOwner(caller) => NotOwner { caller }.into(),
+            Refusal::NotPendingOwner(caller) => NotPendingOwner { caller }.into(),
+            Refusal::EnforcedPause => EnforcedPause {}.into(),
+            Refusal::ExpectedPause => ExpectedPause {}.into(),
+        }
+    }
+}
+
+impl YellowstoneCompute {
     pub(crate) fn set_router(
         &mut self,
         router: Address,
@@ -44,60 +57,6 @@ impl YellowstoneCompute {
             RouterRevoked::SIGNATURE_HASH
         };
         emit(self.vm(), &[event, router.word()], &[]);
-        Ok(())
-    }
-
-    pub(crate) fn set_paused(&mut self, paused: bool) -> Result<(), ComputeError> {
-        self.only_owner()?;
-        match (!self.get(PAUSED).is_zero(), paused) {
-            (true, true) => return Err(EnforcedPause {}.into()),
-            (false, false) => return Err(ExpectedPause {}.into()),
-            _ => {}
-        }
-        self.set(PAUSED, U256::from(paused as u8))?;
-        let account = self.vm().msg_sender();
-        let event = if paused {
-            Paused::SIGNATURE_HASH
-        } else {
-            Unpaused::SIGNATURE_HASH
-        };
-        emit(self.vm(), &[event, account.word()], &[]);
-        Ok(())
-    }
-
-    pub(crate) fn offer_ownership(&mut self, new_owner: Address) -> Result<(), ComputeError> {
-        self.only_owner()?;
-        self.set_address(PENDING_OWNER, new_owner);
-        let owner = self.get_address(OWNER);
-        emit(
-            self.vm(),
-            &[
-                OwnershipTransferStarted::SIGNATURE_HASH,
-                owner.word(),
-                new_owner.word(),
-            ],
-            &[],
-        );
-        Ok(())
-    }
-
-    pub(crate) fn take_ownership(&mut self) -> Result<(), ComputeError> {
-        let caller = self.vm().msg_sender();
-        if caller != self.get_address(PENDING_OWNER) || caller.is_zero() {
-            return Err(NotPendingOwner { caller }.into());
-        }
-        let previous = self.get_address(OWNER);
-        self.set_address(OWNER, caller);
-        self.set_address(PENDING_OWNER, Address::ZERO);
-        emit(
-            self.vm(),
-            &[
-                OwnershipTransferred::SIGNATURE_HASH,
-                previous.word(),
-                caller.word(),
-            ],
-            &[],
-        );
         Ok(())
     }
 }

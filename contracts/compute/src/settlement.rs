@@ -15,9 +15,10 @@ use yellowstone_protocol::{
     emission::in_bootstrap_window,
 };
 
+use yellowstone_stylus_kit::emit;
+
 use crate::{
     errors::{add, ComputeError, Word},
-    events::emit,
     store::{self, *},
     YellowstoneCompute,
 };

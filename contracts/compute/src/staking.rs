@@ -14,9 +14,10 @@ use yellowstone_protocol::{
     WAD,
 };
 
+use yellowstone_stylus_kit::emit;
+
 use crate::{
     errors::{add, ComputeError, Word},
-    events::emit,
     store::*,
     YellowstoneCompute,
 };

@@ -25,65 +25,12 @@
 //! A provider's record: +0 stake (16), paid in period (16); +1 earned (16), claimed (16);
 //! +2 added in period (16), cap period (8), registered at (8); +3 lock start (8), lock end (8).
 
-use alloy_primitives::{keccak256, Address, B256, U256};
-use stylus_sdk::prelude::*;
+use alloy_primitives::Address;
 use yellowstone_protocol::abi::ArithmeticOverflow;
+use yellowstone_stylus_kit::{field, mapped, Place};
+pub(crate) use yellowstone_stylus_kit::{Field, Record, Storage};
 
 use crate::{errors::ComputeError, YellowstoneCompute};
-
-/// A value in storage: its slot (in the contract, or in a provider's record) and its byte
-/// range in the slot's word, packed into one integer so that it costs no data segment.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Field(u32);
-
-/// The field of `bytes` bytes at byte `byte` (from the low-order end) of slot `slot`.
-const fn field(slot: u32, byte: u32, bytes: u32) -> Field {
-    Field(slot << 16 | (32 - byte - bytes) << 8 | bytes)
-}
-
-impl Field {
-    fn slot(self) -> u64 {
-        u64::from(self.0 >> 16)
-    }
-
-    /// Big-endian index of the field's first byte in the word.
-    fn start(self) -> usize {
-        (self.0 >> 8 & 0xff) as usize
-    }
-
-    /// The field's length in bytes.
-    fn len(self) -> usize {
-        (self.0 & 0xff) as usize
-    }
-}
-
-/// A field at an absolute slot.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Place {
-    slot: U256,
-    field: Field,
-}
-
-/// Where a value is: a contract field, or a field of a provider's record.
-pub(crate) trait Loc: Copy {
-    /// The absolute place.
-    fn place(self) -> Place;
-}
-
-impl Loc for Field {
-    fn place(self) -> Place {
-        Place {
-            slot: U256::from(self.slot()),
-            field: self,
-        }
-    }
-}
-
-impl Loc for Place {
-    fn place(self) -> Place {
-        self
-    }
-}
 
 /// Whether commits and claims are paused.
 pub(crate) const PAUSED: Field = field(0, 0, 1);
@@ -147,104 +94,26 @@ pub(crate) const LOCK_START: Field = field(3, 0, 8);
 /// End of the current lock; stake can be withdrawn from then on.
 pub(crate) const LOCK_END: Field = field(3, 8, 8);
 
-/// The slot of `key` in the mapping at slot `map` (Solidity's `keccak(key . slot)`).
-fn mapped(key: Address, map: u64) -> U256 {
-    let mut preimage = [0u8; 64];
-    preimage[12..32].copy_from_slice(key.as_slice());
-    preimage[56..].copy_from_slice(&map.to_be_bytes());
-    U256::from_be_bytes(keccak256(preimage).0)
-}
-
 /// `router`'s flag in the routers mapping.
 pub(crate) fn router(router: Address) -> Place {
-    Place {
-        slot: mapped(router, ROUTERS),
-        field: field(0, 0, 1),
-    }
+    Place::new(mapped(router, ROUTERS), field(0, 0, 1))
 }
-
-/// A provider's record: the slot it starts at (one hash, however many fields are used).
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Record(U256);
 
 /// `provider`'s record.
 pub(crate) fn record(provider: Address) -> Record {
-    Record(mapped(provider, PROVIDERS))
+    Record::of(provider, PROVIDERS)
 }
 
-impl Record {
-    /// Field `f` of the record.
-    pub(crate) fn at(self, f: Field) -> Place {
-        Place {
-            slot: self.0.wrapping_add(U256::from(f.slot())),
-            field: f,
-        }
+/// Fields are 128 bits at most for an amount: MOR's whole supply is below 2^86 wei.
+impl Storage for YellowstoneCompute {
+    type Error = ComputeError;
+
+    fn overflow() -> ComputeError {
+        ArithmeticOverflow {}.into()
     }
 }
 
 impl YellowstoneCompute {
-    /// The value at `l`.
-    pub(crate) fn get(&self, l: impl Loc) -> U256 {
-        self.load(l.place())
-    }
-
-    /// The value at `l`, a field of at most 8 bytes.
-    pub(crate) fn get_u64(&self, l: impl Loc) -> u64 {
-        self.load(l.place()).as_limbs()[0]
-    }
-
-    /// The value at `l`, a 20-byte field.
-    pub(crate) fn get_address(&self, l: impl Loc) -> Address {
-        Address::from_word(B256::from(self.load(l.place())))
-    }
-
-    /// Sets the value at `l`, or [`ArithmeticOverflow`] if it does not fit (an amount above
-    /// 128 bits; MOR's whole supply is below 2^86 wei).
-    pub(crate) fn set(&mut self, l: impl Loc, value: U256) -> Result<(), ComputeError> {
-        self.store(l.place(), value)
-    }
-
-    /// Sets the value at `l`, a field of at least 8 bytes: it always fits.
-    pub(crate) fn set_u64(&mut self, l: impl Loc, value: u64) {
-        let _fits = self.store(l.place(), U256::from(value));
-    }
-
-    /// Sets the value at `l`, a 20-byte field: it always fits.
-    pub(crate) fn set_address(&mut self, l: impl Loc, value: Address) {
-        let _fits = self.store(l.place(), U256::from_be_bytes(value.into_word().0));
-    }
-
-    fn load(&self, p: Place) -> U256 {
-        let (start, len) = (p.field.start(), p.field.len());
-        let word = self.vm().storage_load_bytes32(p.slot).0;
-        let mut out = [0u8; 32];
-        if let (Some(to), Some(from)) = (out.get_mut(32 - len..), word.get(start..start + len)) {
-            to.copy_from_slice(from);
-        }
-        U256::from_be_bytes(out)
-    }
-
-    fn store(&mut self, p: Place, value: U256) -> Result<(), ComputeError> {
-        let (start, len) = (p.field.start(), p.field.len());
-        let bytes = value.to_be_bytes::<32>();
-        let (high, low) = bytes.split_at(32 - len.min(32));
-        if high.iter().any(|b| *b != 0) {
-            return Err(ArithmeticOverflow {}.into());
-        }
-        // A whole-word field is written without reading the slot (a cold read costs 2,100).
-        let mut word = if len == 32 {
-            [0u8; 32]
-        } else {
-            self.vm().storage_load_bytes32(p.slot).0
-        };
-        if let Some(to) = word.get_mut(start..start + len) {
-            to.copy_from_slice(low);
-        }
-        // SAFETY: nothing else holds this slot's value across the write.
-        unsafe { self.vm().storage_cache_bytes32(p.slot, B256::from(word)) };
-        Ok(())
-    }
-
     /// Whether the provider of `r` has ever staked (no block has timestamp zero).
     pub(crate) fn registered(&self, r: Record) -> bool {
         self.get_u64(r.at(REGISTERED_AT)) != 0

@@ -7,6 +7,8 @@ use alloy_primitives::{Address, U256};
 use stylus_sdk::{call::call, prelude::*};
 use yellowstone_protocol::abi::TokenTransferFailed;
 
+use yellowstone_stylus_kit::Storage;
+
 use crate::{errors::ComputeError, YellowstoneCompute};
 
 /// `transfer(address,uint256)`.
