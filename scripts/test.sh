@@ -19,12 +19,26 @@ if [[ ! -x target/npm/node_modules/.bin/cast ]]; then
   npm install --prefix target/npm --no-audit --no-fund --silent @foundry-rs/cast
 fi
 target/npm/node_modules/.bin/cast --version | head -n 1
-# The official `openai` Python client (from PyPI), for the test of `yellowstone user proxy`.
-if [[ ! -x target/pyenv/bin/python ]] || ! target/pyenv/bin/python -c "import openai" 2>/dev/null; then
+# From PyPI: the official `openai` Python client, for the tests of `yellowstone user proxy`;
+# llama.cpp's server (`llama-cpp-python[server]`) and `gguf`, for the test behind a real
+# inference server (bin/yellowstone/tests/it/llama.rs). A cold run builds llama.cpp from source
+# (about 6 minutes on 2 cores); pip's wheel cache makes later runs on the machine take seconds.
+step "Python clients and llama.cpp's server (PyPI)"
+if [[ ! -x target/pyenv/bin/python ]] \
+  || ! target/pyenv/bin/python -c "import openai, gguf, llama_cpp.server" 2>/dev/null; then
   python3 -m venv target/pyenv
-  target/pyenv/bin/pip install --quiet --disable-pip-version-check openai
+  target/pyenv/bin/pip install --quiet --disable-pip-version-check \
+    openai 'llama-cpp-python[server]==0.3.36' 'gguf==0.19.0'
 fi
-target/pyenv/bin/python -c "import openai; print('openai', openai.__version__)"
+target/pyenv/bin/python -c "import openai, llama_cpp; print('openai', openai.__version__, 'llama-cpp-python', llama_cpp.__version__)"
+# Debian's Chromium, for the test of the market page in a real browser.
+if ! command -v chromium >/dev/null; then
+  step "Chromium (Debian)"
+  if [[ $(id -u) -eq 0 ]]; then apt_get=(apt-get); else apt_get=(sudo apt-get); fi
+  "${apt_get[@]}" update -qq
+  DEBIAN_FRONTEND=noninteractive "${apt_get[@]}" install -y -qq --no-install-recommends chromium >/dev/null
+fi
+chromium --version
 
 step "contract artifacts (normalise, strip, brotli 11, EF F0 00 00; fail above 24,576 bytes or on any float)"
 cargo run --locked --quiet --bin yellowstone -- build-contract

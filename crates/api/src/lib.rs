@@ -16,11 +16,13 @@
 //! | [`v1`] | the bodies of `/health` and the `/v1` routes, one type per answer |
 //! | [`verdict`] | a report's judgement ([`Verdict`], [`Refusal`]) |
 //! | [`provider`] | a provider's on-chain record, score and back-off |
+//! | [`stream`] | a streamed chat completion: the token tally both sides sign, and the whole answer assembled |
 
 pub mod error;
 pub mod gateway;
 pub mod openai;
 pub mod provider;
+pub mod stream;
 pub mod v1;
 pub mod verdict;
 

@@ -124,7 +124,7 @@ pub async fn chat_with_outbox(
                             answer.push_str(&text);
                         }
                         Step::Done | Step::Error(_) => break 'read,
-                        Step::Chunk(None) | Step::Receipt => {}
+                        Step::Chunk(None) | Step::Usage | Step::Receipt => {}
                     }
                 }
             }

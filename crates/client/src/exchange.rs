@@ -26,6 +26,7 @@ use alloy_sol_types::Eip712Domain;
 use axum::body::Bytes;
 use futures_util::{Stream, StreamExt};
 use serde_json::Value;
+use yellowstone_api::stream::{is_usage_chunk, whole_tokens, Tally};
 use yellowstone_protocol::messages::{request_id, Party, Receipt, Report, Rfc, Signed};
 
 pub use super::failure::{
@@ -120,6 +121,8 @@ pub async fn admit(
 pub enum Step {
     /// An answer chunk, with its text (`None` for a chunk without content).
     Chunk(Option<String>),
+    /// The usage chunk ending the stream (no choices): relayed only to whom asked for it.
+    Usage,
     /// The provider's signed receipt, checked (kept for the report; not for the application).
     Receipt,
     /// The answer failed here: the provider reported an error, sent something that is not a
@@ -157,8 +160,11 @@ pub struct Exchange {
     first_token: Option<Instant>,
     last_token: Option<Instant>,
     ended: Option<Instant>,
-    /// Tokens counted so far.
-    pub tokens: u64,
+    /// The count of a streamed answer ([`yellowstone_api::stream`]: the provider's gateway
+    /// counts the same chunks the same way).
+    tally: Tally,
+    /// The count of an answer taken whole, once taken.
+    whole_tokens: Option<u64>,
     receipt: Option<Signed<Receipt>>,
     /// Why the answer failed, once it did (the first failure stands).
     failed: Option<Failure>,
@@ -203,7 +209,8 @@ impl Exchange {
             first_token: None,
             last_token: None,
             ended: None,
-            tokens: 0,
+            tally: Tally::default(),
+            whole_tokens: None,
             receipt: None,
             failed: None,
             done: false,
@@ -242,6 +249,11 @@ impl Exchange {
             self.assembly = Some(Assembly::default());
         }
         let stream = asked_stream || self.assembly.is_some();
+        if asked_stream {
+            // The usage lets the count agree with the provider's receipt (the gateway asks its
+            // backend for it anyway); a caller that did not ask has the usage chunk withheld.
+            assemble::as_stream(&mut body);
+        }
         if let Some(map) = body.as_object_mut() {
             map.remove("max_completion_tokens");
             map.insert("model".into(), ticket.message.model.clone().into());
@@ -366,7 +378,8 @@ impl Exchange {
             Err(_) => {
                 let why = format!(
                     "the provider stalled: nothing for the stall timeout ({:?}) after {} tokens",
-                    self.stall, self.tokens
+                    self.stall,
+                    self.tokens()
                 );
                 self.fail_as(504, PROVIDER_STALLED, why);
                 None
@@ -374,7 +387,7 @@ impl Exchange {
             Ok(Some(Err(e))) => {
                 let why = format!(
                     "the provider's connection broke after {} tokens, before the answer ended: {}",
-                    self.tokens,
+                    self.tokens(),
                     chain(&e)
                 );
                 self.fail_as(502, PROVIDER_CUT, why);
@@ -492,16 +505,18 @@ impl Exchange {
         if let Some(assembly) = &mut self.assembly {
             assembly.take(&chunk);
         }
-        let content = chunk["choices"][0]["delta"]["content"]
-            .as_str()
-            .filter(|c| !c.is_empty())
-            .map(str::to_string);
-        if content.is_some() {
-            self.tokens += 1;
+        if self.tally.take(&chunk).token {
             let now = Instant::now();
             self.first_token.get_or_insert(now);
             self.last_token = Some(now);
         }
+        if is_usage_chunk(&chunk) {
+            return Step::Usage;
+        }
+        let content = chunk["choices"][0]["delta"]["content"]
+            .as_str()
+            .filter(|c| !c.is_empty())
+            .map(str::to_string);
         Step::Chunk(content)
     }
 
@@ -510,7 +525,7 @@ impl Exchange {
         if !self.done {
             let why = format!(
                 "the provider's stream ended after {} tokens, before {}[DONE]",
-                self.tokens,
+                self.tokens(),
                 if self.receipt.is_some() {
                     ""
                 } else {
@@ -607,10 +622,9 @@ impl Exchange {
             .as_str()
             .unwrap_or_default()
             .to_string();
-        self.tokens = answer["usage"]["completion_tokens"]
-            .as_u64()
-            .unwrap_or_else(|| text.split_whitespace().count() as u64);
-        if self.tokens > 0 {
+        let tokens = whole_tokens(&answer);
+        self.whole_tokens = Some(tokens);
+        if tokens > 0 {
             self.last_token = Some(now);
         }
         if let Some(token) = receipt {
@@ -618,6 +632,15 @@ impl Exchange {
             let _ = self.take_receipt(Signed::<Receipt>::from_token(token));
         }
         Some(text)
+    }
+
+    /// Tokens counted so far, by the rule the provider's gateway counts with
+    /// ([`yellowstone_api::stream`]: the usage, else the chunks that are tokens, at most the
+    /// bytes of text delivered), at most the ticket's tokenMax.
+    pub fn tokens(&self) -> u64 {
+        self.whole_tokens
+            .unwrap_or_else(|| self.tally.tokens())
+            .min(self.admitted.issued.ticket.message.tokenMax)
     }
 
     /// Milliseconds from sending the prompt to the last token (or to the end, with none),
@@ -657,12 +680,12 @@ impl Exchange {
             user: key.address(),
             firstTokenMs: first_token_ms,
             elapsedMs: elapsed_ms,
-            tokens: self.tokens,
+            tokens: self.tokens(),
             pass,
         };
         Ok(Sealed {
             pass,
-            tokens: self.tokens,
+            tokens: self.tokens(),
             first_token_ms,
             elapsed_ms,
             receipt_note,

@@ -1,8 +1,10 @@
 //! `yellowstone user proxy`: a local OpenAI-compatible endpoint. Every chat request becomes an
 //! RFC, a ticket, the call to the provider and a report, so an application written for OpenAI
 //! works unchanged, and the router still never sees a prompt. Streams are relayed chunk by
-//! chunk with the provider's receipt event taken out. A whole answer is asked of the provider
-//! as a stream and assembled, so its first token is timed too ([`crate::assemble`]).
+//! chunk with the provider's receipt event taken out, and its usage chunk too unless the
+//! application asked for it (the proxy always does, to count as the provider counts). A whole
+//! answer is asked of the provider as a stream and assembled, so its first token is timed too
+//! ([`crate::assemble`]).
 //!
 //! When an answer ends, its signed report (and the provider's receipt) is stored in the
 //! outbox ([`crate::outbox`], fsync'd) before the application gets the whole answer, or the
@@ -59,6 +61,10 @@ pub struct RunningProxy {
     pub addr: SocketAddr,
     server: JoinHandle<()>,
     postman: JoinHandle<()>,
+    /// Starts the graceful stop of the server; dropped unsent, it keeps serving.
+    stop: tokio::sync::oneshot::Sender<()>,
+    /// Held by every request and stream relay in progress: gone once each has stored its report.
+    proxy: std::sync::Weak<Proxy>,
 }
 
 impl RunningProxy {
@@ -74,9 +80,53 @@ impl RunningProxy {
         self.postman.abort();
     }
 
-    /// Serves until the task ends.
-    pub async fn wait(self) -> anyhow::Result<()> {
-        self.server.await.context("the proxy server failed")
+    /// Serves until `shutdown` resolves (the caller owns the signals), then stops as
+    /// [`RunningProxy::shutdown`] does. An error if the server failed first.
+    pub async fn serve_until(
+        mut self,
+        shutdown: impl std::future::Future<Output = ()>,
+        drain: Duration,
+    ) -> anyhow::Result<()> {
+        tokio::select! {
+            served = &mut self.server => {
+                self.postman.abort();
+                served.context("the proxy server failed")?;
+                anyhow::bail!("the proxy server stopped")
+            }
+            () = shutdown => {}
+        }
+        self.shutdown(drain).await;
+        Ok(())
+    }
+
+    /// Stops gracefully: no new connections; the answers in flight get up to `drain` to end,
+    /// each with its report stored in the outbox, then are cut; then the postman stops (what
+    /// the router has not judged yet stays in the outbox, posted at the next start). True
+    /// when nothing had to be cut.
+    pub async fn shutdown(self, drain: Duration) -> bool {
+        let RunningProxy {
+            mut server,
+            postman,
+            stop,
+            proxy,
+            ..
+        } = self;
+        let deadline = tokio::time::Instant::now() + drain;
+        let _ = stop.send(());
+        let mut drained = tokio::time::timeout_at(deadline, &mut server).await.is_ok();
+        if drained {
+            while proxy.strong_count() > 0 && tokio::time::Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            drained = proxy.strong_count() == 0;
+        } else {
+            server.abort();
+        }
+        if !drained {
+            tracing::warn!(?drain, "answers still in flight at the drain deadline were cut: their reports may not be stored");
+        }
+        postman.abort();
+        drained
     }
 }
 
@@ -140,9 +190,16 @@ pub async fn start_proxy_with(
         .route("/v1/chat/completions", post(completions))
         .route("/v1/models", get(models))
         .route("/health", get(|| async { Json(json!({"status": "ok"})) }))
-        .with_state(proxy);
+        .with_state(proxy.clone());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(async move {
-        if let Err(err) = axum::serve(listener, app).await {
+        let stopping = async {
+            if stopped.await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        };
+        let served = axum::serve(listener, app).with_graceful_shutdown(stopping);
+        if let Err(err) = served.await {
             tracing::error!(%err, "the proxy stopped");
         }
     });
@@ -150,6 +207,8 @@ pub async fn start_proxy_with(
         addr,
         server,
         postman,
+        stop,
+        proxy: Arc::downgrade(&proxy),
     })
 }
 
@@ -228,6 +287,7 @@ async fn completions(State(proxy): State<Arc<Proxy>>, bytes: Bytes) -> Response 
         return openai_error(400, "invalid_request_error", "invalid", "no model");
     };
     let stream = body["stream"].as_bool().unwrap_or(false);
+    let wants_usage = body["stream_options"]["include_usage"].as_bool() == Some(true);
     let token_max = body["max_tokens"]
         .as_u64()
         .or(body["max_completion_tokens"].as_u64())
@@ -245,7 +305,7 @@ async fn completions(State(proxy): State<Arc<Proxy>>, bytes: Bytes) -> Response 
         }
     };
     if stream {
-        return relay(proxy, exchange, response);
+        return relay(proxy, exchange, response, wants_usage);
     }
     let answer = exchange.read_whole(response).await;
     let failure = exchange.failed().cloned();
@@ -259,10 +319,16 @@ async fn completions(State(proxy): State<Arc<Proxy>>, bytes: Bytes) -> Response 
     }
 }
 
-/// Relays a streamed answer event by event, without the receipt event; a failure ends the
-/// stream with an error event instead of `[DONE]`. The report is stored before that last
-/// event goes out.
-fn relay(proxy: Arc<Proxy>, mut exchange: Exchange, response: reqwest::Response) -> Response {
+/// Relays a streamed answer event by event, without the receipt event, and without the usage
+/// chunk unless the application asked for it (`stream_options.include_usage`: the proxy
+/// always asks, to count as the provider does); a failure ends the stream with an error event
+/// instead of `[DONE]`. The report is stored before that last event goes out.
+fn relay(
+    proxy: Arc<Proxy>,
+    mut exchange: Exchange,
+    response: reqwest::Response,
+    wants_usage: bool,
+) -> Response {
     let (tx, rx) = mpsc::channel::<Bytes>(64);
     tokio::spawn(async move {
         let mut upstream = response.bytes_stream();
@@ -272,8 +338,9 @@ fn relay(proxy: Arc<Proxy>, mut exchange: Exchange, response: reqwest::Response)
             for (event, step) in exchange.stream_piece(&piece) {
                 match step {
                     Step::Receipt => {}
+                    Step::Usage if !wants_usage => {}
                     Step::Error(_) => break 'read,
-                    Step::Chunk(_) => {
+                    Step::Chunk(_) | Step::Usage => {
                         let _ = tx.send(Bytes::from(event.to_text())).await;
                     }
                     Step::Done => {

@@ -4,9 +4,12 @@
 //! The router's ticket is the bearer token. It is checked before anything reaches the backend
 //! (module `ticket`): signed by the trusted router under the market's EIP-712 domain, issued
 //! to this provider, unexpired, for the model asked, unused, and for no more than its
-//! `tokenMax` output tokens. The request is then forwarded with `max_tokens` capped (module
-//! `forward`); the answer comes back with a provider-signed receipt of the tokens delivered (a
-//! response header, or a final server-sent event), which is also posted to the router.
+//! `tokenMax` output tokens. The request is then forwarded with `max_tokens` capped, always as a
+//! stream (module `forward`), read, counted and cut at the limit by one code path (module
+//! `relay`); the answer comes back, streamed or put together whole, with a provider-signed
+//! receipt of the tokens delivered (a response header, or a final server-sent event), which is
+//! also posted to the router. Tokens are counted by the rule the user's client counts with
+//! ([`yellowstone_api::stream`]).
 //! Refusals and backend failures are the OpenAI error body
 //! ([`OpenAiError`], module `error`), never an empty 200.
 //!
@@ -25,6 +28,7 @@
 mod error;
 mod forward;
 mod health;
+mod relay;
 pub mod textgen;
 mod ticket;
 mod used;
@@ -205,7 +209,9 @@ fn now_with(offset: i64) -> u64 {
 pub struct RunningGateway {
     /// Where it listens.
     pub addr: SocketAddr,
-    server: JoinHandle<()>,
+    server: Serving,
+    /// Held by every request and stream relay in progress: gone once all have ended.
+    gateway: std::sync::Weak<Gateway>,
 }
 
 impl RunningGateway {
@@ -216,13 +222,97 @@ impl RunningGateway {
 
     /// Stops listening at once (tickets seen so far are forgotten, unless journalled).
     pub fn kill(self) {
-        self.server.abort();
+        self.server.task.abort();
     }
 
-    /// Serves until the task ends (Ctrl-C or SIGTERM).
-    pub async fn wait(self) -> anyhow::Result<()> {
-        self.server.await.context("the gateway failed")
+    /// Serves until `shutdown` resolves (the caller owns the signals), then stops as
+    /// [`RunningGateway::shutdown`] does. An error if the server failed first.
+    pub async fn serve_until(
+        mut self,
+        shutdown: impl std::future::Future<Output = ()>,
+        drain: Duration,
+    ) -> anyhow::Result<()> {
+        self.server.until(shutdown).await?;
+        self.shutdown(drain).await;
+        Ok(())
     }
+
+    /// Stops gracefully: no new connections; the answers in flight get up to `drain` to end
+    /// (their receipts signed and posted), then are cut. True when nothing had to be cut.
+    pub async fn shutdown(self, drain: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + drain;
+        let drained = self.server.stop(deadline).await && released(&self.gateway, deadline).await;
+        if !drained {
+            tracing::warn!(
+                ?drain,
+                "answers still in flight at the drain deadline were cut"
+            );
+        }
+        drained
+    }
+}
+
+/// An axum server on its own task that stops gracefully when told.
+pub(crate) struct Serving {
+    /// Starts the graceful stop; dropped unsent, the server keeps serving.
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: JoinHandle<()>,
+}
+
+impl Serving {
+    /// Serves `app` on `listener`; `name` is for the log should it fail.
+    pub(crate) fn spawn(listener: TcpListener, app: Router, name: &'static str) -> Serving {
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let stopping = async {
+            if stopped.await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        };
+        let task = tokio::spawn(async move {
+            let served = axum::serve(listener, app).with_graceful_shutdown(stopping);
+            if let Err(err) = served.await {
+                tracing::error!(%err, "{name} stopped");
+            }
+        });
+        Serving { stop, task }
+    }
+
+    /// Waits for `shutdown`; an error if the server ended first.
+    pub(crate) async fn until(
+        &mut self,
+        shutdown: impl std::future::Future<Output = ()>,
+    ) -> anyhow::Result<()> {
+        tokio::select! {
+            served = &mut self.task => {
+                served.context("the server failed")?;
+                anyhow::bail!("the server stopped")
+            }
+            () = shutdown => Ok(()),
+        }
+    }
+
+    /// Stops accepting and waits until `deadline` for the connections to end; those still
+    /// open then are left to end with the runtime. True if all ended in time.
+    pub(crate) async fn stop(self, deadline: tokio::time::Instant) -> bool {
+        let Serving { stop, mut task } = self;
+        let _ = stop.send(());
+        let ended = tokio::time::timeout_at(deadline, &mut task).await.is_ok();
+        if !ended {
+            task.abort();
+        }
+        ended
+    }
+}
+
+/// Waits until nothing holds `what`, or `deadline`; true if released.
+async fn released<T>(what: &std::sync::Weak<T>, deadline: tokio::time::Instant) -> bool {
+    while what.strong_count() > 0 {
+        if tokio::time::Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    true
 }
 
 /// Starts a gateway signing receipts with the provider's `key`.
@@ -272,13 +362,12 @@ pub async fn start(config: GatewayConfig, key: PrivateKeySigner) -> anyhow::Resu
         .route("/v1/chat/completions", post(chat))
         .route("/v1/models", get(models))
         .route("/health", get(health))
-        .with_state(gateway);
-    let server = tokio::spawn(async move {
-        if let Err(err) = axum::serve(listener, app).await {
-            tracing::error!(%err, "the gateway stopped");
-        }
-    });
-    Ok(RunningGateway { addr, server })
+        .with_state(gateway.clone());
+    Ok(RunningGateway {
+        addr,
+        server: Serving::spawn(listener, app, "the gateway"),
+        gateway: Arc::downgrade(&gateway),
+    })
 }
 
 /// The used-ticket set: journalled at `used_tickets_path`, loaded and compacted now; else in

@@ -30,7 +30,7 @@ use axum::{
 };
 use futures_util::StreamExt;
 use serde_json::{json, Value};
-use tokio::{net::TcpListener, task::JoinHandle};
+use tokio::net::TcpListener;
 use yellowstone_api::openai::OpenAiError;
 
 /// The model name textgen lists in `/v1/models` (it answers whatever model it is asked for).
@@ -61,7 +61,7 @@ pub struct RunningTextgen {
     /// Where it listens.
     pub addr: SocketAddr,
     requests: Arc<AtomicU64>,
-    server: JoinHandle<()>,
+    server: crate::Serving,
 }
 
 impl RunningTextgen {
@@ -77,12 +77,32 @@ impl RunningTextgen {
 
     /// Stops listening at once.
     pub fn kill(self) {
-        self.server.abort();
+        self.server.task.abort();
     }
 
-    /// Serves until the task ends.
-    pub async fn wait(self) -> anyhow::Result<()> {
-        self.server.await.context("textgen failed")
+    /// Serves until `shutdown` resolves (the caller owns the signals), then stops as
+    /// [`RunningTextgen::shutdown`] does. An error if the server failed first.
+    pub async fn serve_until(
+        mut self,
+        shutdown: impl std::future::Future<Output = ()>,
+        drain: Duration,
+    ) -> anyhow::Result<()> {
+        self.server.until(shutdown).await?;
+        self.shutdown(drain).await;
+        Ok(())
+    }
+
+    /// Stops gracefully: no new connections; the answers in flight get up to `drain` to end,
+    /// then are cut. True when nothing had to be cut.
+    pub async fn shutdown(self, drain: Duration) -> bool {
+        let drained = self.server.stop(tokio::time::Instant::now() + drain).await;
+        if !drained {
+            tracing::warn!(
+                ?drain,
+                "answers still in flight at the drain deadline were cut"
+            );
+        }
+        drained
     }
 }
 
@@ -107,15 +127,10 @@ pub async fn start_textgen(config: TextgenConfig) -> anyhow::Result<RunningTextg
             config,
             requests: requests.clone(),
         });
-    let server = tokio::spawn(async move {
-        if let Err(err) = axum::serve(listener, app).await {
-            tracing::error!(%err, "textgen stopped");
-        }
-    });
     Ok(RunningTextgen {
         addr,
         requests,
-        server,
+        server: crate::Serving::spawn(listener, app, "textgen"),
     })
 }
 

@@ -10,6 +10,10 @@
 //! | 5 | the body is a JSON object naming the ticket's model (and one this gateway serves) | 400 `invalid_body` / `model_mismatch` / `model_not_served` |
 //! | 6 | the ticket was not used before | 409 `ticket_used` |
 //! | 7 | `max_tokens` and `max_completion_tokens` at most `tokenMax` (absent: set to it) | 400 `max_tokens_exceeds_ticket` |
+//! | 8 | one answer (`n` absent or 1): the ticket pays for one | 400 `n_unsupported` |
+//!
+//! The body forwarded always asks for a stream with its usage (`stream: true`,
+//! `stream_options.include_usage: true`), whatever the user asked (module `forward`).
 //!
 //! Then, in [`crate::chat`], a place under the gateway's capacity (else 503 `busy`, the ticket
 //! left unused) and the claim ([`claim`]): the request id is marked used, in the journal on disk
@@ -32,7 +36,8 @@ pub(crate) const FORGET_AFTER: u64 = 60;
 pub(crate) struct CheckedRequest {
     /// The router's ticket.
     pub(crate) ticket: Ticket,
-    /// The body to forward: the user's, with the output limit set to `max_tokens`.
+    /// The body to forward: the user's, with the output limit set to `max_tokens`, asking for a
+    /// stream with its usage.
     pub(crate) body: Map<String, Value>,
     /// The output limit: what the user asked, or the ticket's `tokenMax`.
     pub(crate) max_tokens: u64,
@@ -116,13 +121,24 @@ pub(crate) fn check(
         .and_then(|o| o.get("include_usage"))
         .and_then(Value::as_bool)
         == Some(true);
-    if stream {
-        let options = body
-            .entry("stream_options")
-            .or_insert_with(|| Value::Object(Map::new()));
-        if let Value::Object(options) = options {
-            options.insert("include_usage".into(), Value::Bool(true));
-        }
+    if body
+        .get("n")
+        .is_some_and(|n| !n.is_null() && n.as_u64() != Some(1))
+    {
+        return Err(GatewayError::invalid(
+            "n_unsupported",
+            "n asks for several answers; a ticket pays for one (send n = 1 or none)",
+        ));
+    }
+    body.insert("stream".into(), Value::Bool(true));
+    let options = body
+        .entry("stream_options")
+        .or_insert_with(|| Value::Object(Map::new()));
+    if !options.is_object() {
+        *options = Value::Object(Map::new());
+    }
+    if let Value::Object(options) = options {
+        options.insert("include_usage".into(), Value::Bool(true));
     }
     Ok(CheckedRequest {
         ticket,

@@ -1,4 +1,5 @@
-//! The HTTP API, versioned under `/v1` (documented in `docs/API.md` and `docs/openapi.yaml`).
+//! The HTTP API, versioned under `/v1` (documented in `docs/API.md` and `docs/openapi.yaml`),
+//! and the market page at `/` that reads it.
 //! Bodies are JSON; signed messages travel as `{"message": {...}, "signature": "0x..."}`;
 //! every refusal is `{"code", "message"}` with a fitting status (and `Retry-After` on 503).
 //! Every answer is a `yellowstone_api::v1` type, so the client reads what is written here.
@@ -13,14 +14,13 @@ use axum::{
     middleware::{self, Next},
     response::{IntoResponse, Response},
     routing::{get, post},
-    Json, Router as Routes,
+    Extension, Json, Router as Routes,
 };
 use serde::{de::DeserializeOwned, Deserialize};
 use yellowstone_api::{
     v1::{
-        Accepted, BidAccepted, CommittedLeaf, Epoch, Health, Issued, Judged, LiveBid, LiveBids,
-        MarketInfo, Proof, ProviderAttestation, ProviderBid, ProviderView, ReportBody,
-        SigningDomain,
+        Accepted, BidAccepted, Epoch, Health, Issued, Judged, LiveBid, LiveBids, MarketInfo, Proof,
+        ProviderView, ReportBody, SigningDomain,
     },
     ApiError, ErrorBody,
 };
@@ -29,27 +29,34 @@ use yellowstone_protocol::eip712::{DOMAIN_NAME, DOMAIN_VERSION};
 
 use crate::service::Router;
 
+mod activity;
+mod page;
 mod wire;
 
 type App = State<Arc<Router>>;
 
-/// The router's routes.
+/// The router's routes: the API, and the market page at `/` (`crate::page`).
 pub fn routes(router: Arc<Router>) -> Routes {
     Routes::new()
+        .merge(page::routes())
         .route("/health", get(health))
         .route("/metrics", get(metrics))
         .route("/v1/market", get(market))
         .route("/v1/attestations", post(attest))
         .route("/v1/bids", post(bid).get(bids))
+        .route("/v1/providers", get(activity::providers))
         .route("/v1/providers/{address}", get(provider))
         .route("/v1/rfcs", post(rfc))
         .route("/v1/receipts", post(receipt))
         .route("/v1/reports", post(report))
         .route("/v1/allowance/{user}", get(allowance))
+        .route("/v1/today", get(activity::today))
+        .route("/v1/epochs", get(activity::epochs))
         .route("/v1/epochs/latest", get(latest_epoch))
         .route("/v1/epochs/{epoch}", get(epoch))
         .route("/v1/proofs/{provider}", get(proof))
         .fallback(|| async { Refused(ApiError::not_found("no such route; see docs/API.md")) })
+        .layer(Extension(Arc::new(activity::ChainDay::default())))
         .layer(middleware::from_fn_with_state(router.clone(), count))
         .with_state(router)
 }
@@ -198,42 +205,7 @@ async fn provider(
     Path(text): Path<String>,
 ) -> Result<Json<ProviderView>, Refused> {
     let who = address(&text)?;
-    let now = router.now();
-    let (pending_wei, committed) = router.earnings(who);
-    let state = router.state();
-    let info = state.provider(who);
-    let bids = state
-        .live_bids(None, now)
-        .into_iter()
-        .filter(|b| b.provider == who)
-        .map(|b| ProviderBid {
-            capacity: b.capacity,
-            endpoint: b.endpoint.clone(),
-            expiry: b.expiry,
-            model: b.model.clone(),
-            price_per_token: b.price,
-            unselectable: state.unselectable(who, &b.model, now),
-        })
-        .collect();
-    let attestations = state
-        .attestations_of(who)
-        .into_iter()
-        .map(|a| ProviderAttestation {
-            issued_at: a.issued_at,
-            model: a.model.clone(),
-            weights_hash: a.weights_hash,
-        })
-        .collect();
-    Ok(Json(ProviderView {
-        attestations,
-        backoff: info.map(|i| i.backoff),
-        bids,
-        chain: info.and_then(|i| i.chain.clone()),
-        committed: committed.map(|(earned, bootstrap)| CommittedLeaf { bootstrap, earned }),
-        pending_wei,
-        provider: who,
-        score: info.map(|i| i.score),
-    }))
+    Ok(Json(activity::provider_view(&router, who, router.now())))
 }
 
 async fn rfc(State(router): App, bytes: Bytes) -> Result<Json<Issued>, Refused> {

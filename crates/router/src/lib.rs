@@ -10,7 +10,7 @@
 //! | module | what it does |
 //! |---|---|
 //! | [`config`] | TOML, environment and flags; the router key |
-//! | [`server`] | starting a router: chain, database, state, loops, API |
+//! | [`server`] | starting a router: chain, database, state, loops, API; stopping it gracefully |
 //! | [`api`] | the HTTP API under `/v1`, `/health`, `/metrics` |
 //! | [`service`] | the running router: admission, reports, settlement loop |
 //! | [`metrics`] | Prometheus counters |

@@ -2,12 +2,22 @@
 //! background loops and serve the API. Used by `yellowstone router` and by the tests, which run
 //! routers in-process against the devnet.
 
-use std::{net::SocketAddr, sync::Arc, time::Duration};
+use std::{
+    future::Future,
+    net::SocketAddr,
+    sync::{Arc, Weak},
+    time::Duration,
+};
 
 use crate::api;
 use alloy_signer_local::PrivateKeySigner;
 use anyhow::Context;
-use tokio::{net::TcpListener, task::JoinHandle};
+use tokio::{
+    net::TcpListener,
+    sync::oneshot,
+    task::JoinHandle,
+    time::{timeout_at, Instant},
+};
 
 use yellowstone_chain::{
     submit::{SubmitPolicy, Submitter},
@@ -22,6 +32,10 @@ use crate::service::{clock::Clock, Parts, Router, ServiceSettings};
 
 use yellowstone_store::{writer::Writer, Store};
 
+/// The longest a stopping router waits for its database to close (the writer's queue committed
+/// and the WAL checkpointed) once its requests are done.
+const CLOSE_DEADLINE: Duration = Duration::from_secs(5);
+
 /// A router serving on a socket.
 pub struct Running {
     /// The service.
@@ -29,6 +43,10 @@ pub struct Running {
     /// Where the API listens.
     pub addr: SocketAddr,
     server: JoinHandle<()>,
+    /// Starts the graceful stop of the API server.
+    stop: oneshot::Sender<()>,
+    /// Gone once the writer thread has committed what it was sent and closed the database.
+    store: Weak<Store>,
 }
 
 impl Running {
@@ -44,10 +62,72 @@ impl Running {
         self.server.abort();
     }
 
-    /// Serves until the task ends (Ctrl-C or SIGTERM in `yellowstone router`).
-    pub async fn wait(self) -> anyhow::Result<()> {
-        self.server.await.context("the API server failed")
+    /// Serves until `shutdown` resolves (the caller owns the signals: `yellowstone router`
+    /// passes SIGINT or SIGTERM), then stops as [`Running::shutdown`] does. An error if the
+    /// API server failed first.
+    pub async fn serve_until(
+        mut self,
+        shutdown: impl Future<Output = ()>,
+        drain: Duration,
+    ) -> anyhow::Result<()> {
+        tokio::select! {
+            served = &mut self.server => {
+                self.router.stop();
+                served.context("the API server failed")?;
+                anyhow::bail!("the API server stopped")
+            }
+            () = shutdown => {}
+        }
+        self.shutdown(drain).await;
+        Ok(())
     }
+
+    /// Stops gracefully: no new connections; the requests in flight get up to `drain` to be
+    /// answered (each answer is committed before it is sent), then are cut; the background
+    /// loops stop (a settlement step in progress is abandoned safely: a root it sent was
+    /// persisted first and is adopted from the chain at the next start); the database writer
+    /// commits what it was sent and closes. True when nothing had to be cut.
+    pub async fn shutdown(self, drain: Duration) -> bool {
+        let Running {
+            router,
+            mut server,
+            stop,
+            store,
+            ..
+        } = self;
+        let _ = stop.send(());
+        let drained = timeout_at(Instant::now() + drain, &mut server)
+            .await
+            .is_ok();
+        if !drained {
+            tracing::warn!(
+                ?drain,
+                "requests still in flight at the drain deadline were cut"
+            );
+            server.abort();
+        }
+        router.stop();
+        drop(router);
+        // Cut connections hold the router until the runtime ends: do not wait for them.
+        let closed = drained && released(&store, Instant::now() + CLOSE_DEADLINE).await;
+        if drained && !closed {
+            tracing::warn!(
+                "the database writer did not close in time: committed batches are safe in the WAL"
+            );
+        }
+        closed
+    }
+}
+
+/// Waits until nothing holds `what` any more, or `deadline`; true if released.
+async fn released<T>(what: &Weak<T>, deadline: Instant) -> bool {
+    while what.strong_count() > 0 {
+        if Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    true
 }
 
 /// Connects, restores and starts a router; the API listens on `config.listen`.
@@ -84,6 +164,7 @@ pub async fn start(config: &Config, key: PrivateKeySigner) -> anyhow::Result<Run
         state.pending_credit().1,
         state.open_tickets(),
     );
+    let closed = Arc::downgrade(&store);
     let writer = Writer::spawn(store.clone(), 1_024);
     let policy = SubmitPolicy {
         gas_limit_margin_percent: config.service.gas_margin_percent,
@@ -134,22 +215,16 @@ pub async fn start(config: &Config, key: PrivateKeySigner) -> anyhow::Result<Run
         "router serving"
     );
     let app = api::routes(router.clone());
+    let (stop, stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(async move {
-        let shutdown = async {
-            let ctrl_c = tokio::signal::ctrl_c();
-            #[cfg(unix)]
-            {
-                let mut term =
-                    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-                        .expect("a SIGTERM handler");
-                tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+        // Stops when told; a `Running` dropped without being stopped keeps serving.
+        let stopping = async {
+            if stopped.await.is_err() {
+                std::future::pending::<()>().await;
             }
-            #[cfg(not(unix))]
-            let _ = ctrl_c.await;
-            tracing::info!("shutting down");
         };
         if let Err(err) = axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown)
+            .with_graceful_shutdown(stopping)
             .await
         {
             tracing::error!(%err, "the API server stopped");
@@ -159,6 +234,8 @@ pub async fn start(config: &Config, key: PrivateKeySigner) -> anyhow::Result<Run
         router,
         addr,
         server,
+        stop,
+        store: closed,
     })
 }
 

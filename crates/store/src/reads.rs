@@ -17,6 +17,11 @@ use crate::error::StoreError;
 use crate::sql::{query, ALLOWANCE_COLS, EPOCH_COLS, RECEIPT_COLS, REPORT_COLS, TICKET_COLS};
 use crate::Store;
 
+/// An epoch's columns with an empty `fold`, for summaries.
+const SUMMARY_COLS: &str = "epoch, root, cumulative_credited, cumulative_bootstrap, signature, \
+    up_to_block, built_at, '[]' AS fold, status, tx_hash, tx_nonce, tx_max_fee, tx_priority_fee, \
+    mined_block, mined_gas, deadline";
+
 impl Store {
     /// The ticket of a request.
     pub fn ticket(&self, request_id: B256) -> Result<Option<TicketRecord>, StoreError> {
@@ -100,6 +105,33 @@ impl Store {
         let conn = self.reader();
         let sql_text = format!("SELECT {EPOCH_COLS} FROM archived_epochs ORDER BY epoch, root");
         query(&conn, "archived_epochs", &sql_text, [], epoch_from)
+    }
+
+    /// At most `limit` epochs numbered above `after`, newest first, without their `fold`
+    /// (left empty: a busy block folds thousands of credits, and a summary needs none).
+    pub fn epochs_after(&self, after: u64, limit: usize) -> Result<Vec<EpochRecord>, StoreError> {
+        let conn = self.reader();
+        let sql_text = format!(
+            "SELECT {SUMMARY_COLS} FROM epochs WHERE epoch > ?1 ORDER BY epoch DESC LIMIT ?2"
+        );
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        query(
+            &conn,
+            "epochs",
+            &sql_text,
+            params![cmp(after), limit],
+            epoch_from,
+        )
+    }
+
+    /// The last epoch built before `time` (unix seconds), without its `fold`. Epochs are built
+    /// in order, so the walk down the numbers stops at the day's first.
+    pub fn epoch_built_before(&self, time: u64) -> Result<Option<EpochRecord>, StoreError> {
+        let conn = self.reader();
+        let sql_text = format!(
+            "SELECT {SUMMARY_COLS} FROM epochs WHERE built_at < ?1 ORDER BY epoch DESC LIMIT 1"
+        );
+        Ok(query(&conn, "epochs", &sql_text, [cmp(time)], epoch_from)?.pop())
     }
 
     /// The committed epoch with the greatest number.
@@ -206,8 +238,51 @@ pub(crate) fn table_at(conn: &Connection, epoch: u64) -> Result<Vec<LeafRecord>,
 mod tests {
     use yellowstone_market::records::Change;
 
-    use crate::test_support::{addr, leaf};
+    use yellowstone_market::records::EpochStatus;
+
+    use crate::test_support::{addr, epoch, leaf};
     use crate::Store;
+
+    #[test]
+    fn summaries_walk_down_from_the_latest_epoch_without_the_fold() {
+        let store = Store::open_in_memory().unwrap();
+        let stored: Vec<_> = (1..=5)
+            .map(|n| {
+                let status = if n == 5 {
+                    EpochStatus::Sent
+                } else {
+                    EpochStatus::Committed
+                };
+                epoch(n, status)
+            })
+            .collect();
+        let changes: Vec<Change> = stored.iter().cloned().map(Change::Epoch).collect();
+        store.apply(&changes).unwrap();
+        let summary = |n: usize| yellowstone_market::records::EpochRecord {
+            fold: Vec::new(),
+            ..stored[n - 1].clone()
+        };
+        assert_eq!(
+            store.epochs_after(0, 2).unwrap(),
+            vec![summary(5), summary(4)]
+        );
+        assert_eq!(
+            store.epochs_after(3, 10).unwrap(),
+            vec![summary(5), summary(4)]
+        );
+        assert!(store.epochs_after(5, 10).unwrap().is_empty());
+        assert!(store.epochs_after(0, 0).unwrap().is_empty());
+        // Epoch n was built at 1_700_000_000 + n.
+        let before = |t: u64| store.epoch_built_before(t).unwrap().map(|e| e.epoch);
+        assert_eq!(before(1_700_000_001), None);
+        assert_eq!(before(1_700_000_002), Some(1));
+        assert_eq!(before(1_700_000_004), Some(3));
+        assert_eq!(before(u64::MAX), Some(5));
+        assert_eq!(
+            store.epoch_built_before(1_700_000_003).unwrap(),
+            Some(summary(2))
+        );
+    }
 
     #[test]
     fn table_at_picks_the_latest_leaf_at_or_before_the_epoch() {

@@ -17,7 +17,7 @@ pub mod methods;
 mod server;
 
 pub use error::RpcError;
-pub use server::{serve, RpcHandle};
+pub use server::{serve, RpcHandle, DRAIN};
 
 use std::sync::{Arc, Mutex};
 

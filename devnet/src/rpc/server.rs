@@ -4,8 +4,9 @@ use std::{
     convert::Infallible,
     io,
     net::SocketAddr,
-    sync::{Arc, Mutex},
+    sync::{mpsc, Arc, Mutex},
     thread::JoinHandle,
+    time::Duration,
 };
 
 use http_body_util::{BodyExt, Full, Limited};
@@ -14,18 +15,35 @@ use hyper::{
     header, Method, Request, Response, StatusCode,
 };
 use hyper_util::rt::TokioIo;
-use tokio::sync::oneshot;
+use tokio::{sync::watch, task::JoinSet};
 
 use crate::chain::Chain;
 
 /// The largest request body accepted: 32 MiB (a large deployment is well below).
 const MAX_BODY: usize = 32 * 1024 * 1024;
 
-/// A running server; see [`serve`]. Dropping it stops the server.
+/// How long a stopping server lets the requests in flight be answered before cutting them.
+pub const DRAIN: Duration = Duration::from_secs(5);
+
+/// Where a server is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    Serving,
+    /// No new connections; each open one ends after its request in flight.
+    Draining,
+    /// Whatever is still open is dropped.
+    Cut,
+}
+
+/// A running server; see [`serve`]. Dropping it stops the server as
+/// [`RpcHandle::shutdown`] does.
 #[derive(Debug)]
 pub struct RpcHandle {
     addr: SocketAddr,
-    stop: Option<oneshot::Sender<()>>,
+    phase: watch::Sender<Phase>,
+    /// Disconnected when the server thread ends (in a mutex: a handle is shared across
+    /// threads, and a receiver alone is not `Sync`).
+    ended: Mutex<mpsc::Receiver<()>>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -40,26 +58,28 @@ impl RpcHandle {
         format!("http://{}", self.addr)
     }
 
-    /// Stops the server and waits for its thread to end.
-    pub fn shutdown(mut self) {
-        self.stop_and_join();
+    /// Stops gracefully and waits for the server thread to end: no new connections; the
+    /// requests in flight get up to [`DRAIN`] to be answered, then are cut; idle connections
+    /// are closed. True when nothing had to be cut.
+    pub fn shutdown(mut self) -> bool {
+        self.stop_and_join()
     }
 
-    /// Blocks until the server thread ends (for a foreground node; it ends only on a fatal error
-    /// of the listener).
-    pub fn wait(mut self) {
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
+    fn stop_and_join(&mut self) -> bool {
+        let Some(thread) = self.thread.take() else {
+            return true;
+        };
+        let _ = self.phase.send(Phase::Draining);
+        let ended = self.ended.lock().unwrap_or_else(|p| p.into_inner());
+        let drained = matches!(
+            ended.recv_timeout(DRAIN),
+            Err(mpsc::RecvTimeoutError::Disconnected) | Ok(())
+        );
+        if !drained {
+            let _ = self.phase.send(Phase::Cut);
         }
-    }
-
-    fn stop_and_join(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+        let _ = thread.join();
+        drained
     }
 }
 
@@ -79,50 +99,73 @@ pub fn serve(chain: Arc<Mutex<Chain>>, addr: SocketAddr) -> io::Result<RpcHandle
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_io()
         .build()?;
-    let (stop, stopped) = oneshot::channel();
+    // Registered here, so a listener tokio cannot use is an error now, not a dead server.
+    let listener = {
+        let _entered = runtime.enter();
+        tokio::net::TcpListener::from_std(listener)?
+    };
+    let (phase, watching) = watch::channel(Phase::Serving);
+    let (ending, ended) = mpsc::channel::<()>();
     let thread = std::thread::Builder::new()
         .name(format!("devnet-rpc-{}", addr.port()))
-        .spawn(move || runtime.block_on(accept_loop(listener, chain, stopped)))?;
+        .spawn(move || {
+            runtime.block_on(accept_loop(listener, chain, watching));
+            drop(ending);
+        })?;
     Ok(RpcHandle {
         addr,
-        stop: Some(stop),
+        phase,
+        ended: Mutex::new(ended),
         thread: Some(thread),
     })
 }
 
-/// Accepts connections until `stopped` fires; dropping the runtime afterwards ends the
-/// connection tasks.
+/// Accepts connections until told to drain, then waits for the open ones to end, or to be
+/// told to cut them; dropping the runtime afterwards ends what is left.
 async fn accept_loop(
-    listener: std::net::TcpListener,
+    listener: tokio::net::TcpListener,
     chain: Arc<Mutex<Chain>>,
-    mut stopped: oneshot::Receiver<()>,
+    mut phase: watch::Receiver<Phase>,
 ) {
-    let listener = match tokio::net::TcpListener::from_std(listener) {
-        Ok(listener) => listener,
-        Err(e) => {
-            eprintln!("devnet rpc: cannot use the listener: {e}");
-            return;
-        }
-    };
+    let mut connections = JoinSet::new();
+    let mut told = phase.clone();
     loop {
         tokio::select! {
-            _ = &mut stopped => return,
+            _ = told.wait_for(|p| *p != Phase::Serving) => break,
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
             accepted = listener.accept() => {
                 let Ok((stream, _)) = accepted else { continue };
                 let _ = stream.set_nodelay(true);
-                let chain = chain.clone();
-                tokio::spawn(async move {
-                    let service = hyper::service::service_fn(move |request| {
-                        let chain = chain.clone();
-                        async move { Ok::<_, Infallible>(answer(&chain, request).await) }
-                    });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
+                connections.spawn(connection(stream, chain.clone(), phase.clone()));
             }
         }
     }
+    drop(listener);
+    tokio::select! {
+        _ = async { while connections.join_next().await.is_some() {} } => {}
+        _ = phase.wait_for(|p| *p == Phase::Cut) => {}
+    }
+}
+
+/// Serves one connection; once the server drains, it ends after the request in flight.
+async fn connection(
+    stream: tokio::net::TcpStream,
+    chain: Arc<Mutex<Chain>>,
+    mut phase: watch::Receiver<Phase>,
+) {
+    let service = hyper::service::service_fn(move |request| {
+        let chain = chain.clone();
+        async move { Ok::<_, Infallible>(answer(&chain, request).await) }
+    });
+    let served =
+        hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+    tokio::pin!(served);
+    tokio::select! {
+        _ = served.as_mut() => return,
+        _ = phase.wait_for(|p| *p != Phase::Serving) => {}
+    }
+    served.as_mut().graceful_shutdown();
+    let _ = served.await;
 }
 
 /// Answers one HTTP request. Browsers may call from any origin (as with anvil): responses carry

@@ -7,7 +7,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 
 use crate::demo::{run, DemoOptions, Progress};
 
@@ -65,7 +65,8 @@ pub struct Args {
     /// Print the final report as one JSON object on stdout (wei as decimal strings).
     #[arg(long)]
     json: bool,
-    /// Keep the devnet, the router and the gateways serving after the report (Ctrl-C stops).
+    /// Keep the devnet, the router and the gateways serving after the report (SIGINT, i.e.
+    /// Ctrl-C, or SIGTERM stops them; the exit status is then 0 if the books balanced).
     #[arg(long)]
     keep_running: bool,
     /// The router's database (default: a fresh one in the temporary directory).
@@ -119,7 +120,14 @@ impl Args {
             database: self.database,
             artifacts_dir: self.artifacts_dir,
         };
-        let demo = run(options, printer()).await?;
+        // Caught from the start: a signal during the run ends it with an error, after it the
+        // services stop cleanly.
+        let stop = super::shutdown_signal("demo")?;
+        tokio::pin!(stop);
+        let demo = tokio::select! {
+            demo = run(options, printer()) => demo?,
+            () = &mut stop => bail!("stopped before the demo finished"),
+        };
         eprintln!();
         if self.json {
             println!("{}", serde_json::to_string(&demo.report)?);
@@ -134,15 +142,14 @@ impl Args {
                 urls.rpc, urls.mor, urls.compute, urls.capital
             );
             eprintln!("router API       {}/v1/market", urls.router);
+            eprintln!("market page      {}/", urls.router.trim_end_matches('/'));
             for (name, url) in demo.gateways() {
                 eprintln!("gateway {name:<8} {url}/v1/models");
             }
-            eprintln!("serving until Ctrl-C");
-            tokio::signal::ctrl_c()
-                .await
-                .context("waiting for Ctrl-C")?;
+            eprintln!("serving until Ctrl-C or SIGTERM");
+            stop.await;
         }
-        demo.stop();
+        demo.shutdown(super::drain_deadline()?).await;
         if !balanced {
             bail!("the books do not balance to the wei");
         }

@@ -13,7 +13,7 @@ use yellowstone_devnet::{
     capital::{deploy_capital, CapitalConfig},
     chain::{Chain, DEFAULT_CHAIN_ID},
     deploy::{deploy_yellowstone, DeployConfig},
-    rpc::serve,
+    rpc::{serve, DRAIN},
 };
 
 const AFTER_LONG_HELP: &str = "\
@@ -45,8 +45,10 @@ Output: progress on stderr, then one JSON object on stdout (also written to --de
    \"accounts\": [{\"address\", \"key\"}, ...]}
   and with --capital a \"capital\" section: {\"capital\", \"st_eth\", \"wst_eth\", \"native\",
    \"mints_native\", \"weth\", \"factory\", \"router\", \"pair\"}.
-Then it serves JSON-RPC until Ctrl-C. One block per transaction; anvil's evm_increaseTime,
-evm_setNextBlockTimestamp, evm_mine, evm_snapshot and evm_revert move the clock and state.
+Then it serves JSON-RPC until SIGINT (Ctrl-C) or SIGTERM, which stop it gracefully (requests
+in flight are answered, for up to 5 seconds) with exit status 0. One block per transaction;
+anvil's evm_increaseTime, evm_setNextBlockTimestamp, evm_mine, evm_snapshot and evm_revert
+move the clock and state.
 
 WARNING: the keys are anvil's public development keys (the `test ... junk` mnemonic). Anyone
 can spend from them: use them on this devnet only, never on a real chain.
@@ -111,6 +113,14 @@ impl Args {
                 .context("deploying the capital side on the devnet")?;
             deployment.capital = Some(capital);
         }
+        // The stop signals are caught from here on (a signal while deploying ends the process
+        // as usual). A worker thread, so a second signal is heard while the server drains.
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .context("starting the async runtime")?;
+        let stop = runtime.block_on(async { super::shutdown_signal("devnet") })?;
         let handle = serve(
             Arc::new(Mutex::new(chain)),
             SocketAddr::new(self.host, self.port),
@@ -125,10 +135,16 @@ impl Args {
         }
         println!("{json}");
         eprintln!(
-            "devnet: listening on {} (Ctrl-C to stop); dev keys: devnet only",
+            "devnet: listening on {} (Ctrl-C or SIGTERM stops it); dev keys: devnet only",
             handle.url()
         );
-        handle.wait();
+        runtime.block_on(stop);
+        if !handle.shutdown() {
+            eprintln!(
+                "devnet: requests still in flight after {:?} were cut",
+                DRAIN
+            );
+        }
         Ok(())
     }
 }

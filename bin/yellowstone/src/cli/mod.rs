@@ -14,6 +14,8 @@ mod provider;
 mod router;
 mod user;
 
+use std::{future::Future, time::Duration};
+
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
@@ -91,4 +93,95 @@ fn init_tracing() {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .try_init();
+}
+
+/// How long a stopping service gives the requests in flight by default; below the 10 seconds
+/// container runtimes wait before SIGKILL, and systemd's 90.
+const DEFAULT_DRAIN_SECONDS: u64 = 8;
+
+/// How long a stopping service lets the requests in flight finish before cutting them:
+/// `YELLOWSTONE_DRAIN_SECONDS`, default [`DEFAULT_DRAIN_SECONDS`].
+fn drain_deadline() -> anyhow::Result<Duration> {
+    match std::env::var("YELLOWSTONE_DRAIN_SECONDS") {
+        Err(_) => Ok(Duration::from_secs(DEFAULT_DRAIN_SECONDS)),
+        Ok(text) => text.trim().parse().map(Duration::from_secs).map_err(|_| {
+            anyhow::anyhow!("YELLOWSTONE_DRAIN_SECONDS is {text:?}, not a whole number of seconds")
+        }),
+    }
+}
+
+/// The stop signals of every long-running command: SIGINT (Ctrl-C) or SIGTERM (`kill`,
+/// systemd, container runtimes); off unix, Ctrl-C. The handlers are installed now, so a
+/// signal that comes as soon as the service serves is not lost (call it inside the runtime,
+/// before serving). The future resolves at the first signal, after printing one line saying
+/// which stopped `command`; a second signal then exits the process at once, with status 128 +
+/// its number, saying so.
+fn shutdown_signal(command: &'static str) -> anyhow::Result<impl Future<Output = ()> + Send> {
+    let mut signals = signals::Signals::install()?;
+    Ok(async move {
+        let first = signals.next().await;
+        eprintln!("yellowstone {command}: {} received: stopping", first.name);
+        tokio::spawn(async move {
+            let second = signals.next().await;
+            eprintln!(
+                "yellowstone {command}: {} received while stopping: exiting at once",
+                second.name
+            );
+            std::process::exit(128 + second.number);
+        });
+    })
+}
+
+/// The signals behind [`shutdown_signal`].
+mod signals {
+    /// A signal received.
+    pub(super) struct Received {
+        /// As `kill -l` names it.
+        pub(super) name: &'static str,
+        /// Its number (the exit status of a process it kills is 128 + this).
+        pub(super) number: i32,
+    }
+
+    #[cfg(unix)]
+    pub(super) struct Signals {
+        interrupt: tokio::signal::unix::Signal,
+        terminate: tokio::signal::unix::Signal,
+    }
+
+    #[cfg(unix)]
+    impl Signals {
+        pub(super) fn install() -> anyhow::Result<Signals> {
+            use anyhow::Context;
+            use tokio::signal::unix::{signal, SignalKind};
+            Ok(Signals {
+                interrupt: signal(SignalKind::interrupt()).context("handling SIGINT")?,
+                terminate: signal(SignalKind::terminate()).context("handling SIGTERM")?,
+            })
+        }
+
+        pub(super) async fn next(&mut self) -> Received {
+            tokio::select! {
+                _ = self.interrupt.recv() => Received { name: "SIGINT", number: 2 },
+                _ = self.terminate.recv() => Received { name: "SIGTERM", number: 15 },
+            }
+        }
+    }
+
+    #[cfg(not(unix))]
+    pub(super) struct Signals;
+
+    #[cfg(not(unix))]
+    impl Signals {
+        pub(super) fn install() -> anyhow::Result<Signals> {
+            Ok(Signals)
+        }
+
+        pub(super) async fn next(&mut self) -> Received {
+            let _ = tokio::signal::ctrl_c().await;
+            Received {
+                name: "Ctrl-C",
+                number: 2,
+            }
+        }
+    }
 }

@@ -88,6 +88,10 @@ impl Args {
 /// The router address, chain id and contract come from the router's /v1/market, or from
 /// --router-address, --chain-id and --contract. The provider key (signs receipts) comes from
 /// --key-file or YELLOWSTONE_PROVIDER_KEY (hex) and is never logged.
+///
+/// SIGINT (Ctrl-C) or SIGTERM stops it gracefully: no new requests; the answers in flight
+/// finish, their receipts signed and posted, for up to YELLOWSTONE_DRAIN_SECONDS (default 8);
+/// then it exits 0. A second signal exits at once.
 #[derive(Debug, clap::Args)]
 struct ServeArgs {
     /// Address to serve on.
@@ -161,15 +165,14 @@ impl ServeArgs {
             PathBuf::from(format!("yellowstone-gateway-{}.tickets", key.address()))
         });
         config.used_tickets_path = Some(tickets);
+        let drain = super::drain_deadline()?;
+        let stop = super::shutdown_signal("provider serve")?;
         let running = yellowstone_gateway::start(config, key).await?;
         eprintln!(
-            "provider gateway: serving {} (Ctrl-C to stop)",
+            "provider gateway: serving {} (Ctrl-C or SIGTERM stops it)",
             running.url()
         );
-        tokio::select! {
-            served = running.wait() => served,
-            _ = tokio::signal::ctrl_c() => Ok(()),
-        }
+        running.serve_until(stop, drain).await
     }
 }
 
@@ -195,6 +198,8 @@ struct TextgenArgs {
 
 impl TextgenArgs {
     async fn run(self) -> Result<()> {
+        let drain = super::drain_deadline()?;
+        let stop = super::shutdown_signal("provider textgen")?;
         let running = textgen::start_textgen(TextgenConfig {
             listen: self.listen,
             token_delay: Duration::from_millis(self.token_delay_ms),
@@ -202,13 +207,10 @@ impl TextgenArgs {
         })
         .await?;
         eprintln!(
-            "textgen (a word generator, not a language model): serving {} (Ctrl-C to stop)",
+            "textgen (a word generator, not a language model): serving {} (Ctrl-C or SIGTERM stops it)",
             running.url()
         );
-        tokio::select! {
-            served = running.wait() => served,
-            _ = tokio::signal::ctrl_c() => Ok(()),
-        }
+        running.serve_until(stop, drain).await
     }
 }
 

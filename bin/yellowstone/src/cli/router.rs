@@ -47,6 +47,10 @@ On the devnet:
   yellowstone router --deployments devnet.json --chain-clock
 (--deployments reads the RPC URL, the contract and the devnet's router key from the file.)
 
+Stopping: SIGINT (Ctrl-C) or SIGTERM (kill, systemd, container runtimes) stops accepting,
+lets the requests in flight finish for up to YELLOWSTONE_DRAIN_SECONDS (default 8), stops
+the settlement loop, closes the database and exits 0; a second signal exits at once.
+
 The API is documented in docs/API.md and docs/openapi.yaml; GET /health and GET /metrics
 (Prometheus) are served beside /v1. Logs: RUST_LOG=yellowstone_router=debug,yellowstone_chain=debug for more.";
 
@@ -137,7 +141,7 @@ struct Rebuild {
 }
 
 impl Args {
-    /// Starts the router and serves until Ctrl-C or SIGTERM.
+    /// Starts the router and serves until SIGINT (Ctrl-C) or SIGTERM, then stops gracefully.
     pub fn run(self) -> Result<()> {
         super::init_tracing();
         let file = match &self.config {
@@ -175,10 +179,20 @@ impl Args {
             println!("{done}");
             return Ok(());
         }
+        let drain = super::drain_deadline()?;
         super::block_on(async {
-            let running = yellowstone_router::server::start(&config, key).await?;
-            eprintln!("router: serving {} (Ctrl-C to stop)", running.url());
-            running.wait().await
+            let stop = super::shutdown_signal("router")?;
+            tokio::pin!(stop);
+            // Start-up waits for the chain as long as it takes: a signal ends that wait too.
+            let running = tokio::select! {
+                started = yellowstone_router::server::start(&config, key) => started?,
+                () = &mut stop => return Ok(()),
+            };
+            eprintln!(
+                "router: serving {} (Ctrl-C or SIGTERM stops it)",
+                running.url()
+            );
+            running.serve_until(stop, drain).await
         })?
     }
 }

@@ -38,6 +38,10 @@ enum Command {
     /// day's reference price).
     Allowance(AllowanceArgs),
     /// Serves a local OpenAI-compatible endpoint that routes every request through the market.
+    ///
+    /// SIGINT (Ctrl-C) or SIGTERM stops it gracefully: no new requests; the answers in flight
+    /// finish, each report stored in the outbox, for up to YELLOWSTONE_DRAIN_SECONDS (default
+    /// 8); reports not yet judged are posted at the next start.
     Proxy(Proxy),
 }
 
@@ -275,15 +279,14 @@ impl Proxy {
             max_tokens: self.max_tokens,
             stall_timeout: self.stall.timeout(),
         };
+        let drain = super::drain_deadline()?;
+        let stop = super::shutdown_signal("user proxy")?;
         let running = start_proxy_with(&config, key, outbox).await?;
         eprintln!(
-            "proxy: OpenAI base_url {}/v1, reports kept in {} until judged (Ctrl-C to stop)",
+            "proxy: OpenAI base_url {}/v1, reports kept in {} until judged (Ctrl-C or SIGTERM stops it)",
             running.url(),
             self.outbox.outbox.display()
         );
-        tokio::select! {
-            r = running.wait() => r,
-            _ = tokio::signal::ctrl_c() => Ok(()),
-        }
+        running.serve_until(stop, drain).await
     }
 }

@@ -98,10 +98,20 @@ impl Demo {
             .collect()
     }
 
-    /// Stops the gateways, the router and the devnet.
+    /// Stops the gateways, the router and the devnet at once (a finished run, nothing in flight).
     pub fn stop(self) {
         self.providers.into_iter().for_each(Provider::kill);
         self.router.kill();
+        self.net.shutdown();
+    }
+
+    /// Stops as a service stops: each gateway, then the router, lets what is in flight finish
+    /// for up to `drain` (receipts posted, answers committed); then the devnet.
+    pub async fn shutdown(self, drain: Duration) {
+        for provider in self.providers {
+            provider.shutdown(drain).await;
+        }
+        self.router.shutdown(drain).await;
         self.net.shutdown();
     }
 }

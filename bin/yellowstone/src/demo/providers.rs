@@ -98,6 +98,12 @@ impl Provider {
         self.gateway.kill();
         self.textgen.kill();
     }
+
+    /// Stops the gateway, then its generator, each draining for up to `drain`.
+    pub async fn shutdown(self, drain: Duration) {
+        self.gateway.shutdown(drain).await;
+        self.textgen.shutdown(drain).await;
+    }
 }
 
 /// Starts `spec`'s generator and gateway, receipts going to the router at `router_url`; the

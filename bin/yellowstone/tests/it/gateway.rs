@@ -259,8 +259,8 @@ async fn a_stream_relays_chunks_then_the_receipt_then_done() {
     );
 }
 
-/// A backend that ignores `max_tokens`: 50 words, streamed or not; or, in `cut` mode, three
-/// streamed words and then a dropped connection.
+/// A backend that ignores `max_tokens`: 50 streamed words (the gateway always asks for a
+/// stream); or, in `cut` mode, three streamed words and then a dropped connection.
 async fn unruly_backend(cut: bool) -> String {
     let app = Router::new().route(
         "/v1/chat/completions",
@@ -269,14 +269,10 @@ async fn unruly_backend(cut: bool) -> String {
                 let c = json!({"choices": [{"index": 0, "delta": {"content": w}}]});
                 Ok::<_, std::io::Error>(format!("data: {c}\n\n"))
             };
-            if body["stream"] != json!(true) {
-                let text = vec!["word"; 50].join(" ");
-                let answer = json!({"choices": [{"index": 0, "message": {"role": "assistant", "content": text}}],
-                                    "usage": {"prompt_tokens": 1, "completion_tokens": 50, "total_tokens": 51}});
-                return Json(answer).into_response();
-            }
-            let mut frames: Vec<Result<String, std::io::Error>> =
-                (0..if cut { 3 } else { 50 }).map(|_| chunk(" word")).collect();
+            assert_eq!(body["stream"], json!(true), "the gateway asks for a stream");
+            let mut frames: Vec<Result<String, std::io::Error>> = (0..if cut { 3 } else { 50 })
+                .map(|_| chunk(" word"))
+                .collect();
             if cut {
                 frames.push(Err(std::io::Error::other("the backend crashed")));
             } else {
@@ -312,6 +308,12 @@ async fn output_is_capped_at_token_max_even_when_the_backend_sends_more() {
         receipt.message.tokens, TOKEN_MAX,
         "usage 50 is capped at tokenMax"
     );
+    // The whole answer is cut too: the gateway streams from the backend and assembles it.
+    let answer: Value = response.json().await.unwrap();
+    let content = answer["choices"][0]["message"]["content"].as_str().unwrap();
+    assert_eq!(content.split_whitespace().count() as u64, TOKEN_MAX);
+    assert_eq!(answer["choices"][0]["finish_reason"], "length");
+    assert_eq!(answer["usage"]["completion_tokens"], TOKEN_MAX);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -704,6 +704,9 @@ async fn the_first_token_is_timed_for_streamed_and_whole_answers() {
 
     let streamed = ask(true).await.unwrap().text().await.unwrap();
     assert!(streamed.ends_with("data: [DONE]\n\n"), "{streamed}");
+    // The proxy asks for the usage chunk (to count as the gateway counts) but passes it on
+    // only to an application that asked for it.
+    assert!(!streamed.contains(r#""choices":[]"#), "{streamed}");
     let reports = stored_reports(&path);
     assert_eq!(reports.len(), 1);
     check(&reports[0]);
@@ -757,6 +760,23 @@ async fn the_first_token_is_timed_for_streamed_and_whole_answers() {
         matches!(out.verdict, Some(Verdict::Credited { tokens: 8, .. })),
         "{out:?}"
     );
+
+    // An application that asks for the usage chunk gets it: the gateway's, stating the receipt.
+    let with_usage = http
+        .post(format!("{}/v1/chat/completions", proxy.url()))
+        .json(&json!({"model": TEXTGEN, "stream": true, "max_tokens": 8,
+                      "stream_options": {"include_usage": true},
+                      "messages": [{"role": "user", "content": "count me"}]}))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let events = SseParser::default().push(with_usage.as_bytes());
+    let usage: Value = serde_json::from_str(&events[events.len() - 2].data).unwrap();
+    assert_eq!(usage["choices"], json!([]), "{with_usage}");
+    assert_eq!(usage["usage"]["completion_tokens"], 8, "{with_usage}");
     proxy.kill();
     running.kill();
 }

@@ -20,19 +20,24 @@
 //! | `GET /v1/allowance/{user}` | [`AllowanceView`] |
 //! | `GET /v1/epochs/latest`, `GET /v1/epochs/{n}` | [`Epoch`] |
 //! | `GET /v1/proofs/{provider}` | [`Proof`] |
+//! | `GET /v1/providers` | [`Providers`] |
+//! | `GET /v1/today` | [`Today`] |
+//! | `GET /v1/epochs` | [`RecentEpochs`] |
 //! | any refusal | [`ErrorBody`](crate::ErrorBody) |
 
+mod activity;
 mod market;
 mod providers;
 mod settlement;
 mod users;
 
+pub use activity::{ContractDay, EpochSummary, RecentEpochs, Today};
 pub use market::{
     DayFigures, Health, JudgeRules, LiveBid, LiveBids, MarketInfo, MarketRules, SelectionRules,
     SigningDomain,
 };
 pub use providers::{
-    Accepted, BidAccepted, CommittedLeaf, ProviderAttestation, ProviderBid, ProviderView,
+    Accepted, BidAccepted, CommittedLeaf, ProviderAttestation, ProviderBid, ProviderView, Providers,
 };
 pub use settlement::{Epoch, EpochStatus, Leaf, Mined, Proof};
 pub use users::{AllowanceView, Issued, Judged, ReportBody};

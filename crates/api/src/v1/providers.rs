@@ -1,5 +1,5 @@
 //! A provider's calls: `POST /v1/attestations`, `POST /v1/bids`, `POST /v1/receipts`, and
-//! `GET /v1/providers/{address}`. Fields are in alphabetical order, the order the router has
+//! `GET /v1/providers/{address}` (and `GET /v1/providers`, all of them). Fields are in alphabetical order, the order the router has
 //! always written them in.
 
 use alloy_primitives::{Address, B256, U256};
@@ -46,6 +46,13 @@ pub struct ProviderView {
     pub provider: Address,
     /// Its recent report score.
     pub score: Option<Score>,
+}
+
+/// `GET /v1/providers`: every provider with a live bid, by address.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Providers {
+    /// What the router knows of each, as `GET /v1/providers/{address}` answers it.
+    pub providers: Vec<ProviderView>,
 }
 
 /// One live bid of the provider. Fields in alphabetical order (wire order).

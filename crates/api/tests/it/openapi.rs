@@ -189,6 +189,11 @@ fn every_schema_is_what_its_type_writes() {
     answer(&spec, c, "Mined", &[mined()]);
     answer(&spec, c, "Leaf", &[leaf()]);
     answer(&spec, c, "Proof", &[proof()]);
+    answer(&spec, c, "Providers", &[providers()]);
+    answer(&spec, c, "Today", &[today()]);
+    answer(&spec, c, "ContractDay", &[contract_day()]);
+    answer(&spec, c, "RecentEpochs", &[recent_epochs()]);
+    answer(&spec, c, "EpochSummary", &summaries());
     answer(&spec, c, "ErrorBody", &errors());
     request(&spec, c, "ReportBody", &report_body());
     request(&spec, c, "ModelAttestation", &[model_attestation()]);
@@ -238,6 +243,9 @@ fn every_route_answers_its_type() {
         ("GET /v1/epochs/latest", "Epoch"),
         ("GET /v1/epochs/{epoch}", "Epoch"),
         ("GET /v1/proofs/{provider}", "Proof"),
+        ("GET /v1/providers", "Providers"),
+        ("GET /v1/today", "Today"),
+        ("GET /v1/epochs", "RecentEpochs"),
     ];
     let expected: BTreeMap<String, String> = expected
         .into_iter()

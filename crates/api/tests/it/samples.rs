@@ -9,6 +9,7 @@ use yellowstone_api::{
         Mined, Proof, ProviderAttestation, ProviderBid, ProviderView, ReportBody, SelectionRules,
         SigningDomain,
     },
+    v1::{ContractDay, EpochSummary, Providers, RecentEpochs, Today},
     ApiError, Backoff, ErrorBody, ProviderRecord, Refusal, Score, Verdict,
 };
 use yellowstone_protocol::{
@@ -424,5 +425,70 @@ pub(crate) fn rfc() -> Rfc {
         tokenMax: 1,
         nonce: 2,
         deadline: 3,
+    }
+}
+
+pub(crate) fn providers() -> Providers {
+    Providers {
+        providers: provider(),
+    }
+}
+
+pub(crate) fn summaries() -> Vec<EpochSummary> {
+    let committed = EpochSummary {
+        bootstrap: WEI,
+        built_at: 1_700_000_000,
+        built_in_block: 141_666_667,
+        cumulative_bootstrap: WEI,
+        cumulative_credited: WEI,
+        deadline: 1_700_000_300,
+        epoch: 1,
+        mined: Some(mined()),
+        root: H,
+        status: EpochStatus::Committed,
+        tx: Some(H),
+        work: WEI,
+    };
+    let built = EpochSummary {
+        mined: None,
+        status: EpochStatus::Built,
+        tx: None,
+        ..committed.clone()
+    };
+    vec![committed, built]
+}
+
+pub(crate) fn contract_day() -> ContractDay {
+    ContractDay {
+        block: 9,
+        bootstrap_headroom: WEI,
+        bootstrap_limit: WEI,
+        bootstrap_today: WEI,
+        credited_today: WEI,
+        daily_cap: WEI,
+        day: 19_675,
+        headroom: WEI,
+        paused: false,
+        timestamp: 1_700_000_000,
+    }
+}
+
+pub(crate) fn today() -> Today {
+    Today {
+        before: WEI,
+        block_seconds: 12,
+        contract: contract_day(),
+        day: 19_675,
+        epochs: summaries(),
+        inference_block: 141_666_667,
+        now: 1_700_000_000,
+        pending_wei: WEI,
+        truncated: false,
+    }
+}
+
+pub(crate) fn recent_epochs() -> RecentEpochs {
+    RecentEpochs {
+        epochs: summaries(),
     }
 }

@@ -3,5 +3,6 @@
 //! in `bin/yellowstone/tests/it/user_client.rs`.
 
 mod answers;
+mod counts;
 mod outbox;
 mod support;

@@ -42,12 +42,17 @@ fn now() -> u64 {
 
 /// The router's bearer ticket for request `n`, valid for two minutes.
 pub(crate) fn bearer(n: u64) -> String {
+    bearer_max(n, TOKEN_MAX)
+}
+
+/// The router's bearer ticket for request `n` for `token_max` tokens, valid for two minutes.
+pub(crate) fn bearer_max(n: u64, token_max: u64) -> String {
     let ticket = Ticket {
         requestId: keccak256(n.to_be_bytes()),
         user: key(0x33).address(),
         provider: provider_key().address(),
         model: MODEL.into(),
-        tokenMax: TOKEN_MAX,
+        tokenMax: token_max,
         pricePerToken: U256::from(1_000u64),
         expiry: now() + 120,
     };

@@ -5,5 +5,7 @@
 
 mod busy;
 mod common;
+mod conformance;
 mod liveness;
+mod replay;
 mod restart;
