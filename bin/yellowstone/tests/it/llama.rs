@@ -6,8 +6,7 @@
 //! backend's own token count, cut at the ticket's `max_tokens` when the backend runs past it
 //! (this server does: asked for 24 tokens with seed 1 it generates 26).
 //!
-//! Python with `llama_cpp`, `gguf` and `openai` is found through `YELLOWSTONE_PYTHON`, then
-//! `target/pyenv/bin/python` (made by scripts/test.sh); without it the test fails and says how.
+//! Python with `llama_cpp`, `gguf` and `openai`: [`super::python`].
 
 use std::{
     net::TcpListener,
@@ -23,31 +22,14 @@ use yellowstone_client::proxy::{start_proxy, ProxyConfig};
 use yellowstone_gateway::{GatewayConfig, Trust};
 use yellowstone_test_utils::*;
 
+use super::python::repo;
+
 const MODEL: &str = "yellowstone-tiny";
 const PROVIDER: usize = 1;
 const USER: usize = 4;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
 fn python() -> PathBuf {
-    if let Some(path) = std::env::var_os("YELLOWSTONE_PYTHON") {
-        return PathBuf::from(path);
-    }
-    let local = repo().join("target/pyenv/bin/python");
-    let ready = local.exists()
-        && Command::new(&local)
-            .args(["-c", "import llama_cpp.server, gguf, openai"])
-            .status()
-            .is_ok_and(|s| s.success());
-    assert!(
-        ready,
-        "Python with llama-cpp-python[server], gguf and openai is needed: run scripts/test.sh \
-         (it makes target/pyenv), or `target/pyenv/bin/pip install openai \
-         'llama-cpp-python[server]==0.3.36' gguf==0.19.0`, or set YELLOWSTONE_PYTHON"
-    );
-    local
+    super::python::python(&["llama_cpp.server", "gguf", "openai"])
 }
 
 /// llama.cpp's server on a free port; killed when dropped.

@@ -21,6 +21,7 @@ mod market_page;
 mod openai_python;
 mod provider_cli;
 mod provider_faults;
+mod python;
 mod router_devnet;
 mod router_rebuild;
 mod settlement_liveness;

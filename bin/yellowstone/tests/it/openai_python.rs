@@ -1,8 +1,7 @@
 //! An application written for OpenAI works unchanged through `yellowstone user proxy`: the
 //! official `openai` Python package (from PyPI) asks for a whole and a streamed completion; the
 //! answers come from the provider, the router never sees the prompt, and both reports are
-//! credited. The test finds Python with `openai` through `YELLOWSTONE_PYTHON`, then
-//! `target/pyenv/bin/python` (made by scripts/test.sh); without it, it fails and says how.
+//! credited. Python: [`super::python`].
 
 use std::{path::Path, path::PathBuf, process::Command};
 
@@ -17,17 +16,7 @@ const PROVIDER: usize = 1;
 const USER: usize = 4;
 
 fn python() -> PathBuf {
-    if let Some(path) = std::env::var_os("YELLOWSTONE_PYTHON") {
-        return PathBuf::from(path);
-    }
-    let local = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/pyenv/bin/python");
-    assert!(
-        local.exists(),
-        "Python with the openai package is needed: run scripts/test.sh (it makes target/pyenv), \
-         or `python3 -m venv target/pyenv && target/pyenv/bin/pip install openai`, or set \
-         YELLOWSTONE_PYTHON"
-    );
-    local
+    super::python::python(&["openai"])
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

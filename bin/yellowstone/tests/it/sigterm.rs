@@ -213,11 +213,10 @@ async fn textgen_stops_on_sigint_as_on_sigterm() {
     }
 }
 
-/// The attack: a client keeps a stream open (a backend that never finishes). The stopping
-/// service waits for it only until its drain deadline, then cuts it and exits 0.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_stream_that_never_ends_does_not_hold_a_stopping_service() {
-    let dir = scratch("slow");
+/// `provider textgen` draining for `drain_seconds`, with a stream open that would last a day
+/// (100,000 words a second apart).
+async fn endless_stream(name: &str, drain_seconds: u64) -> (Service, reqwest::Response) {
+    let dir = scratch(name);
     let args = [
         "provider",
         "textgen",
@@ -226,13 +225,20 @@ async fn a_stream_that_never_ends_does_not_hold_a_stopping_service() {
         "--token-delay-ms",
         "1000",
     ];
-    let env = [("YELLOWSTONE_DRAIN_SECONDS", "1".to_string())];
+    let env = [("YELLOWSTONE_DRAIN_SECONDS", drain_seconds.to_string())];
     let mut textgen = Service::start(&dir, "textgen", &args, &env);
     let url = textgen.said("serving").await;
-    // 100,000 words a second apart: a day's stream.
     let body = json!({"model": "m", "stream": true, "max_tokens": 100_000,
                       "messages": [{"role": "user", "content": "go on"}]});
     let (response, _) = stream_started(&url, None, &body).await;
+    (textgen, response)
+}
+
+/// The attack: a client keeps a stream open (a backend that never finishes). The stopping
+/// service waits for it only until its drain deadline, then cuts it and exits 0.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_that_never_ends_does_not_hold_a_stopping_service() {
+    let (mut textgen, response) = endless_stream("slow", 1).await;
     textgen.stops_cleanly_on("TERM").await;
     let rest = rest_of(response).await;
     assert!(
@@ -250,21 +256,7 @@ async fn a_stream_that_never_ends_does_not_hold_a_stopping_service() {
 /// Ctrl-C is never ignored, however long the drain.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_signal_during_the_drain_exits_at_once() {
-    let dir = scratch("twice");
-    let args = [
-        "provider",
-        "textgen",
-        "--listen",
-        "127.0.0.1:0",
-        "--token-delay-ms",
-        "1000",
-    ];
-    let env = [("YELLOWSTONE_DRAIN_SECONDS", "3600".to_string())];
-    let mut textgen = Service::start(&dir, "textgen", &args, &env);
-    let url = textgen.said("serving").await;
-    let body = json!({"model": "m", "stream": true, "max_tokens": 100_000,
-                      "messages": [{"role": "user", "content": "go on"}]});
-    let (_response, _) = stream_started(&url, None, &body).await;
+    let (mut textgen, _response) = endless_stream("twice", 3600).await;
     textgen.signal("TERM");
     textgen.said("SIGTERM received: stopping").await;
     textgen.signal("INT");

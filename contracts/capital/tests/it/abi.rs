@@ -10,67 +10,32 @@ use alloy_sol_types::{sol, SolCall, SolError, SolValue};
 use proptest::prelude::*;
 use stylus_sdk::abi::{router_entrypoint, CONSTRUCTOR_SELECTOR};
 use yellowstone_capital::{dispatch, YellowstoneCapital};
+use yellowstone_contract_test_kit::differential::{
+    assert_cases_reach_every_answer, assert_entry_matches_reference, cases, outcome, Case, Entry,
+    Outcome,
+};
 
 use crate::common::*;
 
-sol! {
-    /// The interface of docs/CAPITAL.md, written by hand.
-    interface IYellowstoneCapital {
-        function deposit(uint256 amount) external;
-        function withdraw(uint256 amount) external;
-        function claim() external returns (uint256 paid);
-        function poke() external;
-        function harvest() external;
-        function fundCompute() external returns (uint256 sent);
-        function bootstrapPool(uint256 nativeAmount) external;
-        function setParameters(uint64 minLock, uint64 twapWindow, uint16 maxDeviationBps, uint16 slippageBps) external;
-        function pause() external;
-        function unpause() external;
-        function transferOwnership(address newOwner) external;
-        function acceptOwnership() external;
-        function owner() external view returns (address);
-        function pendingOwner() external view returns (address);
-        function paused() external view returns (bool);
-        function position(address account) external view returns (uint256 principal, uint64 unlockAt, uint256 owed);
-        function totals() external view returns (uint256 principal, uint256 backing, uint256 distributed, uint256 paid, uint256 kept, uint256 computeSent, uint256 computeOwed);
-        function harvestState() external view returns (uint64 lastHarvest, uint64 observedAt, uint256 observedCumulative, uint256 carriedWst, uint256 carriedNative, uint256 liquidity);
-        function parameters() external view returns (uint64 minLock, uint64 twapWindow, uint16 maxDeviationBps, uint16 slippageBps);
-        function config() external view returns (address stEth, address wstEth, address native, address pair, address compute, bool mintsNative);
-        function schedule() external view returns (uint64 payoutStart, uint64 interval, uint256 capitalInitial, uint256 capitalDecrease, uint256 computeInitial, uint256 computeDecrease);
-    }
-}
+// The interface the CLI, the demo and explorers use: the one exported from the contract
+// (`scripts/export-abi.sh`), as `yellowstone-chain` and the devnet tests read it.
+sol!("../../abi/IYellowstoneCapital.sol");
 
 use IYellowstoneCapital as I;
-
-/// An entry point: the contract's, or the SDK's generated router.
-type Entry = fn(Vec<u8>, stylus_sdk::host::VM) -> stylus_sdk::ArbResult;
 
 /// stylus-sdk's generated router over the `#[public]` impl: the reference for [`dispatch`].
 fn sdk_router(input: Vec<u8>, vm: stylus_sdk::host::VM) -> stylus_sdk::ArbResult {
     router_entrypoint::<YellowstoneCapital, YellowstoneCapital>(input, vm)
 }
 
-/// Sends `calldata` from `sender` through `entry`; a revert rolls back.
-fn send_via(
-    entry: Entry,
-    w: &World,
-    sender: Address,
-    calldata: Vec<u8>,
-) -> Result<Vec<u8>, Vec<u8>> {
-    w.chain.vm.set_sender(sender);
-    let snapshot = w.chain.snapshot();
-    let vm = stylus_sdk::host::VM {
-        host: Box::new(w.chain.clone()),
-    };
-    let result = entry(calldata, vm);
-    if result.is_err() {
-        w.chain.revert_to(snapshot);
-    }
-    result
+/// Sends `calldata` from `sender` through the contract's entry point; a revert rolls back.
+fn send(w: &World, sender: Address, calldata: Vec<u8>) -> Result<Vec<u8>, Vec<u8>> {
+    w.send(dispatch, sender, calldata)
 }
 
-fn send(w: &World, sender: Address, calldata: Vec<u8>) -> Result<Vec<u8>, Vec<u8>> {
-    send_via(dispatch, w, sender, calldata)
+/// Sends `c` from `sender` through the contract's entry point and decodes its answer.
+fn call<C: SolCall>(w: &World, sender: Address, c: C) -> C::Return {
+    w.call(dispatch, sender, &c)
 }
 
 fn constructor_calldata(owner: Address) -> Vec<u8> {
@@ -135,119 +100,40 @@ fn ether_is_refused_everywhere() {
 
 #[test]
 fn every_view_answers_at_its_solidity_selector() {
+    // Each answer, decoded with the exported signature, is the contract's own view word for word.
     let w = busy_world(true);
-    let t = w.totals();
-    let totals = I::totalsCall::abi_decode_returns(
-        &send(&w, STRANGER, I::totalsCall {}.abi_encode()).unwrap(),
-    )
-    .unwrap();
     assert_eq!(
-        (
-            totals.principal,
-            totals.backing,
-            totals.distributed,
-            totals.paid,
-            totals.kept,
-            totals.computeSent,
-            totals.computeOwed
-        ),
-        (
-            t.principal,
-            t.backing,
-            t.distributed,
-            t.paid,
-            t.kept,
-            t.compute_sent,
-            t.compute_owed
-        )
+        w.c().totals().unwrap(),
+        call(&w, STRANGER, I::totalsCall {}).into()
     );
-    let p = I::positionCall::abi_decode_returns(
-        &send(
-            &w,
-            STRANGER,
-            I::positionCall { account: ALICE }.abi_encode(),
-        )
-        .unwrap(),
-    )
-    .unwrap();
-    assert_eq!((p.principal, p.unlockAt, p.owed), w.position(ALICE));
-    let c = I::configCall::abi_decode_returns(
-        &send(&w, STRANGER, I::configCall {}.abi_encode()).unwrap(),
-    )
-    .unwrap();
     assert_eq!(
-        (
-            c.stEth,
-            c.wstEth,
-            c.native,
-            c.pair,
-            c.compute,
-            c.mintsNative
-        ),
-        w.c().config()
+        w.position(ALICE),
+        call(&w, STRANGER, I::positionCall { account: ALICE }).into()
     );
-    let s = I::scheduleCall::abi_decode_returns(
-        &send(&w, STRANGER, I::scheduleCall {}.abi_encode()).unwrap(),
-    )
-    .unwrap();
+    assert_eq!(w.c().config(), call(&w, STRANGER, I::configCall {}).into());
     assert_eq!(
-        (
-            s.payoutStart,
-            s.interval,
-            s.capitalInitial,
-            s.capitalDecrease,
-            s.computeInitial,
-            s.computeDecrease
-        ),
-        w.c().schedule()
+        w.c().schedule(),
+        call(&w, STRANGER, I::scheduleCall {}).into()
     );
-    let h = I::harvestStateCall::abi_decode_returns(
-        &send(&w, STRANGER, I::harvestStateCall {}.abi_encode()).unwrap(),
-    )
-    .unwrap();
     assert_eq!(
-        (
-            h.lastHarvest,
-            h.observedAt,
-            h.observedCumulative,
-            h.carriedWst,
-            h.carriedNative,
-            h.liquidity
-        ),
-        w.c().harvest_state()
+        w.c().harvest_state(),
+        call(&w, STRANGER, I::harvestStateCall {}).into()
     );
-    let q = I::parametersCall::abi_decode_returns(
-        &send(&w, STRANGER, I::parametersCall {}.abi_encode()).unwrap(),
-    )
-    .unwrap();
     assert_eq!(
-        (q.minLock, q.twapWindow, q.maxDeviationBps, q.slippageBps),
-        w.c().parameters()
+        w.c().parameters(),
+        call(&w, STRANGER, I::parametersCall {}).into()
     );
-    let paused = I::pausedCall::abi_decode_returns(
-        &send(&w, STRANGER, I::pausedCall {}.abi_encode()).unwrap(),
-    )
-    .unwrap();
-    assert!(!paused);
-    let pending = I::pendingOwnerCall::abi_decode_returns(
-        &send(&w, STRANGER, I::pendingOwnerCall {}.abi_encode()).unwrap(),
-    )
-    .unwrap();
-    assert_eq!(pending, Address::ZERO);
+    assert!(!call(&w, STRANGER, I::pausedCall {}));
+    assert_eq!(call(&w, STRANGER, I::pendingOwnerCall {}), Address::ZERO);
 }
 
 #[test]
 fn writes_return_what_their_solidity_signature_says() {
     let w = busy_world(true);
     w.advance(DAY);
-    let sent = I::fundComputeCall::abi_decode_returns(
-        &send(&w, STRANGER, I::fundComputeCall {}.abi_encode()).unwrap(),
-    )
-    .unwrap();
+    let sent = call(&w, STRANGER, I::fundComputeCall {});
     assert!(sent > U256::ZERO);
-    let paid =
-        I::claimCall::abi_decode_returns(&send(&w, ALICE, I::claimCall {}.abi_encode()).unwrap())
-            .unwrap();
+    let paid = call(&w, ALICE, I::claimCall {});
     assert!(paid > U256::ZERO);
     let refused = send(&w, ALICE, I::claimCall {}.abi_encode()).unwrap_err();
     assert_eq!(
@@ -297,71 +183,31 @@ fn functions() -> Vec<([u8; 4], Vec<Kind>)> {
     ]
 }
 
-/// One generated call: which function, its raw argument material, and how to spoil it.
-#[derive(Clone, Debug)]
-struct Case {
-    function: prop::sample::Index,
-    /// Small values make many calls succeed; the rest exercise the refusals.
-    values: Vec<u64>,
-    /// (word index, byte, value): a byte written over the encoding, often a padding byte.
-    dirt: Option<(prop::sample::Index, u8, u8)>,
-    /// Keep only this many bytes, or append these.
-    cut: Option<prop::sample::Index>,
-    trailing: Vec<u8>,
-    sender: prop::sample::Index,
-    value: bool,
-    deployed: bool,
-}
-
-fn case() -> impl Strategy<Value = Case> {
-    (
-        any::<prop::sample::Index>(),
-        prop::collection::vec(prop_oneof![0u64..4, any::<u64>()], 15),
-        prop::option::weighted(
-            0.3,
-            (
-                any::<prop::sample::Index>(),
-                prop_oneof![
-                    0u8..32,
-                    Just(11u8),
-                    Just(23u8),
-                    Just(29u8),
-                    Just(30u8),
-                    Just(31u8)
-                ],
-                1u8..=255,
-            ),
-        ),
-        prop::option::weighted(0.2, any::<prop::sample::Index>()),
-        prop::collection::vec(any::<u8>(), 0..3),
-        any::<prop::sample::Index>(),
-        prop::bool::weighted(0.05),
-        prop::bool::weighted(0.9),
+fn case() -> impl Strategy<Value = Case<()>> {
+    cases(
+        15,
+        prop_oneof![
+            0u8..32,
+            Just(11u8),
+            Just(23u8),
+            Just(29u8),
+            Just(30u8),
+            Just(31u8)
+        ],
+        Just(()),
     )
-        .prop_map(
-            |(function, values, dirt, cut, trailing, sender, value, deployed)| Case {
-                function,
-                values,
-                dirt,
-                cut,
-                trailing,
-                sender,
-                value,
-                deployed,
-            },
-        )
 }
 
 /// The calldata of `case` and its sender.
-fn calldata(case: &Case) -> (Vec<u8>, Address) {
+fn calldata(case: &Case<()>) -> (Vec<u8>, Address) {
     let table = functions();
-    let (selector, kinds) = &table[case.function.index(table.len())];
+    let (selector, kinds) = case.function(&table);
     let parties = [OWNER, STRANGER, ALICE, BOB];
     let canonical = [ST_ETH, WST_ETH, NATIVE, PAIR, COMPUTE, OWNER];
     let is_constructor = *selector == CONSTRUCTOR_SELECTOR.to_be_bytes();
     let mut data = selector.to_vec();
     for (k, kind) in kinds.iter().enumerate() {
-        let v = case.values[k % case.values.len()];
+        let v = case.value(k);
         let word: [u8; 32] = match kind {
             Kind::Address if is_constructor && v < 4 => {
                 B256::left_padding_from(canonical[k].as_slice()).0
@@ -380,17 +226,7 @@ fn calldata(case: &Case) -> (Vec<u8>, Address) {
         };
         data.extend(word);
     }
-    if let Some((at, byte, value)) = case.dirt {
-        let words = (data.len() - 4) / 32;
-        if words > 0 {
-            data[4 + 32 * at.index(words) + byte as usize] = value;
-        }
-    }
-    if let Some(cut) = &case.cut {
-        data.truncate(cut.index(data.len() + 1));
-    }
-    data.extend(&case.trailing);
-    (data, *case.sender.get(&parties))
+    (case.spoil(data), case.sender(&parties))
 }
 
 /// A world with some history: a seeded pool, a funded reserve, Alice's deposit, a rebase, an
@@ -417,50 +253,20 @@ fn busy_world(deployed: bool) -> World {
     w
 }
 
-/// What one call did: its answer, its logs, the storage and the counterparties after it.
-type Outcome = (Result<Vec<u8>, Vec<u8>>, Vec<Log>, Vec<(U256, B256)>, Sim);
-
-fn run(entry: Entry, case: &Case) -> Outcome {
+fn run(entry: Entry, case: &Case<()>) -> Outcome<Sim> {
     let w = busy_world(case.deployed);
     let (data, sender) = calldata(case);
-    w.chain.vm.set_value(U256::from(case.value as u8));
-    let mark = w.chain.log_count();
-    let result = send_via(entry, &w, sender, data);
-    let mut storage: Vec<_> = w.chain.vm.snapshot().storage.into_iter().collect();
-    storage.sort();
-    (
-        result,
-        w.chain.logs_from(mark),
-        storage,
-        w.chain.sim(Sim::clone),
-    )
+    outcome(&w, entry, sender, case.value, data)
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 400, failure_persistence: None, ..ProptestConfig::default() })]
-
-    #[test]
-    fn the_entry_point_answers_every_calldata_as_the_sdk_router_would(case in case()) {
-        prop_assert_eq!(run(dispatch, &case), run(sdk_router, &case));
-    }
+#[test]
+fn the_entry_point_answers_every_calldata_as_the_sdk_router_would() {
+    assert_entry_matches_reference(400, case(), run, dispatch, sdk_router);
 }
 
 #[test]
 fn the_differential_cases_reach_both_successes_and_refusals() {
     // The property above is only as good as its cases: it must reach calls that succeed, typed
     // refusals, and undecodable calldata.
-    let mut runner = proptest::test_runner::TestRunner::deterministic();
-    let (mut ok, mut typed, mut empty) = (0, 0, 0);
-    for _ in 0..300 {
-        let case = proptest::strategy::ValueTree::current(&case().new_tree(&mut runner).unwrap());
-        match run(dispatch, &case).0 {
-            Ok(_) => ok += 1,
-            Err(data) if data.is_empty() => empty += 1,
-            Err(_) => typed += 1,
-        }
-    }
-    assert!(
-        ok > 30 && typed > 30 && empty > 10,
-        "{ok} ok, {typed} typed, {empty} empty"
-    );
+    assert_cases_reach_every_answer(case(), |case| run(dispatch, case).0);
 }

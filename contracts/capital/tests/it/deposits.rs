@@ -33,7 +33,7 @@ fn a_deposit_is_credited_what_arrived_and_locked_for_the_minimum() {
     );
     assert_eq!(unlock_at, DEPLOY_TIME + WEEK);
     assert_eq!(owed, U256::ZERO);
-    let e = w.event::<Deposited>();
+    let e = w.tx_event::<Deposited>();
     assert_eq!(
         (e.account, e.amount, e.principal, e.unlockAt),
         (ALICE, principal, principal, unlock_at)
@@ -52,7 +52,7 @@ fn a_token_that_delivers_less_than_asked_is_credited_only_what_arrived() {
     let (principal, _, _) = w.position(ALICE);
     assert_eq!(principal, w.st_eth_of(CAPITAL));
     assert!(principal < eth(9) + U256::from(1) && principal + U256::from(2) >= eth(9));
-    assert_eq!(w.event::<Deposited>().amount, principal);
+    assert_eq!(w.tx_event::<Deposited>().amount, principal);
 }
 
 #[test]
@@ -117,7 +117,7 @@ fn the_whole_principal_comes_back_after_a_positive_rebase_and_the_yield_stays() 
     w.rebase_bps(50);
     w.advance(WEEK);
     w.withdraw(ALICE, principal).unwrap();
-    let e = w.event::<Withdrawn>();
+    let e = w.tx_event::<Withdrawn>();
     assert_eq!(
         (e.amount, e.paid, e.principal),
         (principal, principal, U256::ZERO)
@@ -145,7 +145,7 @@ fn a_loss_is_shared_pro_rata_the_first_and_last_to_leave_take_the_same_fraction(
     for who in [ALICE, BOB, CAROL] {
         let (principal, _, _) = w.position(who);
         w.withdraw(who, principal).unwrap();
-        let e = w.event::<Withdrawn>();
+        let e = w.tx_event::<Withdrawn>();
         assert!(e.paid < e.amount, "a loss is taken");
         fractions.push(e.paid * U256::from(1_000_000) / e.amount);
     }
@@ -174,14 +174,14 @@ fn a_deposit_after_a_loss_neither_fills_the_hole_nor_takes_any_of_it() {
     );
     w.advance(WEEK);
     w.withdraw(BOB, units).unwrap();
-    let paid = w.event::<Withdrawn>().paid;
+    let paid = w.tx_event::<Withdrawn>().paid;
     assert!(
         paid <= credited && credited - paid <= U256::from(2),
         "{paid} of {credited}"
     );
     let (alice, _, _) = w.position(ALICE);
     w.withdraw(ALICE, alice).unwrap();
-    let paid = w.event::<Withdrawn>().paid;
+    let paid = w.tx_event::<Withdrawn>().paid;
     assert!(
         paid >= eth(90) - U256::from(4) && paid <= eth(90),
         "Alice keeps her own loss only"
@@ -201,7 +201,7 @@ fn a_partial_withdrawal_under_a_loss_pays_the_same_fraction_as_a_full_one() {
     let half = w.position(ALICE).0 / U256::from(2);
     w.withdraw(ALICE, half).unwrap();
     assert_eq!(
-        w.event::<Withdrawn>().paid,
+        w.tx_event::<Withdrawn>().paid,
         half * total.backing / total.principal
     );
 }

@@ -204,7 +204,7 @@ fn a_claim_pays_from_the_reserve_and_names_a_shortfall() {
     w.fund_reserve(owed);
     assert_eq!(w.claim(ALICE).unwrap(), owed);
     assert_eq!(w.native_of(ALICE), owed);
-    let e = w.event::<Claimed>();
+    let e = w.tx_event::<Claimed>();
     assert_eq!((e.account, e.amount), (ALICE, owed));
     assert_eq!(w.position(ALICE).2, U256::ZERO);
     assert_eq!(w.totals().paid, owed);

@@ -22,7 +22,7 @@ fn fund_compute_forwards_the_compute_bucket_and_the_kept_emission() {
     w.advance(3 * DAY);
     let expected = w.compute_scheduled() + w.capital_scheduled();
     assert_eq!(w.fund_compute().unwrap(), expected);
-    assert_eq!(w.event::<ComputeFunded>().amount, expected);
+    assert_eq!(w.tx_event::<ComputeFunded>().amount, expected);
     assert_eq!(w.native_of(COMPUTE), expected);
     let t = w.totals();
     assert_eq!((t.compute_sent, t.compute_owed), (expected, U256::ZERO));
@@ -66,7 +66,7 @@ fn a_refused_fund_is_remembered_and_retried_never_counted_twice() {
         U256::ZERO,
         "the call itself succeeds"
     );
-    assert_eq!(w.event::<ComputeFundingFailed>().amount, first);
+    assert_eq!(w.tx_event::<ComputeFundingFailed>().amount, first);
     assert_eq!(w.native_of(COMPUTE), U256::ZERO);
     assert_eq!(
         w.chain.sim(|s| s.native.allowance(CAPITAL, COMPUTE)),
@@ -162,7 +162,11 @@ fn fund_compute_approves_then_calls_fund_and_nothing_else() {
     w.fund_reserve(eth(1_000_000));
     w.advance(DAY);
     let amount = w.fund_compute().unwrap();
-    let writes: Vec<_> = w.tx_calls().into_iter().filter(|c| !c.is_static).collect();
+    let writes: Vec<_> = w
+        .tx_calls()
+        .into_iter()
+        .filter(|c| !c.is_static())
+        .collect();
     assert_eq!(writes.len(), 2);
     assert_eq!(writes[0].to, NATIVE);
     assert_eq!(

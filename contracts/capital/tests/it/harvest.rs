@@ -36,7 +36,7 @@ fn a_harvest_turns_the_yield_into_liquidity_the_contract_keeps() {
     let yielded = w.totals().backing - principal;
     let lp_before = w.chain.sim(|s| s.pair.lp.balance(CAPITAL));
     w.harvest().unwrap();
-    let e = w.event::<Harvested>();
+    let e = w.tx_event::<Harvested>();
     assert_eq!(e.r#yield, yielded);
     let (last, observed_at, _, carried_wst, carried_native, liquidity) = w.c().harvest_state();
     assert_eq!(
@@ -77,7 +77,7 @@ fn the_harvest_works_with_wst_eth_as_token1() {
         ..Config::default()
     });
     w.harvest().unwrap();
-    assert!(w.event::<Harvested>().liquidity > U256::ZERO);
+    assert!(w.tx_event::<Harvested>().liquidity > U256::ZERO);
 }
 
 #[test]
@@ -103,14 +103,14 @@ fn a_harvest_runs_at_most_once_a_day() {
 fn carried_leftovers_join_the_next_harvest_and_nothing_is_lost() {
     let mut w = ready(Config::default());
     w.harvest().unwrap();
-    let first = w.event::<Harvested>();
+    let first = w.tx_event::<Harvested>();
     w.rebase_bps(100);
     w.advance(DAY);
     let yielded = w.totals().backing - w.totals().principal;
     let wrapped = w.chain.sim(|s| s.st_eth.shares_for_test(yielded));
     let (wst_before, native_before) = w.chain.sim(|s| s.reserves_wst_native());
     w.harvest().unwrap();
-    let second = w.event::<Harvested>();
+    let second = w.tx_event::<Harvested>();
     let (wst_after, native_after) = w.chain.sim(|s| s.reserves_wst_native());
     // Every wstETH at hand (wrapped now, carried from before) went into the pair or is carried.
     assert_eq!(
@@ -138,7 +138,7 @@ fn carried_native_is_not_part_of_the_reserve() {
     w.chain
         .sim_mut(|s| s.wst_eth.mint(PAIR, eth(1) / U256::from(10)));
     w.harvest().unwrap();
-    let carried = w.event::<Harvested>().carriedNative;
+    let carried = w.tx_event::<Harvested>().carriedNative;
     assert!(carried > U256::ZERO, "the harvest left native carried");
     w.chain.sim_mut(|s| s.native.mint(CAPITAL, eth(1)));
     let owed = w.position(ALICE).2;
@@ -183,7 +183,7 @@ fn an_observation_cannot_be_pushed_away() {
     w.seed_pool(eth(100));
     w.poke().unwrap();
     let at = w.now();
-    assert_eq!(w.event::<Poked>().timestamp, at,);
+    assert_eq!(w.tx_event::<Poked>().timestamp, at,);
     w.advance(2 * WINDOW - 1);
     assert_eq!(
         w.poke(),
@@ -267,7 +267,7 @@ fn a_yield_too_large_for_a_thin_pool_is_swapped_in_slices_and_the_rest_carried()
     w.poke().unwrap();
     w.advance(WINDOW);
     w.harvest().unwrap();
-    let first = w.event::<Harvested>();
+    let first = w.tx_event::<Harvested>();
     assert_eq!(first.swappedIn, eth(1) / U256::from(200), "the cap");
     assert!(
         first.carriedWst > eth(1) / U256::from(2),
@@ -275,7 +275,7 @@ fn a_yield_too_large_for_a_thin_pool_is_swapped_in_slices_and_the_rest_carried()
     );
     w.advance(DAY);
     w.harvest().unwrap();
-    let second = w.event::<Harvested>();
+    let second = w.tx_event::<Harvested>();
     assert!(second.swappedIn > U256::ZERO && second.carriedWst < first.carriedWst);
 }
 
@@ -347,7 +347,7 @@ fn the_harvest_talks_to_the_pair_directly_and_never_moves_lp_tokens() {
     let pair_writes: Vec<[u8; 4]> = w
         .tx_calls()
         .into_iter()
-        .filter(|c| c.to == PAIR && !c.is_static)
+        .filter(|c| c.to == PAIR && !c.is_static())
         .map(|c| c.data[..4].try_into().unwrap())
         .collect();
     assert_eq!(
@@ -401,13 +401,13 @@ fn the_owner_sets_the_first_price_within_the_deployment_bounds() {
     ));
     let native = wst * U256::from(1_000);
     w.tx(OWNER, |c| c.bootstrap_pool(native)).unwrap();
-    let e = w.event::<PoolBootstrapped>();
+    let e = w.tx_event::<PoolBootstrapped>();
     assert_eq!((e.owner, e.wst, e.native), (OWNER, wst, native));
     assert_eq!(w.chain.sim(|s| s.pair.lp.balance(CAPITAL)), e.liquidity);
     assert_eq!(w.c().harvest_state().5, e.liquidity);
     assert_eq!(w.chain.sim(|s| s.reserves_wst_native()), (wst, native));
     assert_eq!(
-        w.events::<Poked>().len(),
+        w.tx_events::<Poked>().len(),
         1,
         "the first observation opens with the price"
     );

@@ -95,7 +95,7 @@ fn run(ops: Vec<Op>, mints_native: bool) -> Result<(), TestCaseError> {
                 let x = p * U256::from(f) / U256::from(1_000);
                 if w.withdraw(ACCOUNTS[a], x).is_ok() {
                     settlements += 1;
-                    let e = w.event::<Withdrawn>();
+                    let e = w.tx_event::<Withdrawn>();
                     prop_assert_eq!(e.paid, e.amount, "no loss: paid in full");
                 } else {
                     prop_assert!(x.is_zero() || w.now() < unlock_at);
@@ -142,11 +142,15 @@ fn run(ops: Vec<Op>, mints_native: bool) -> Result<(), TestCaseError> {
             continue;
         }
         w.withdraw(a, p).unwrap();
-        prop_assert_eq!(w.event::<Withdrawn>().paid, p);
+        prop_assert_eq!(w.tx_event::<Withdrawn>().paid, p);
     }
     prop_assert_eq!(w.totals().principal, U256::ZERO);
     // Capital flows never write to the pair (the constructor only reads its tokens).
-    prop_assert!(w.chain.calls().iter().all(|c| c.to != PAIR || c.is_static));
+    prop_assert!(w
+        .chain
+        .calls()
+        .iter()
+        .all(|c| c.to != PAIR || c.is_static()));
     Ok(())
 }
 
@@ -180,7 +184,7 @@ proptest! {
         for i in order {
             let (p, _, _) = w.position(ACCOUNTS[i]);
             w.withdraw(ACCOUNTS[i], p).unwrap();
-            let paid = w.event::<Withdrawn>().paid;
+            let paid = w.tx_event::<Withdrawn>().paid;
             // The fraction at the start, to within a few wei: each earlier payout and each stETH
             // transfer rounds down, leaving its wei to those who stay.
             let fair = p * t.backing / t.principal;

@@ -35,9 +35,9 @@ fn deployment_announces_the_owner_and_the_configuration() {
         ..Config::default()
     });
     w.construct(OWNER).unwrap();
-    let t = w.event::<OwnershipTransferred>();
+    let t = w.tx_event::<OwnershipTransferred>();
     assert_eq!((t.previousOwner, t.newOwner), (Address::ZERO, OWNER));
-    let e = w.event::<Initialized>();
+    let e = w.tx_event::<Initialized>();
     assert_eq!(
         (
             e.stEth,
@@ -96,7 +96,7 @@ fn every_parameter_is_accepted_at_its_bounds_and_refused_beyond() {
     w.tx(OWNER, |c| c.set_parameters(DAY, 3_600, 50, 30))
         .unwrap();
     assert_eq!(w.c().parameters(), (DAY, 3_600, 50, 30));
-    let e = w.event::<ParametersChanged>();
+    let e = w.tx_event::<ParametersChanged>();
     assert_eq!(
         (e.minLock, e.twapWindow, e.maxDeviationBps, e.slippageBps),
         (DAY, 3_600, 50, 30)
@@ -132,11 +132,11 @@ fn pause_and_unpause_toggle_and_refuse_the_state_they_are_in() {
     let mut w = World::deploy();
     assert_eq!(w.tx(OWNER, |c| c.unpause()), Err(ExpectedPause {}.into()));
     w.tx(OWNER, |c| c.pause()).unwrap();
-    assert_eq!(w.event::<Paused>().account, OWNER);
+    assert_eq!(w.tx_event::<Paused>().account, OWNER);
     assert!(w.c().paused());
     assert_eq!(w.tx(OWNER, |c| c.pause()), Err(EnforcedPause {}.into()));
     w.tx(OWNER, |c| c.unpause()).unwrap();
-    assert_eq!(w.event::<Unpaused>().account, OWNER);
+    assert_eq!(w.tx_event::<Unpaused>().account, OWNER);
     assert!(!w.c().paused());
 }
 
@@ -144,7 +144,7 @@ fn pause_and_unpause_toggle_and_refuse_the_state_they_are_in() {
 fn ownership_moves_in_two_steps() {
     let mut w = World::deploy();
     w.tx(OWNER, |c| c.transfer_ownership(ALICE)).unwrap();
-    let e = w.event::<OwnershipTransferStarted>();
+    let e = w.tx_event::<OwnershipTransferStarted>();
     assert_eq!((e.previousOwner, e.newOwner), (OWNER, ALICE));
     assert_eq!(w.c().owner(), OWNER, "nothing moves before acceptance");
     assert_eq!(w.c().pending_owner(), ALICE);
@@ -153,7 +153,7 @@ fn ownership_moves_in_two_steps() {
         Err(NotPendingOwner { caller: BOB }.into())
     );
     w.tx(ALICE, |c| c.accept_ownership()).unwrap();
-    let e = w.event::<OwnershipTransferred>();
+    let e = w.tx_event::<OwnershipTransferred>();
     assert_eq!((e.previousOwner, e.newOwner), (OWNER, ALICE));
     assert_eq!(
         (w.c().owner(), w.c().pending_owner()),
@@ -206,7 +206,7 @@ fn a_stolen_owner_key_moves_no_principal_no_emission_and_no_liquidity() {
     assert_eq!(w.chain.sim(|s| s.pair.lp.balance(CAPITAL)), lp);
     assert_eq!(w.native_of(CAPITAL), native);
     assert!(
-        w.chain.calls_from(mark).iter().all(|c| c.is_static),
+        w.chain.calls_from(mark).iter().all(|c| c.is_static()),
         "no owner call moved any token"
     );
     // And depositors leave and claim regardless.

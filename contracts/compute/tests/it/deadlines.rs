@@ -105,7 +105,7 @@ fn a_root_refused_during_a_pause_cannot_land_at_the_unpause_once_its_deadline_pa
         ),
         EnforcedPause
     );
-    w.advance_secs(601);
+    w.advance(601);
     w.tx(OWNER, |c| c.unpause()).unwrap();
     expect_err!(
         w.submit(STRANGER, 1, root(1), mor(100), U256::ZERO, in_flight),

@@ -213,13 +213,13 @@ fn credited_today_counts_work_and_bootstrap_and_resets_at_midnight() {
         w.bootstrap_today(),
         (scheduled(DEPLOY_DAY) / U256::from(10), mor(100))
     );
-    w.advance_secs(DAY - 3_600 - 1);
+    w.advance(DAY - 3_600 - 1);
     assert_eq!(
         w.credited_today(),
         mor(1_600),
         "23:59:59 is still the same day"
     );
-    w.advance_secs(1);
+    w.advance(1);
     assert_eq!(w.credited_today(), U256::ZERO);
     assert_eq!(w.bootstrap_today().1, U256::ZERO);
 }

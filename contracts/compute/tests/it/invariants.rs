@@ -295,7 +295,7 @@ fn run(ops: Vec<Op>) {
         ..Config::default()
     });
     for who in [FUNDER, ALICE, BOB, CAROL] {
-        w.chain.mint(who, mor(1_000_000_000));
+        w.mint(who, mor(1_000_000_000));
     }
     let mut m = Model::new();
     let mut next_epoch = 1u64;
@@ -415,7 +415,7 @@ fn run(ops: Vec<Op>) {
                 } else {
                     Ok(())
                 };
-                let balance_before = w.chain.token_balance(a);
+                let balance_before = w.token_balance(a);
                 let got = if m.epoch.is_some() {
                     let tree = m.tree();
                     w.claim(caller, &tree, a)
@@ -427,7 +427,7 @@ fn run(ops: Vec<Op>) {
                     let pays = owed.min(remaining);
                     assert_eq!(amount, pays, "{op:?}: pays min(owed, remaining cap)");
                     assert_eq!(
-                        w.chain.token_balance(a) - balance_before,
+                        w.token_balance(a) - balance_before,
                         pays,
                         "paid to the provider"
                     );
@@ -528,11 +528,11 @@ fn run(ops: Vec<Op>) {
                 } else {
                     Ok(())
                 };
-                let balance_before = w.chain.token_balance(a);
+                let balance_before = w.token_balance(a);
                 let got = w.withdraw(a, amount);
                 check_outcome(op, expected, &got);
                 if got.is_ok() {
-                    assert_eq!(w.chain.token_balance(a) - balance_before, amount);
+                    assert_eq!(w.token_balance(a) - balance_before, amount);
                     let pm = m.providers.get_mut(&a).unwrap();
                     pm.stake -= amount;
                     let period = Model::period(pm, now);
@@ -543,7 +543,7 @@ fn run(ops: Vec<Op>) {
                     m.staked -= amount;
                 }
             }
-            Op::Wait { secs } => w.advance_secs(*secs),
+            Op::Wait { secs } => w.advance(*secs),
             Op::WaitForUnlock { provider, extra } => {
                 let end = m.providers[&PROVIDERS[*provider]].lock_end;
                 w.set_time(end.max(now) + extra);
@@ -582,7 +582,7 @@ fn check_invariants(w: &World, m: &Model, op: &Op) {
     }
     // Solvency: the contract holds everything funded and staked, minus what it paid out.
     assert_eq!(
-        w.chain.token_balance(CONTRACT),
+        w.token_balance(CONTRACT),
         t.funded + t.staked - t.claimed,
         "after {op:?}: balance"
     );
@@ -690,13 +690,13 @@ proptest! {
         attempts in prop::collection::vec((prop::bool::ANY, 0u64..3 * YEAR, 0u64..YEAR), 1..8),
     ) {
         let mut w = World::deploy_with(Config { simulate_token: true, ..Config::default() });
-        w.chain.mint(ALICE, mor(1_000));
+        w.mint(ALICE, mor(1_000));
         w.stake(ALICE, mor(1), DEPLOY_TIME + first).unwrap();
         for (restake, end, wait) in attempts {
             let before = w.provider(ALICE).lock_end;
             let _ = if restake { w.stake(ALICE, mor(1), DEPLOY_TIME + end) } else { w.lock_claim(ALICE, DEPLOY_TIME + end) };
             prop_assert!(w.provider(ALICE).lock_end >= before);
-            w.advance_secs(wait);
+            w.advance(wait);
         }
     }
 }

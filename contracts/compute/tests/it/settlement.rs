@@ -416,13 +416,13 @@ fn the_cap_resets_on_the_next_utc_day_and_includes_one_percent_of_the_pool() {
         DailyCapExceeded
     );
 
-    w.advance_secs(DAY - 3_600 - 1); // 23:59:59 of the deployment day
+    w.advance(DAY - 3_600 - 1); // 23:59:59 of the deployment day
     expect_err!(
         w.commit(2, root(2), day0 + U256::from(1), U256::ZERO),
         DailyCapExceeded
     );
 
-    w.advance_secs(1); // 00:00:00 of the next day
+    w.advance(1); // 00:00:00 of the next day
     let cap = scheduled(DEPLOY_DAY + 1) + (mor(POOL) - day0) / U256::from(100);
     assert_eq!(w.daily_cap(), cap);
     let err = expect_err!(
@@ -577,7 +577,7 @@ fn bootstrap_is_open_for_365_days_and_refused_after() {
     w.fund(FUNDER, mor(POOL)).unwrap();
     w.set_time((BOOTSTRAP_START_DAY + 364) * DAY + DAY - 1); // last second of the 365th day
     w.commit(1, root(1), U256::ZERO, U256::from(1)).unwrap();
-    w.advance_secs(1);
+    w.advance(1);
     let err = expect_err!(
         w.commit(2, root(2), U256::ZERO, U256::from(2)),
         BootstrapWindowClosed

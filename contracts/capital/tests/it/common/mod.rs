@@ -1,35 +1,33 @@
 //! The test harness shared by every module: a deployed capital contract on a [`Chain`] (the
-//! stylus-test `TestVM` with the counterparties of `sim.rs` behind it), Morpheus's schedule
-//! written out independently, clocks, actors and typed event decoding.
+//! kit's stylus-test `TestVM` with the counterparties of `sim.rs` behind it), Morpheus's schedule
+//! written out independently, and actors.
 //!
 //! Every state-changing entry point is called through [`World::tx`], which sets the sender and
 //! rolls storage, logs and the simulated world back when the call returns an error, as the EVM
-//! does on a revert.
+//! does on a revert. A [`World`] dereferences to its [`Chain`]: the clock, the call record and
+//! the latest transaction's logs and events are the kit's.
 
-mod chain;
 pub(crate) mod sim;
 
+use std::ops::Deref;
+
 use alloy_primitives::{address, uint, Address, U256};
-use alloy_sol_types::SolEvent;
 use yellowstone_capital::{CapitalError, YellowstoneCapital};
 
-pub(crate) use chain::{Chain, ExternalCall, Log};
 pub(crate) use sim::{Sim, COMPUTE, NATIVE, PAIR, ST_ETH, WST_ETH};
+/// `n` whole tokens (18 decimals) in wei.
+pub(crate) use yellowstone_contract_test_kit::fixtures::whole as eth;
+pub(crate) use yellowstone_contract_test_kit::fixtures::{ALICE, BOB, CAROL, OWNER, STRANGER};
+/// The protocol's UTC day (the default emission interval).
+pub(crate) use yellowstone_protocol::time::DAY;
 
-/// One day in seconds.
-pub(crate) const DAY: u64 = 86_400;
+/// The kit's chain with the capital contract's counterparties behind it.
+pub(crate) type Chain = yellowstone_contract_test_kit::Chain<Sim>;
+
 /// The capital contract's own address.
 pub(crate) const CAPITAL: Address = address!("0000000000000000000000000000000000ca9171");
-/// The deployer and owner.
-pub(crate) const OWNER: Address = address!("00000000000000000000000000000000000000e0");
-/// Someone with no role at all (pokes, harvests, funds compute).
-pub(crate) const STRANGER: Address = address!("00000000000000000000000000000000000000f1");
 /// An outside liquidity provider and trader.
 pub(crate) const TRADER: Address = address!("00000000000000000000000000000000000000f2");
-/// Capital providers.
-pub(crate) const ALICE: Address = address!("000000000000000000000000000000000000a11c");
-pub(crate) const BOB: Address = address!("0000000000000000000000000000000000000b0b");
-pub(crate) const CAROL: Address = address!("000000000000000000000000000000000000ca01");
 
 /// Morpheus's payout start, 2024-02-08 12:00 UTC.
 pub(crate) const PAYOUT_START: u64 = 1_707_393_600;
@@ -39,11 +37,6 @@ pub(crate) const INITIAL: U256 = uint!(3_456_000_000_000_000_000_000_U256);
 pub(crate) const DECREASE: U256 = uint!(592_558_728_240_000_000_U256);
 /// The deployment: 2025-01-12 01:00 UTC, well inside the curve.
 pub(crate) const DEPLOY_TIME: u64 = 1_736_643_600;
-
-/// `n` whole tokens (18 decimals) in wei.
-pub(crate) fn eth(n: u64) -> U256 {
-    U256::from(n) * U256::from(1_000_000_000_000_000_000u64)
-}
 
 /// What a deployment is given.
 #[derive(Clone, Copy, Debug)]
@@ -115,10 +108,14 @@ pub(crate) struct World {
     pub(crate) chain: Chain,
     pub(crate) contract: YellowstoneCapital,
     pub(crate) config: Config,
-    /// Logs count before the latest transaction, to read that transaction's logs.
-    tx_mark: usize,
-    /// Calls count before the latest transaction.
-    call_mark: usize,
+}
+
+impl Deref for World {
+    type Target = Chain;
+
+    fn deref(&self) -> &Chain {
+        &self.chain
+    }
 }
 
 impl World {
@@ -137,8 +134,6 @@ impl World {
             chain,
             contract,
             config,
-            tx_mark: 0,
-            call_mark: 0,
         }
     }
 
@@ -190,29 +185,8 @@ impl World {
         sender: Address,
         f: impl FnOnce(&mut YellowstoneCapital) -> Result<T, CapitalError>,
     ) -> Result<T, CapitalError> {
-        self.chain.vm.set_sender(sender);
-        self.tx_mark = self.chain.log_count();
-        self.call_mark = self.chain.call_count();
-        let snapshot = self.chain.snapshot();
-        let result = f(&mut self.contract);
-        if result.is_err() {
-            self.chain.revert_to(snapshot);
-        }
-        result
-    }
-
-    // ---- clocks ----
-
-    pub(crate) fn now(&self) -> u64 {
-        stylus_sdk::stylus_core::BlockAccess::block_timestamp(&self.chain.vm)
-    }
-
-    pub(crate) fn set_time(&self, t: u64) {
-        self.chain.vm.set_block_timestamp(t);
-    }
-
-    pub(crate) fn advance(&self, secs: u64) {
-        self.set_time(self.now() + secs);
+        let contract = &mut self.contract;
+        self.chain.tx(sender, || f(contract))
     }
 
     // ---- the world around ----
@@ -320,35 +294,5 @@ impl World {
         let start = self.config.deploy_time.max(self.config.payout_start);
         emitted(&self.config, self.config.compute, self.now())
             - emitted(&self.config, self.config.compute, start)
-    }
-
-    // ---- what the latest transaction did ----
-
-    /// The latest transaction's logs.
-    pub(crate) fn tx_logs(&self) -> Vec<Log> {
-        self.chain.logs_from(self.tx_mark)
-    }
-
-    /// The latest transaction's external calls.
-    pub(crate) fn tx_calls(&self) -> Vec<ExternalCall> {
-        self.chain.calls_from(self.call_mark)
-    }
-
-    /// The latest transaction's events of type `E`, decoded.
-    pub(crate) fn events<E: SolEvent>(&self) -> Vec<E> {
-        self.tx_logs()
-            .into_iter()
-            .filter(|(topics, _)| topics.first() == Some(&E::SIGNATURE_HASH))
-            .map(|(topics, data)| {
-                E::decode_raw_log(topics, &data).expect("an event decodes with its sol! type")
-            })
-            .collect()
-    }
-
-    /// The latest transaction's one event of type `E`.
-    pub(crate) fn event<E: SolEvent>(&self) -> E {
-        let mut events = self.events::<E>();
-        assert_eq!(events.len(), 1, "exactly one {}", E::SIGNATURE);
-        events.remove(0)
     }
 }

@@ -13,6 +13,7 @@ use std::collections::HashMap;
 
 use alloy_primitives::{address, Address, U256};
 use alloy_sol_types::{sol, SolCall};
+use yellowstone_contract_test_kit::{CallKind, Counterparties, ExternalCall};
 
 sol! {
     /// The ERC-20 calls, and stETH's and wstETH's own.
@@ -541,5 +542,21 @@ impl Sim {
         self.native.mint(PAIR, native);
         self.mint_liquidity(provider, now)
             .expect("liquidity minted");
+    }
+}
+
+/// What the kit's chain asks of the world: each call answered by the simulated contract it was
+/// sent to; the simulated contracts have code, every other account has none.
+impl Counterparties for Sim {
+    fn answer(&mut self, call: &ExternalCall, caller: Address, now: u64) -> Option<Outcome> {
+        assert!(
+            call.kind != CallKind::Delegate,
+            "the capital contract never delegate-calls"
+        );
+        self.call(caller, call.to, &call.data, now)
+    }
+
+    fn code_size(&self, account: Address) -> Option<usize> {
+        Some(usize::from(self.has_code(account)))
     }
 }

@@ -1,15 +1,19 @@
 //! The test harness shared by every test module: a deployed compute contract on a [`Chain`] (the
-//! stylus-test `TestVM`, see `chain.rs`), a fixed emission schedule, token mocks, real
-//! secp256k1 router signatures with the `ecrecover` precompile answered by a real off-chain
-//! recovery, Merkle trees, clocks and typed event decoding.
+//! kit's stylus-test `TestVM`, with MOR optionally simulated, `token.rs`), a fixed emission
+//! schedule, token mocks, real secp256k1 router signatures with the `ecrecover` precompile
+//! answered by a real off-chain recovery, Merkle trees and clocks.
 //!
 //! Every state-changing entry point is called through [`World::tx`], which sets the sender and
-//! rolls storage and logs back when the call returns an error, as the EVM does on a revert.
+//! rolls storage and logs back when the call returns an error, as the EVM does on a revert. A
+//! [`World`] dereferences to its [`Chain`]: the clock, the call record and the latest
+//! transaction's logs and events are the kit's.
 
-mod chain;
+mod token;
+
+use std::ops::Deref;
 
 use alloy_primitives::{address, uint, Address, B256, U256};
-use alloy_sol_types::{sol, SolCall, SolEvent};
+use alloy_sol_types::{sol, SolCall};
 use k256::ecdsa::SigningKey;
 use yellowstone_compute::{ComputeError, YellowstoneCompute};
 use yellowstone_protocol::{
@@ -17,7 +21,14 @@ use yellowstone_protocol::{
     merkle::{leaf_hash, MerkleTree},
 };
 
-pub(crate) use chain::{CallKind, Chain, ExternalCall, Log};
+pub(crate) use token::SimToken;
+/// `n` whole MOR in wei.
+pub(crate) use yellowstone_contract_test_kit::fixtures::whole as mor;
+pub(crate) use yellowstone_contract_test_kit::fixtures::{ALICE, BOB, CAROL, OWNER, STRANGER};
+pub(crate) use yellowstone_contract_test_kit::{CallKind, ExternalCall};
+
+/// The kit's chain with MOR simulated or not.
+pub(crate) type Chain = yellowstone_contract_test_kit::Chain<Option<SimToken>>;
 
 sol! {
     /// The two token calls the contract may make, encoded independently of the contract.
@@ -35,20 +46,12 @@ pub(crate) use yellowstone_protocol::time::DAY;
 pub(crate) const YEAR: u64 = 365 * DAY;
 /// The MOR token.
 pub(crate) const MOR: Address = address!("00000000000000000000000000000000000000aa");
-/// The deployer and owner.
-pub(crate) const OWNER: Address = address!("00000000000000000000000000000000000000e0");
 /// The compute contract's own address.
 pub(crate) const CONTRACT: Address = address!("0000000000000000000000000000000000c0de01");
 /// Arbitrum One.
 pub(crate) const CHAIN_ID: u64 = 42_161;
-/// Someone with no role at all (submits roots, funds, claims for others).
-pub(crate) const STRANGER: Address = address!("00000000000000000000000000000000000000f1");
 /// A funder of the emission pool (the emissions distributor).
 pub(crate) const FUNDER: Address = address!("00000000000000000000000000000000000000f2");
-/// Providers.
-pub(crate) const ALICE: Address = address!("000000000000000000000000000000000000a11c");
-pub(crate) const BOB: Address = address!("0000000000000000000000000000000000000b0b");
-pub(crate) const CAROL: Address = address!("000000000000000000000000000000000000ca01");
 
 /// Morpheus's compute bucket: first emission day 2024-02-08 (UTC day 19761).
 pub(crate) const EMISSION_START_DAY: u64 = 19_761;
@@ -62,11 +65,6 @@ pub(crate) const DEPLOY_DAY: u64 = 20_100;
 pub(crate) const DEPLOY_TIME: u64 = DEPLOY_DAY * DAY + 3_600;
 /// By default the bootstrap window opens on the deployment day.
 pub(crate) const BOOTSTRAP_START_DAY: u64 = DEPLOY_DAY;
-
-/// `n` whole MOR in wei.
-pub(crate) fn mor(n: u64) -> U256 {
-    U256::from(n) * U256::from(1_000_000_000_000_000_000u64)
-}
 
 /// The schedule written out independently of the contract: 3456 MOR on day 19761, minus
 /// 0.59255872824 MOR for every day since, never below zero.
@@ -269,31 +267,30 @@ pub(crate) struct World {
     pub(crate) router: SigningKey,
     /// The deadline roots are signed and submitted with ([`FAR`] unless a test sets it).
     pub(crate) deadline: u64,
-    /// Logs count before the latest transaction, to read that transaction's logs.
-    tx_mark: usize,
-    /// Calls count before the latest transaction.
-    call_mark: usize,
+}
+
+impl Deref for World {
+    type Target = Chain;
+
+    fn deref(&self) -> &Chain {
+        &self.chain
+    }
 }
 
 impl World {
     /// A chain with the contract's code address set but its constructor not yet run.
     pub(crate) fn undeployed(config: Config) -> Self {
-        let chain = Chain::new();
+        let chain = Chain::new(config.simulate_token.then(|| SimToken::new(MOR)));
         chain.vm.set_contract_address(CONTRACT);
         chain.vm.set_chain_id(CHAIN_ID);
         chain.vm.set_block_timestamp(config.deploy_time);
         chain.vm.set_block_number(1);
-        if config.simulate_token {
-            chain.simulate_token(MOR);
-        }
         let contract = YellowstoneCompute::from(&chain);
         Self {
             chain,
             contract,
             router: key(0x11),
             deadline: FAR,
-            tx_mark: 0,
-            call_mark: 0,
         }
     }
 
@@ -338,37 +335,18 @@ impl World {
         sender: Address,
         f: impl FnOnce(&mut YellowstoneCompute) -> Result<T, ComputeError>,
     ) -> Result<T, ComputeError> {
-        self.chain.vm.set_sender(sender);
-        self.tx_mark = self.chain.log_count();
-        self.call_mark = self.chain.call_count();
-        let snapshot = self.chain.snapshot();
-        let result = f(&mut self.contract);
-        if result.is_err() {
-            self.chain.revert_to(snapshot);
-        }
-        result
+        let contract = &mut self.contract;
+        self.chain.tx(sender, || f(contract))
     }
 
-    // ---- clocks ----
-
-    pub(crate) fn now(&self) -> u64 {
-        stylus_sdk::stylus_core::BlockAccess::block_timestamp(&self.chain.vm)
-    }
+    // ---- clocks (`now`, `set_time`, `advance` are the chain's) ----
 
     pub(crate) fn day(&self) -> u64 {
         self.now() / DAY
     }
 
-    pub(crate) fn set_time(&self, t: u64) {
-        self.chain.vm.set_block_timestamp(t);
-    }
-
-    pub(crate) fn advance_secs(&self, secs: u64) {
-        self.set_time(self.now() + secs);
-    }
-
     pub(crate) fn advance_days(&self, days: u64) {
-        self.advance_secs(days * DAY);
+        self.advance(days * DAY);
     }
 
     /// Moves to 00:00:00 UTC of the next day.
@@ -396,11 +374,6 @@ impl World {
         );
     }
 
-    /// External calls made by the latest transaction.
-    pub(crate) fn tx_calls(&self) -> Vec<ExternalCall> {
-        self.chain.calls_from(self.call_mark)
-    }
-
     /// Calls to the MOR token made by the latest transaction.
     pub(crate) fn tx_token_calls(&self) -> Vec<Vec<u8>> {
         self.tx_calls()
@@ -421,7 +394,19 @@ impl World {
     }
 
     fn simulating(&self) -> bool {
-        self.chain.simulates_token()
+        self.chain.sim(Option::is_some)
+    }
+
+    /// Gives `who` `amount` of the simulated token.
+    pub(crate) fn mint(&self, who: Address, amount: U256) {
+        self.chain
+            .sim_mut(|s| s.as_mut().expect("no simulated token").mint(who, amount));
+    }
+
+    /// The simulated token's balance of `who`.
+    pub(crate) fn token_balance(&self, who: Address) -> U256 {
+        self.chain
+            .sim(|s| s.as_ref().expect("no simulated token").balance(who))
     }
 
     // ---- settlement ----
@@ -661,43 +646,6 @@ impl World {
             staked,
         }
     }
-
-    // ---- events ----
-
-    /// Every log of every successful transaction so far.
-    pub(crate) fn logs(&self) -> Vec<Log> {
-        self.chain.logs()
-    }
-
-    /// The logs of the latest transaction (empty if it reverted).
-    pub(crate) fn tx_logs(&self) -> Vec<Log> {
-        self.chain.logs_from(self.tx_mark)
-    }
-
-    /// Every `E` emitted by the latest transaction, decoded.
-    pub(crate) fn tx_events<E: SolEvent>(&self) -> Vec<E> {
-        decode_all(&self.tx_logs())
-    }
-
-    /// The single `E` the latest transaction emitted.
-    pub(crate) fn tx_event<E: SolEvent>(&self) -> E {
-        let mut events = self.tx_events::<E>();
-        assert_eq!(
-            events.len(),
-            1,
-            "exactly one {} in the transaction",
-            E::SIGNATURE
-        );
-        events.remove(0)
-    }
-}
-
-/// Every log in `logs` that is an `E`, decoded from its topics and data.
-pub(crate) fn decode_all<E: SolEvent>(logs: &[Log]) -> Vec<E> {
-    logs.iter()
-        .filter(|(topics, _)| topics.first() == Some(&E::SIGNATURE_HASH))
-        .map(|(topics, data)| E::decode_raw_log(topics.iter().copied(), data).expect("decodes"))
-        .collect()
 }
 
 /// `provider(address)` as named fields.
