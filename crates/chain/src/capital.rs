@@ -13,17 +13,15 @@ mod status;
 
 use std::time::Duration;
 
-use alloy_network::EthereumWallet;
-use alloy_primitives::{Address, Bytes, U256};
-use alloy_provider::{
-    transport::{RpcError, TransportError},
-    DynProvider, Provider, ProviderBuilder,
-};
-use alloy_rpc_types_eth::{BlockId, BlockNumberOrTag, Filter, TransactionRequest};
+use alloy_primitives::{Address, U256};
+use alloy_provider::{DynProvider, Provider};
+use alloy_rpc_types_eth::{BlockNumberOrTag, Filter};
 use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::{sol, SolCall, SolEvent, SolInterface};
 use serde::Serialize;
 use yellowstone_protocol::{capital::abi::Initialized, dev};
+
+use crate::call::{self, revert_data, CallFailure, ConnectError};
 
 pub use status::{
     AccountView, CapitalStatus, HarvestView, ParametersView, PoolView, ScheduleView, TotalsView,
@@ -143,19 +141,22 @@ impl CapitalCallError {
     }
 }
 
-/// A node error as a decoded refusal when it carries revert data, else as is.
-fn refusal(call: &'static str, error: TransportError) -> CapitalCallError {
-    if let RpcError::ErrorResp(payload) = &error {
-        if let Some(data) = payload.as_revert_data() {
-            let refusal = Box::new(Refusal::decode(&data));
-            return CapitalCallError::Refused { call, refusal };
-        }
-        if payload.code == 3 {
-            let refusal = Box::new(Refusal::decode(&[]));
-            return CapitalCallError::Refused { call, refusal };
-        }
+/// `call`'s failure: a refusal decoded as the capital contract's typed error when the node's
+/// error carries revert data, else the node's failure.
+fn failed(call: &'static str, failure: CallFailure) -> CapitalCallError {
+    let refusal = match &failure {
+        CallFailure::Rpc(e) => revert_data(e).map(|data| Refusal::decode(&data)),
+        CallFailure::Reverted { .. } => Some(Refusal::Other(failure.to_string())),
+        CallFailure::Undecodable { .. } => return CapitalCallError::Node(failure.to_string()),
+        CallFailure::Receipt(_) => None,
+    };
+    match refusal {
+        Some(refusal) => CapitalCallError::Refused {
+            call,
+            refusal: Box::new(refusal),
+        },
+        None => CapitalCallError::Node(format!("{call}: {failure}")),
     }
-    CapitalCallError::Node(format!("{call}: {error}"))
 }
 
 /// The contracts the capital contract was deployed with (its `config()`).
@@ -212,24 +213,11 @@ impl Capital {
         key: Option<PrivateKeySigner>,
         timeout: Duration,
     ) -> Result<Capital, CapitalCallError> {
-        let url = reqwest::Url::parse(rpc_url)
-            .map_err(|e| CapitalCallError::Input(format!("bad RPC URL {rpc_url:?}: {e}")))?;
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout)
-            .build()
-            .map_err(|e| CapitalCallError::Node(format!("HTTP client: {e}")))?;
         let signer = key.as_ref().map(PrivateKeySigner::address);
-        let provider = match key {
-            Some(key) => ProviderBuilder::new()
-                .wallet(EthereumWallet::from(key))
-                .connect_reqwest(http, url)
-                .erased(),
-            None => ProviderBuilder::new()
-                .disable_recommended_fillers()
-                .connect_reqwest(http, url)
-                .erased(),
-        };
+        let provider = call::connect(rpc_url, key, timeout).map_err(|e| match e {
+            ConnectError::BadUrl { .. } => CapitalCallError::Input(e.to_string()),
+            ConnectError::Http(_) => CapitalCallError::Node(e.to_string()),
+        })?;
         let chain_id = provider
             .get_chain_id()
             .await
@@ -324,17 +312,9 @@ impl Capital {
         call: C,
         block: Option<u64>,
     ) -> Result<C::Return, CapitalCallError> {
-        let tx = TransactionRequest::default()
-            .to(to)
-            .input(Bytes::from(call.abi_encode()).into());
-        let mut request = self.provider.call(tx);
-        if let Some(number) = block {
-            request = request.block(BlockId::number(number));
-        }
-        let out = request.await.map_err(|e| refusal(C::SIGNATURE, e))?;
-        C::abi_decode_returns(&out).map_err(|e| {
-            CapitalCallError::Node(format!("{to}: undecodable answer to {}: {e}", C::SIGNATURE))
-        })
+        call::view(&self.provider, to, &call, block)
+            .await
+            .map_err(|e| failed(C::SIGNATURE, e))
     }
 
     /// The latest block's (number, timestamp).

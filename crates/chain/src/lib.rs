@@ -3,21 +3,24 @@
 //!
 //! Every call has a timeout. Errors say whether the node was unreachable (transient: retry
 //! later) or the contract refused (a typed error, decoded to text). Settlement reads are pinned
-//! to one block so the figures agree with each other. [`submit`] sends `commitEpoch`
-//! transactions.
+//! to one block so the figures agree with each other. [`call`] makes every contract call the
+//! one way (views, and transactions simulated first) for the compute and capital clients;
+//! [`submit`] sends `commitEpoch` transactions.
 
+pub mod call;
 pub mod capital;
 pub mod submit;
 
 use std::time::Duration;
 
-use alloy_primitives::{Address, Bytes, B256, U256};
+use alloy_primitives::{Address, B256, U256};
 use alloy_provider::{
     transport::{RpcError, TransportError},
-    DynProvider, Provider, ProviderBuilder,
+    DynProvider, Provider,
 };
-use alloy_rpc_types_eth::{BlockId, BlockNumberOrTag, TransactionRequest};
+use alloy_rpc_types_eth::BlockNumberOrTag;
 use alloy_sol_types::{sol, SolCall};
+use call::CallFailure;
 use yellowstone_protocol::{emission, time::DAY};
 
 sol!(
@@ -68,9 +71,8 @@ fn rpc_error(error: TransportError) -> ChainError {
         RpcError::Transport(_) | RpcError::DeserError { .. } | RpcError::SerError(_) => {
             ChainError::Unreachable(error.to_string())
         }
-        RpcError::ErrorResp(payload) => match payload.as_revert_data() {
+        RpcError::ErrorResp(payload) => match call::revert_data(&error) {
             Some(data) => ChainError::Reverted(submit::decode_revert(&data)),
-            None if payload.code == 3 => ChainError::Reverted(submit::decode_revert(&[])),
             None => ChainError::Other(format!("node error {}: {}", payload.code, payload.message)),
         },
         _ => ChainError::Other(error.to_string()),
@@ -175,17 +177,8 @@ impl ChainClient {
         compute: Address,
         timeout: Duration,
     ) -> Result<Self, ChainError> {
-        let url = reqwest::Url::parse(rpc_url)
-            .map_err(|e| ChainError::Other(format!("bad RPC URL {rpc_url:?}: {e}")))?;
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout)
-            .build()
-            .map_err(|e| ChainError::Other(format!("HTTP client: {e}")))?;
-        let provider = ProviderBuilder::new()
-            .disable_recommended_fillers()
-            .connect_reqwest(http, url)
-            .erased();
+        let provider =
+            call::connect(rpc_url, None, timeout).map_err(|e| ChainError::Other(e.to_string()))?;
         let chain_id = provider.get_chain_id().await.map_err(rpc_error)?;
         let mut client = Self {
             provider,
@@ -238,21 +231,12 @@ impl ChainClient {
         call: C,
         block: Option<u64>,
     ) -> Result<C::Return, ChainError> {
-        let tx = TransactionRequest::default()
-            .to(to)
-            .input(Bytes::from(call.abi_encode()).into());
-        let mut request = self.provider.call(tx);
-        if let Some(number) = block {
-            request = request.block(BlockId::number(number));
-        }
-        let out = request.await.map_err(rpc_error)?;
-        C::abi_decode_returns(&out).map_err(|e| {
-            ChainError::Other(format!(
-                "{to}: undecodable answer to {} (0x{}): {e}",
-                C::SIGNATURE,
-                alloy_primitives::hex::encode(&out)
-            ))
-        })
+        call::view(&self.provider, to, &call, block)
+            .await
+            .map_err(|failure| match failure {
+                CallFailure::Rpc(e) => rpc_error(e),
+                other => ChainError::Other(other.to_string()),
+            })
     }
 
     /// The latest block's (number, timestamp).

@@ -3,14 +3,15 @@
 //! contract's client in `yellowstone_chain::capital`. A refusal is printed as the contract's
 //! typed error with what to do about it.
 
-use std::{path::PathBuf, time::Duration};
+use std::time::Duration;
 
 use alloy_primitives::{Address, U256};
-use alloy_signer_local::PrivateKeySigner;
-use anyhow::{anyhow, Context, Result};
+use anyhow::{anyhow, Result};
 use clap::Subcommand;
-use serde::Serialize;
 use yellowstone_chain::capital::{Capital, CapitalCallError, CapitalError, CapitalStatus};
+use yellowstone_protocol::dev::Deployment;
+
+use super::chain_args::{ChainArgs, Tool};
 
 use crate::units::format_mor as amount;
 
@@ -90,68 +91,49 @@ impl Args {
     }
 }
 
-/// Where the chain and the capital contract are, who signs, how to print.
-#[derive(Debug, clap::Args)]
-struct Conn {
-    /// The chain's JSON-RPC URL [default: the --deployments file's, else http://127.0.0.1:8545].
-    #[arg(long, env = "YELLOWSTONE_RPC_URL", value_name = "URL")]
-    rpc_url: Option<String>,
-    /// The capital contract [default: the --deployments file's `capital` section].
-    #[arg(long, env = "YELLOWSTONE_CAPITAL")]
-    capital: Option<Address>,
-    /// File holding the capital provider's private key (hex). Or set YELLOWSTONE_CAPITAL_KEY.
-    #[arg(long, value_name = "FILE")]
-    key_file: Option<PathBuf>,
-    /// A devnet deployments JSON (`yellowstone devnet --capital --deployments`): its RPC URL
-    /// and capital contract are used; its keys are not.
-    #[arg(long, value_name = "FILE")]
-    deployments: Option<PathBuf>,
-    /// Print one JSON object (amounts in wei, 0x-hex) instead of text.
-    #[arg(long)]
-    json: bool,
+/// The capital tool's flags: --capital, YELLOWSTONE_CAPITAL_KEY.
+#[derive(Debug)]
+struct CapitalTool;
+
+impl Tool for CapitalTool {
+    const ROLE: &'static str = "capital";
+    const KEY_ENV: &'static str = "YELLOWSTONE_CAPITAL_KEY";
+    const KEY_FILE_HELP: &'static str =
+        "File holding the capital provider's private key (hex). Or set YELLOWSTONE_CAPITAL_KEY";
+    const CONTRACT_FLAG: &'static str = "capital";
+    const CONTRACT_VALUE: &'static str = "CAPITAL";
+    const CONTRACT_ENV: &'static str = "YELLOWSTONE_CAPITAL";
+    const CONTRACT_HELP: &'static str =
+        "The capital contract [default: the --deployments file's `capital` section]";
+    const DEPLOYMENTS_HELP: &'static str =
+        "A devnet deployments JSON (`yellowstone devnet --capital --deployments`): its RPC URL \
+         and capital contract are used; its keys are not";
+
+    fn contract(deployment: &Deployment) -> Option<Address> {
+        deployment.capital.as_ref().map(|c| c.capital)
+    }
 }
 
-impl Conn {
-    /// The key from --key-file or YELLOWSTONE_CAPITAL_KEY; `None` when neither is given and
-    /// `required` is false.
-    fn key(&self, required: bool) -> Result<Option<PrivateKeySigner>> {
-        let env = std::env::var("YELLOWSTONE_CAPITAL_KEY").ok();
-        if !required && self.key_file.is_none() && env.is_none() {
-            return Ok(None);
-        }
-        yellowstone_router::config::load_key("capital", self.key_file.as_deref(), env).map(Some)
-    }
+/// Where the chain and the capital contract are, who signs, how to print.
+type Conn = ChainArgs<CapitalTool>;
 
-    /// Connects to the capital contract, signing with the key when `signing`.
+impl Conn {
+    /// Connects to the capital contract, signing with the key when `signing` (else with the
+    /// key only when one is given).
     async fn connect(&self, signing: bool) -> Result<Capital> {
-        let (mut rpc_url, mut capital) = (self.rpc_url.clone(), self.capital);
-        if let Some(path) = &self.deployments {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("reading {}", path.display()))?;
-            let d: yellowstone_protocol::dev::Deployment = serde_json::from_str(&text)
-                .with_context(|| format!("{} is not a devnet deployments file", path.display()))?;
-            rpc_url = rpc_url.or(d.rpc_url);
-            capital = capital.or(d.capital.map(|c| c.capital));
-        }
+        let (rpc_url, capital) = self.endpoint()?;
         let capital = capital.ok_or_else(|| {
             anyhow!(
                 "no capital contract: pass --capital <address> (or YELLOWSTONE_CAPITAL), or \
                  --deployments <file> from `yellowstone devnet --capital`"
             )
         })?;
-        let rpc_url = rpc_url.unwrap_or_else(|| "http://127.0.0.1:8545".into());
-        let key = self.key(signing)?;
-        Ok(Capital::connect(&rpc_url, capital, key, CHAIN_TIMEOUT).await?)
-    }
-
-    /// Prints `value` as JSON with --json, else `text`.
-    fn print(&self, value: &impl Serialize, text: String) -> Result<()> {
-        if self.json {
-            println!("{}", serde_json::to_string_pretty(value)?);
+        let key = if signing {
+            Some(self.key()?)
         } else {
-            println!("{text}");
-        }
-        Ok(())
+            self.key_if_given()?
+        };
+        Ok(Capital::connect(&rpc_url, capital, key, CHAIN_TIMEOUT).await?)
     }
 }
 

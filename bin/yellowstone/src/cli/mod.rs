@@ -5,6 +5,7 @@ mod access_rate;
 mod bench;
 mod build_contract;
 mod capital;
+mod chain_args;
 #[cfg(feature = "dev-tools")]
 mod demo;
 #[cfg(feature = "dev-tools")]

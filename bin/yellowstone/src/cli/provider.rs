@@ -5,11 +5,12 @@
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use alloy_primitives::{Address, U256};
-use alloy_signer_local::PrivateKeySigner;
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use clap::Subcommand;
 use serde::Serialize;
-use yellowstone_protocol::time::DAY;
+use yellowstone_protocol::{dev::Deployment, time::DAY};
+
+use super::chain_args::{load_key, ChainArgs, Tool};
 
 use yellowstone_gateway::{GatewayConfig, Trust};
 
@@ -136,7 +137,7 @@ struct ServeArgs {
 
 impl ServeArgs {
     async fn run(self) -> Result<()> {
-        let key = provider_key(self.key_file.as_deref())?;
+        let key = load_key::<ProviderTool>(self.key_file.as_deref())?;
         let trust = match (self.router_address, self.chain_id, self.contract) {
             (Some(router), Some(chain_id), Some(contract)) => Trust {
                 router,
@@ -214,6 +215,29 @@ impl TextgenArgs {
     }
 }
 
+/// The provider tools' chain flags: --contract, YELLOWSTONE_PROVIDER_KEY.
+#[derive(Debug)]
+struct ProviderTool;
+
+impl Tool for ProviderTool {
+    const ROLE: &'static str = "provider";
+    const KEY_ENV: &'static str = "YELLOWSTONE_PROVIDER_KEY";
+    const KEY_FILE_HELP: &'static str =
+        "File holding the provider's private key (hex). Or set YELLOWSTONE_PROVIDER_KEY";
+    const CONTRACT_FLAG: &'static str = "contract";
+    const CONTRACT_VALUE: &'static str = "CONTRACT";
+    const CONTRACT_ENV: &'static str = "YELLOWSTONE_CONTRACT";
+    const CONTRACT_HELP: &'static str =
+        "The compute contract [default: the --deployments file's, else the router's /v1/market]";
+    const DEPLOYMENTS_HELP: &'static str =
+        "A devnet deployments JSON (`yellowstone devnet --deployments`): its RPC URL and compute \
+         contract are used; its keys are not";
+
+    fn contract(deployment: &Deployment) -> Option<Address> {
+        Some(deployment.compute)
+    }
+}
+
 /// Where the router and the chain are, who the provider is, how to print.
 #[derive(Debug, clap::Args)]
 struct Conn {
@@ -225,55 +249,26 @@ struct Conn {
         value_name = "URL"
     )]
     router: String,
-    /// The chain's JSON-RPC URL [default: the --deployments file's, else http://127.0.0.1:8545].
-    #[arg(long, env = "YELLOWSTONE_RPC_URL", value_name = "URL")]
-    rpc_url: Option<String>,
-    /// The compute contract [default: the --deployments file's, else the router's /v1/market].
-    #[arg(long, env = "YELLOWSTONE_CONTRACT")]
-    contract: Option<Address>,
-    /// File holding the provider's private key (hex). Or set YELLOWSTONE_PROVIDER_KEY.
-    #[arg(long, value_name = "FILE")]
-    key_file: Option<PathBuf>,
-    /// A devnet deployments JSON (`yellowstone devnet --deployments`): its RPC URL and compute
-    /// contract are used; its keys are not.
-    #[arg(long, value_name = "FILE")]
-    deployments: Option<PathBuf>,
-    /// Print one JSON object (amounts in wei, 0x-hex) instead of text.
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    chain: ChainArgs<ProviderTool>,
 }
 
 impl Conn {
     /// The router-only context.
     async fn ctx(&self) -> Result<Ctx> {
-        let key = provider_key(self.key_file.as_deref())?;
-        Ok(Ctx::connect(key, &self.router).await?)
+        Ok(Ctx::connect(self.chain.key()?, &self.router).await?)
     }
 
     /// The router-and-chain context.
     async fn chain_ctx(&self) -> Result<ChainCtx> {
-        let (mut rpc_url, mut contract) = (self.rpc_url.clone(), self.contract);
-        if let Some(path) = &self.deployments {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("reading {}", path.display()))?;
-            let d: yellowstone_protocol::dev::Deployment = serde_json::from_str(&text)
-                .with_context(|| format!("{} is not a devnet deployments file", path.display()))?;
-            rpc_url = rpc_url.or(d.rpc_url);
-            contract = contract.or(Some(d.compute));
-        }
-        let rpc_url = rpc_url.unwrap_or_else(|| "http://127.0.0.1:8545".into());
-        let key = provider_key(self.key_file.as_deref())?;
+        let (rpc_url, contract) = self.chain.endpoint()?;
+        let key = self.chain.key()?;
         Ok(ChainCtx::connect(key, &self.router, &rpc_url, contract).await?)
     }
 
     /// Prints `value` as JSON with --json, else `text`.
     fn print(&self, value: &impl Serialize, text: String) -> Result<()> {
-        if self.json {
-            println!("{}", serde_json::to_string_pretty(value)?);
-        } else {
-            println!("{text}");
-        }
-        Ok(())
+        self.chain.print(value, text)
     }
 }
 
@@ -581,13 +576,4 @@ fn status_text(s: &status::Status) -> String {
         );
     }
     out
-}
-
-/// The provider key: from `file`, or YELLOWSTONE_PROVIDER_KEY (hex). Never logged.
-fn provider_key(file: Option<&std::path::Path>) -> Result<PrivateKeySigner> {
-    yellowstone_router::config::load_key(
-        "provider",
-        file,
-        std::env::var("YELLOWSTONE_PROVIDER_KEY").ok(),
-    )
 }

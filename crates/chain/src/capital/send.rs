@@ -2,11 +2,8 @@
 //! decoded before anything is sent), a gas limit of the estimate + 25%, the receipt, and what
 //! the contract's event says happened.
 
-use std::time::Duration;
-
-use alloy_primitives::{Address, Bytes, B256, U256};
-use alloy_provider::Provider;
-use alloy_rpc_types_eth::{BlockId, TransactionReceipt, TransactionRequest};
+use alloy_primitives::{Address, U256};
+use alloy_rpc_types_eth::TransactionReceipt;
 use alloy_sol_types::{SolCall, SolEvent};
 use serde::Serialize;
 use yellowstone_protocol::capital::abi::{
@@ -15,21 +12,8 @@ use yellowstone_protocol::capital::abi::{
 };
 
 use super::IYellowstoneCapital as I;
-use super::{refusal, Capital, CapitalCallError, ICapitalToken, Refusal};
-
-/// How long to wait for a receipt.
-const RECEIPT_TIMEOUT: Duration = Duration::from_secs(120);
-
-/// A mined transaction.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Mined {
-    /// Its hash.
-    pub hash: B256,
-    /// The block it was mined in.
-    pub block: u64,
-    /// Gas it used.
-    pub gas_used: u64,
-}
+use super::{failed, Capital, CapitalCallError, ICapitalToken};
+pub use crate::call::Mined;
 
 /// What [`Capital::deposit`] did.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -125,10 +109,9 @@ pub struct BootstrapOutcome {
 }
 
 impl Capital {
-    /// Sends `call` to `to` from the client's key: estimate (a refusal is returned decoded),
-    /// gas limit = estimate + 25% (or simulate, with the fixed limit of
-    /// [`Capital::with_gas_limit`]), send, wait for the receipt. A reverted receipt is replayed
-    /// on the state before its block to decode why.
+    /// Sends `call` to `to` from the client's key ([`crate::call::send`]): the simulation's refusal is
+    /// returned decoded; the gas limit is the estimate + 25%, or the fixed limit of
+    /// [`Capital::with_gas_limit`].
     async fn send<C: SolCall>(
         &self,
         what: &'static str,
@@ -136,60 +119,9 @@ impl Capital {
         call: C,
     ) -> Result<(Mined, TransactionReceipt), CapitalCallError> {
         let from = self.me(what)?;
-        let tx = TransactionRequest::default()
-            .to(to)
-            .from(from)
-            .input(Bytes::from(call.abi_encode()).into());
-        let limit = match self.gas_limit {
-            Some(limit) => {
-                self.provider
-                    .call(tx.clone())
-                    .await
-                    .map_err(|e| refusal(what, e))?;
-                limit
-            }
-            None => {
-                let estimate = self
-                    .provider
-                    .estimate_gas(tx.clone())
-                    .await
-                    .map_err(|e| refusal(what, e))?;
-                estimate + estimate / 4
-            }
-        };
-        let receipt = self
-            .provider
-            .send_transaction(tx.clone().gas_limit(limit))
+        crate::call::send(&self.provider, from, to, &call, self.gas_limit)
             .await
-            .map_err(|e| refusal(what, e))?
-            .with_timeout(Some(RECEIPT_TIMEOUT))
-            .get_receipt()
-            .await
-            .map_err(|e| CapitalCallError::Node(format!("{what}: waiting for the receipt: {e}")))?;
-        let block = receipt.block_number.unwrap_or_default();
-        if !receipt.status() {
-            let replay = self
-                .provider
-                .call(tx)
-                .block(BlockId::number(block.saturating_sub(1)))
-                .await;
-            return Err(match replay {
-                Err(e) => refusal(what, e),
-                Ok(_) => CapitalCallError::Refused {
-                    call: what,
-                    refusal: Box::new(Refusal::Other(format!(
-                        "transaction {} reverted (gas used {})",
-                        receipt.transaction_hash, receipt.gas_used
-                    ))),
-                },
-            });
-        }
-        let mined = Mined {
-            hash: receipt.transaction_hash,
-            block,
-            gas_used: receipt.gas_used,
-        };
-        Ok((mined, receipt))
+            .map_err(|e| failed(what, e))
     }
 
     /// The first `E` the capital contract emitted in `receipt`.
