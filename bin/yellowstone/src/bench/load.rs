@@ -17,10 +17,14 @@
 //!    to the last byte of its answer (so a slow answer also delays no one's measurement).
 //!
 //! Just before and just after each full-speed phase, with the router idle, it measures the
-//! machine's limit (secp256k1 recoveries per second, [`recoveries_per_second`]), so each phase
-//! is compared with the machine as it was during that phase.
+//! machine's limit (secp256k1 recoveries per second, [`recoveries_per_second`], one thread
+//! pinned to each core of `--machine-cores`), so each phase is compared with the machine as it
+//! was during that phase. With `--core` the load runs on that core only (the parent runs the
+//! router on another); with `--marks` it stops before and after each timed phase until the
+//! parent, which measures the router's CPU time and the cryptographic floor there, says go.
 //!
-//! Signing is the client's cost: it is all done before each timed phase, on every core.
+//! Signing is the client's cost: it is all done before each timed phase, on every core of the
+//! machine (each signing thread pinned to one).
 //! The HTTP client is a minimal blocking HTTP/1.1 one (a request written in one piece, an
 //! answer read by its `Content-Length`) on plain threads: cheaper per request than a general
 //! client, so as much of the shared machine as possible is left to the router.
@@ -30,7 +34,7 @@ mod phases;
 mod prepare;
 mod report;
 
-use std::{path::PathBuf, time::Duration};
+use std::{io::Write, path::PathBuf, time::Duration};
 
 use alloy_signer_local::PrivateKeySigner;
 use anyhow::{ensure, Context, Result};
@@ -41,7 +45,7 @@ use self::{
     phases::{closed_loop, open_loop},
     prepare::{market, sign_reports, sign_rfcs, Prepared},
 };
-use super::router::recoveries_per_second;
+use super::router::{cpu, recoveries_per_second};
 
 /// Options of `yellowstone bench load` (set by `yellowstone bench router`, not by people).
 #[derive(Debug, Clone, clap::Args)]
@@ -72,6 +76,18 @@ pub struct Options {
     /// cores), before and after each full-speed phase.
     #[arg(long, default_value_t = 1.0)]
     pub recover_seconds: f64,
+    /// Runs the load on this core only (the parent runs the router on another), so the
+    /// router's CPU time is its own.
+    #[arg(long, value_name = "CORE")]
+    pub core: Option<usize>,
+    /// The machine's cores: the limit is measured with one thread pinned to each, and requests
+    /// are signed on all of them [default: the cores this process may use when it starts].
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub machine_cores: Vec<usize>,
+    /// Before and after each timed phase, prints `mark <phase>-start` or `mark <phase>-end` on
+    /// stdout and waits for a line `go` on stdin: the parent measures the router there, idle.
+    #[arg(long)]
+    pub marks: bool,
 }
 
 /// Runs the load process; prints its [`LoadReport`] as JSON on stdout.
@@ -85,6 +101,17 @@ pub fn run(options: &Options) -> Result<()> {
 pub fn drive(options: &Options) -> Result<LoadReport> {
     ensure!(options.concurrency > 0, "--concurrency must be at least 1");
     ensure!(options.duration > 0.0, "--duration must be positive");
+    let mut options = options.clone();
+    if options.machine_cores.is_empty() {
+        options.machine_cores = cpu::allowed_cores();
+    }
+    if let Some(core) = options.core {
+        // Every thread started from here on inherits the core (the limit's and the signing
+        // threads pin themselves to each machine core in turn).
+        cpu::pin_thread(&[core]).with_context(|| format!("pinning the load to core {core}"))?;
+    }
+    let options = &options;
+    let limit = || recoveries_per_second(options.recover_seconds, &options.machine_cores);
     let target = Target::parse(&options.url)?;
     let keys = read_keys(&options.keys)?;
     ensure!(!keys.is_empty(), "{} holds no keys", options.keys.display());
@@ -108,18 +135,22 @@ pub fn drive(options: &Options) -> Result<LoadReport> {
     );
     let presigned = rfcs.len();
     let load_start = load_average();
-    let mut limits = vec![recoveries_per_second(options.recover_seconds)];
+    let mut limits = vec![limit()];
+    mark(options, "admit-start")?;
     let (admit, admitted) = closed_loop(&target, &rfcs, options.concurrency, duration);
-    limits.push(recoveries_per_second(options.recover_seconds));
+    mark(options, "admit-end")?;
+    limits.push(limit());
 
     let issued: Vec<&Prepared> = admitted.iter().map(|&i| &rfcs[i]).collect();
     eprintln!("bench load: signing {} reports", issued.len());
-    let reports = sign_reports(&target, &keys, &domain, &issued, options.token_max)?;
+    let reports = sign_reports(&target, &keys, &domain, &issued, options)?;
     drop(rfcs);
     eprintln!("bench load: reports at full speed");
-    limits.push(recoveries_per_second(options.recover_seconds));
+    limits.push(limit());
+    mark(options, "report-start")?;
     let (report, _) = closed_loop(&target, &reports, options.concurrency, Duration::MAX);
-    limits.push(recoveries_per_second(options.recover_seconds));
+    mark(options, "report-end")?;
+    limits.push(limit());
     drop(reports);
 
     let rate = (admit.rate() * options.load_fraction).max(1.0);
@@ -127,8 +158,10 @@ pub fn drive(options: &Options) -> Result<LoadReport> {
     eprintln!("bench load: signing {count} RFCs for {rate:.0} per second");
     let rfcs = sign_rfcs(&target, &keys, &mut nonces, &domain, &model, count, options)?;
     eprintln!("bench load: admission at {rate:.0} per second (open loop)");
+    mark(options, "paced-start")?;
     let paced = open_loop(&target, &rfcs, options.concurrency, rate);
-    limits.push(recoveries_per_second(options.recover_seconds));
+    mark(options, "paced-end")?;
+    limits.push(limit());
 
     Ok(LoadReport {
         users: keys.len(),
@@ -140,6 +173,26 @@ pub fn drive(options: &Options) -> Result<LoadReport> {
         limits,
         load_average: (load_start, load_average()),
     })
+}
+
+/// With `--marks`: tells the parent that `name` is reached and waits for its `go`.
+fn mark(options: &Options, name: &str) -> Result<()> {
+    if !options.marks {
+        return Ok(());
+    }
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "mark {name}")?;
+    out.flush()?;
+    drop(out);
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("waiting for the parent's go")?;
+    ensure!(
+        line.trim() == "go",
+        "the parent answered {line:?} at mark {name}"
+    );
+    Ok(())
 }
 
 /// The 1-minute load average (0 where `/proc/loadavg` is missing).

@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use yellowstone_cli::bench::router::{figures, measure, Options};
+use yellowstone_cli::bench::router::{cpu, figures, measure, Options, Pinning};
 
 #[test]
 fn a_short_router_bench_admits_reports_and_measures() {
@@ -14,6 +14,7 @@ fn a_short_router_bench_admits_reports_and_measures() {
         concurrency: 4,
         users: 3,
         recover_seconds: 0.2,
+        no_pin: false,
         artifacts_dir: Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/stylus"),
         load_exe: Some(env!("CARGO_BIN_EXE_yellowstone").into()),
     };
@@ -50,8 +51,43 @@ fn a_short_router_bench_admits_reports_and_measures() {
         .iter()
         .all(|r| r.one_core > 0.0 && r.all_cores > 0.0 && r.cores > 0));
 
+    // Pinned where the machine has two cores: the router on one, the load on another; and
+    // this thread is given its cores back.
+    let machine = cpu::allowed_cores();
+    match (&m.pinning, machine.as_slice()) {
+        (Pinning::Pinned { router, load }, [a, b, ..]) => assert_eq!((router, load), (a, b)),
+        (Pinning::Unpinned(why), [_]) => assert!(why.contains("1 core"), "{why}"),
+        (pinning, cores) => panic!("{pinning:?} on cores {cores:?}"),
+    }
+    // The router's CPU time was read at every mark, and each full-speed phase cost some; the
+    // floor was measured around both full-speed phases.
+    for phase in ["admit", "report", "paced"] {
+        let cpu = m.phase_cpu(phase).expect("CPU time per phase");
+        assert!(cpu.router > std::time::Duration::ZERO, "{phase}: {cpu:?}");
+        assert!(
+            cpu.threads >= 2,
+            "{phase}: runtime and writer threads: {cpu:?}"
+        );
+        assert!(cpu.process >= cpu.router, "{phase}: {cpu:?}");
+    }
+    assert_eq!(m.floors.len(), 4, "{:?}", m.floors);
+    for phase in ["admit", "report"] {
+        let floor = m.floor_of(phase);
+        assert!(
+            floor.recovery_us > 0.0 && floor.signing_us > 0.0,
+            "{floor:?}"
+        );
+    }
+
     let figures = figures(&options, &m);
     for key in [
+        "floor_per_admission_us",
+        "router_cpu_per_admission_us",
+        "admission_efficiency",
+        "floor_per_report_us",
+        "router_cpu_per_report_us",
+        "report_efficiency",
+        "router_cpu_per_admission_half_load_us",
         "recoveries_per_second_one_core",
         "recoveries_per_second_all_cores",
         "recoveries_per_rfc",
@@ -75,7 +111,24 @@ fn a_short_router_bench_admits_reports_and_measures() {
             figure.command
         );
     }
+    // Three goals, each saying whether it is met and why.
     let goals: Vec<_> = figures.iter().filter(|f| f.goal.is_some()).collect();
-    assert_eq!(goals.len(), 3, "two throughput goals and the latency goal");
-    assert!(goals.iter().all(|f| f.met.is_some()));
+    let keys: Vec<_> = goals.iter().map(|f| f.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        [
+            "admission_efficiency",
+            "report_efficiency",
+            "admission_p99_ms_half_load"
+        ]
+    );
+    for goal in goals {
+        let reason = goal.comparison.as_deref().unwrap_or_default();
+        let said = if goal.met == Some(true) {
+            "met: "
+        } else {
+            "not met: "
+        };
+        assert!(reason.starts_with(said), "{}: {reason}", goal.key);
+    }
 }

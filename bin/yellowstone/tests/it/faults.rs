@@ -123,7 +123,9 @@ async fn persist(
     loop {
         let base = url.lock().unwrap().clone();
         match Api::new(base).try_post(path, body).await {
-            Ok((503, answer)) if answer["code"] == "busy" => {}
+            // Busy, or every provider's capacity held by tickets whose answers died in a kill
+            // (they free when the tickets expire): a client waits and retries the same body.
+            Ok((503, answer)) if answer["code"] == "busy" || answer["code"] == "no_provider" => {}
             Ok((status, answer)) => return (status, answer, failed),
             Err(_) => {
                 failed = true;

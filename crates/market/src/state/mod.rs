@@ -46,7 +46,7 @@ mod tickets;
 
 pub use liveness::{ChainRoot, Rebased, Reconciled};
 pub use providers::{Offer, ProviderInfo};
-pub use signing::{sign_ticket, Verified};
+pub use signing::{sign_digest, sign_ticket, signing_hash, Verified};
 pub use tickets::CheckedRfc;
 
 /// Meta key: the last day whose bootstrap shares were issued.

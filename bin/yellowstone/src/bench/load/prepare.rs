@@ -7,6 +7,7 @@ use anyhow::{bail, ensure, Context, Result};
 use yellowstone_protocol::messages::{request_id, Report, Rfc, Signed};
 
 use super::{
+    cpu,
     http::{Conn, Target},
     Options,
 };
@@ -47,7 +48,7 @@ pub(super) fn sign_rfcs(
             (user, nonces[user])
         })
         .collect();
-    parallel(&plan, |&(user, nonce)| {
+    parallel(&options.machine_cores, &plan, |&(user, nonce)| {
         let rfc = Rfc {
             user: keys[user].address(),
             model: model.to_string(),
@@ -71,9 +72,10 @@ pub(super) fn sign_reports(
     keys: &[PrivateKeySigner],
     domain: &Eip712Domain,
     issued: &[&Prepared],
-    tokens: u64,
+    options: &Options,
 ) -> Result<Vec<Prepared>> {
-    parallel(issued, |p| {
+    let tokens = options.token_max;
+    parallel(&options.machine_cores, issued, |p| {
         let report = Report {
             requestId: p.request_id,
             user: keys[p.user].address(),
@@ -94,14 +96,33 @@ pub(super) fn sign_reports(
     })
 }
 
-/// Maps `items` through `f` on every core, keeping their order.
-fn parallel<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> Result<U> + Sync) -> Result<Vec<U>> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+/// Maps `items` through `f` on every core of `cores` (one thread pinned to each; as many
+/// threads as this one may use cores when `cores` is empty), keeping their order.
+fn parallel<T: Sync, U: Send>(
+    cores: &[usize],
+    items: &[T],
+    f: impl Fn(&T) -> Result<U> + Sync,
+) -> Result<Vec<U>> {
+    let threads = if cores.is_empty() {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        cores.len()
+    };
     let chunk = items.len().div_ceil(threads).max(1);
     let parts: Vec<Result<Vec<U>>> = std::thread::scope(|s| {
         let handles: Vec<_> = items
             .chunks(chunk)
-            .map(|part| s.spawn(|| part.iter().map(&f).collect::<Result<Vec<U>>>()))
+            .enumerate()
+            .map(|(n, part)| {
+                let (f, core) = (&f, cores.get(n).copied());
+                s.spawn(move || {
+                    if let Some(core) = core {
+                        // Signing is untimed: an unpinned thread only signs more slowly.
+                        let _ = cpu::pin_thread(&[core]);
+                    }
+                    part.iter().map(f).collect::<Result<Vec<U>>>()
+                })
+            })
             .collect();
         handles
             .into_iter()

@@ -35,7 +35,13 @@ pub(super) struct Stage {
 }
 
 impl Stage {
-    pub(super) async fn start(options: &Options, dir: &Path) -> Result<Stage> {
+    /// Deploys, funds and starts everything; the router runs on `router_runtime` (its own, so
+    /// its threads can be told from the devnet's and the gateway's).
+    pub(super) async fn start(
+        options: &Options,
+        dir: &Path,
+        router_runtime: &tokio::runtime::Handle,
+    ) -> Result<Stage> {
         let net = Devnet::start(options.artifacts_dir.clone()).await?;
         let funder = dev_key(0)?;
         let spec = Spec {
@@ -81,7 +87,11 @@ impl Stage {
             ..Config::default()
         };
         config.rules.max_capacity = u32::MAX;
-        let router = start(&config, dev_key(router_key)?).await?;
+        let key = dev_key(router_key)?;
+        let router = router_runtime
+            .spawn(async move { start(&config, key).await })
+            .await
+            .context("starting the router")??;
         let client = RouterClient::new(&router.url());
         let provider = providers::start(spec, &net, &router.url(), net.now().await?).await?;
         providers::join(&provider, &client).await?;
