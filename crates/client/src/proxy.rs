@@ -286,6 +286,12 @@ async fn completions(State(proxy): State<Arc<Proxy>>, bytes: Bytes) -> Response 
     let Some(model) = body["model"].as_str().map(str::to_string) else {
         return openai_error(400, "invalid_request_error", "invalid", "no model");
     };
+    // Refused here, before a ticket holds any allowance: the provider's gateway would refuse
+    // it too (a ticket pays for one answer).
+    if body["n"].as_u64().is_none_or(|n| n != 1) && !body["n"].is_null() {
+        let why = "n must be 1: a ticket pays for one answer";
+        return openai_error(400, "invalid_request_error", "n_unsupported", why);
+    }
     let stream = body["stream"].as_bool().unwrap_or(false);
     let wants_usage = body["stream_options"]["include_usage"].as_bool() == Some(true);
     let token_max = body["max_tokens"]

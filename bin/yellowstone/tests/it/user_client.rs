@@ -271,6 +271,12 @@ async fn users_chat_and_proxy_through_the_market() {
     let http = reqwest::Client::new();
     let url = format!("{}/v1/chat/completions", proxy.url());
     let ask = |stream: bool, model: &str| json!({"model": model, "stream": stream, "messages": [{"role": "user", "content": "hi"}]});
+    // Several answers for one ticket: refused by the proxy, before the router holds anything.
+    let several = json!({"model": MODEL, "n": 2, "messages": [{"role": "user", "content": "hi"}]});
+    let refused = http.post(&url).json(&several).send().await.unwrap();
+    assert_eq!(refused.status(), 400);
+    let refused: Value = refused.json().await.unwrap();
+    assert_eq!(refused["error"]["code"], "n_unsupported", "{refused}");
     let whole: Value = http
         .post(&url)
         .json(&ask(false, MODEL))
