@@ -13,6 +13,7 @@
 mod clock;
 mod error;
 pub mod evm;
+mod genesis;
 pub mod stylus;
 mod types;
 
@@ -98,22 +99,7 @@ impl Chain {
     /// development accounts.
     pub fn with_chain_id(chain_id: u64) -> Self {
         let mut state = StateDb::default();
-        for account in DEV_ACCOUNTS {
-            state.insert_account_info(
-                account.address,
-                AccountInfo {
-                    balance: DEV_BALANCE,
-                    ..AccountInfo::default()
-                },
-            );
-        }
-        // ArbWasm holds code 0xFE as Arbitrum's precompiles do; its storage records activations.
-        state.insert_account_info(
-            ARB_WASM,
-            AccountInfo::from_bytecode(revm::bytecode::Bytecode::new_raw(Bytes::from_static(&[
-                0xFE,
-            ]))),
-        );
+        genesis::alloc(&mut state);
         let clock = Clock::default();
         let header = Header {
             parent_hash: B256::ZERO,

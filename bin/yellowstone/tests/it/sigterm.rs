@@ -61,7 +61,10 @@ impl Service {
     /// the empty string.
     async fn said(&mut self, marker: &str) -> String {
         for _ in 0..3_000 {
-            if let Some(line) = self.log().lines().find(|l| l.contains(marker)) {
+            // Only whole lines: the writer may be mid-line when the file is read.
+            let log = self.log();
+            let whole = log.rsplit_once('\n').map_or("", |(lines, _)| lines);
+            if let Some(line) = whole.lines().find(|l| l.contains(marker)) {
                 let url = line.split_whitespace().find(|w| w.starts_with("http://"));
                 return url.unwrap_or_default().trim_end_matches(',').to_string();
             }
