@@ -8,17 +8,21 @@
 //! holding a handful of contracts, fine for test and demo sessions, not for millions of blocks.
 //!
 //! Execution runs on revm (see [`evm`]); Stylus programs (code starting `EF F0 00`) run in the
-//! Wasm executor and are deployed and activated as on Arbitrum (see [`stylus`]).
+//! Wasm executor and are deployed and activated as on Arbitrum (see [`stylus`]). Calls take
+//! geth's state and block overrides ([`Chain::call_with`], [`Overrides`]) and the latest state
+//! takes anvil's setters ([`Chain::set_balance`], ...), both in [`overrides`].
 
 mod clock;
 mod error;
 pub mod evm;
 mod genesis;
+pub mod overrides;
 pub mod stylus;
 mod types;
 
 pub use error::DevnetError;
 pub use evm::{BASE_FEE, BENEFICIARY, BLOCK_GAS_LIMIT, SPEC};
+pub use overrides::{OverrideError, Overrides};
 pub use stylus::{
     stylus_constructor_selector, stylus_deploy_init_code, ARB_WASM, ARB_WASM_CACHE, CACHE_MANAGER,
     STYLUS_VERSION,
@@ -52,10 +56,13 @@ use evm::StateDb;
 pub const DEFAULT_CHAIN_ID: u64 = 412_346;
 
 /// What `evm_snapshot` saved: enough to cut history back to that point.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 struct Snapshot {
     /// Number of blocks at the time (the latest block was `blocks - 1`).
     blocks: usize,
+    /// The latest state at the time: the setters (`anvil_setBalance`, ...) edit the latest
+    /// state in place, so cutting the blocks alone would keep their edits.
+    state: Arc<StateDb>,
     /// The clock settings at the time.
     clock: Clock,
 }
@@ -269,8 +276,21 @@ impl Chain {
     /// environment (number, timestamp) of that block. A revert is
     /// [`DevnetError::Reverted`] carrying the revert data.
     pub fn call(&self, request: &CallRequest, block: BlockTag) -> Result<Bytes, DevnetError> {
-        let gas_limit = request.gas.unwrap_or(BLOCK_GAS_LIMIT);
-        match self.simulate(request, block, gas_limit)? {
+        self.call_with(request, block, &Overrides::default())
+    }
+
+    /// [`Chain::call`] on a copy of the block's state and environment with `overrides` written
+    /// into it (`eth_call`'s state and block overrides); the chain itself is not changed. The
+    /// gas defaults to the (possibly overridden) block gas limit.
+    pub fn call_with(
+        &self,
+        request: &CallRequest,
+        block: BlockTag,
+        overrides: &Overrides,
+    ) -> Result<Bytes, DevnetError> {
+        let env = self.call_env(block, overrides)?;
+        let gas_limit = request.gas.unwrap_or(env.block.gas_limit);
+        match self.simulate(&env, request, gas_limit)? {
             ExecutionResult::Success { output, .. } => Ok(output.into_data()),
             result => Err(failure(result)),
         }
@@ -281,14 +301,26 @@ impl Chain {
     /// otherwise tries exactly the gas it used, and if that is not enough (refunds, the 63/64
     /// rule), binary-searches the smallest limit that succeeds between the gas used and the cap.
     pub fn estimate_gas(&self, request: &CallRequest, block: BlockTag) -> Result<u64, DevnetError> {
-        let cap = request.gas.unwrap_or(BLOCK_GAS_LIMIT);
-        let used = match self.simulate(request, block, cap)? {
+        self.estimate_gas_with(request, block, &Overrides::default())
+    }
+
+    /// [`Chain::estimate_gas`] with `overrides`, as [`Chain::call_with`] applies them (once, to
+    /// one copy that every trial run reads).
+    pub fn estimate_gas_with(
+        &self,
+        request: &CallRequest,
+        block: BlockTag,
+        overrides: &Overrides,
+    ) -> Result<u64, DevnetError> {
+        let env = self.call_env(block, overrides)?;
+        let cap = request.gas.unwrap_or(env.block.gas_limit);
+        let used = match self.simulate(&env, request, cap)? {
             ExecutionResult::Success { gas, .. } => gas.tx_gas_used(),
             result => return Err(failure(result)),
         };
         let succeeds = |limit: u64| {
             matches!(
-                self.simulate(request, block, limit),
+                self.simulate(&env, request, limit),
                 Ok(ExecutionResult::Success { .. })
             )
         };
@@ -308,15 +340,14 @@ impl Chain {
         Ok(high)
     }
 
-    /// Runs `request` with `gas_limit` at `block`, returning revm's result.
+    /// Runs `request` with `gas_limit` in `env`, returning revm's result.
     fn simulate(
         &self,
+        env: &overrides::CallEnv<'_>,
         request: &CallRequest,
-        block: BlockTag,
         gas_limit: u64,
     ) -> Result<ExecutionResult, DevnetError> {
-        let number = self.resolve(block)?;
-        let state = &self.states[number as usize];
+        let state: &StateDb = &env.state;
         let caller = request.from.unwrap_or_default();
         let nonce = state
             .basic_ref(caller)
@@ -338,9 +369,7 @@ impl Chain {
         let mut cfg = evm::cfg(self.chain_id);
         cfg.disable_nonce_check = true;
         cfg.disable_base_fee = true;
-        let header = &self.blocks[number as usize].header;
-        let block_env = evm::block_env(number, header.timestamp);
-        let outcome = evm::transact(state, &self.stylus, cfg, block_env, tx)
+        let outcome = evm::transact(state, &self.stylus, cfg, env.block.clone(), tx)
             .map_err(|e| rejection(caller, e))?;
         Ok(outcome.result)
     }
@@ -624,6 +653,7 @@ impl Chain {
             id,
             Snapshot {
                 blocks: self.blocks.len(),
+                state: self.states[self.states.len() - 1].clone(),
                 clock: self.clock,
             },
         );
@@ -631,10 +661,11 @@ impl Chain {
     }
 
     /// Returns the chain to snapshot `id` (`evm_revert`): blocks, transactions and receipts mined
-    /// since are dropped and the clock settings restored. As in anvil, the snapshot and every
-    /// later one are consumed. Returns `false` if no such snapshot exists.
+    /// since are dropped, the latest state (with any setter's edits) and the clock settings
+    /// restored. As in anvil, the snapshot and every later one are consumed. Returns `false` if
+    /// no such snapshot exists.
     pub fn revert(&mut self, id: u64) -> bool {
-        let Some(snapshot) = self.snapshots.get(&id).copied() else {
+        let Some(snapshot) = self.snapshots.remove(&id) else {
             return false;
         };
         for block in self.blocks.drain(snapshot.blocks..) {
@@ -644,6 +675,7 @@ impl Chain {
             }
         }
         self.states.truncate(snapshot.blocks);
+        self.states[snapshot.blocks - 1] = snapshot.state;
         self.clock = snapshot.clock;
         self.snapshots.retain(|&other, _| other < id);
         true

@@ -7,7 +7,11 @@
 //! `eth_sendTransaction` (signed for the development accounts, as anvil does),
 //! `eth_getTransactionByHash`, `eth_getTransactionReceipt`, `eth_getBlockByNumber`,
 //! `eth_getBlockByHash`, `eth_getLogs`. Anvil's test methods: `evm_increaseTime`,
-//! `evm_setNextBlockTimestamp`, `evm_mine`, `evm_snapshot`, `evm_revert`.
+//! `evm_setNextBlockTimestamp`, `evm_mine`, `evm_snapshot`, `evm_revert`, and the account
+//! setters (`anvil_setBalance`, ..., in `anvil.rs`).
+//!
+//! `eth_call` and `eth_estimateGas` take geth's state overrides (third parameter) and block
+//! overrides (fourth); see [`Overrides`].
 //!
 //! Block parameters take a number, a tag (`latest`, `earliest`, `pending`, `safe`, `finalized`;
 //! the last three mean `latest` since every block is final at once) or an EIP-1898 object
@@ -21,9 +25,9 @@ use alloy_consensus::{
 use alloy_eips::{BlockId, BlockNumberOrTag};
 use alloy_primitives::{Address, Bytes, TxKind, B256, U128, U256, U64};
 use alloy_rpc_types_eth::{
-    Block as RpcBlock, BlockTransactions, FeeHistory, Filter, FilterBlockOption,
-    Header as RpcHeader, Log as RpcLog, Transaction as RpcTransaction, TransactionReceipt,
-    TransactionRequest,
+    state::StateOverride, Block as RpcBlock, BlockOverrides, BlockTransactions, FeeHistory, Filter,
+    FilterBlockOption, Header as RpcHeader, Log as RpcLog, Transaction as RpcTransaction,
+    TransactionReceipt, TransactionRequest,
 };
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
@@ -32,7 +36,8 @@ use serde_json::Value;
 
 use super::RpcError;
 use crate::chain::{
-    Block, BlockTag, CallRequest, Chain, LogEntry, LogFilter, Receipt, TransactionRecord, BASE_FEE,
+    Block, BlockTag, CallRequest, Chain, LogEntry, LogFilter, Overrides, Receipt,
+    TransactionRecord, BASE_FEE,
 };
 
 /// The `web3_clientVersion` answer.
@@ -85,14 +90,16 @@ pub fn dispatch(chain: &mut Chain, method: &str, params: Option<Value>) -> Resul
         "eth_call" => {
             let request = call_request(p.required(0, "transaction")?)?;
             let block = block_tag(chain, p.optional(1, "block")?)?;
-            no_overrides(&p, 2)?;
-            json(chain.call(&request, block)?)
+            let overrides = overrides(&p)?;
+            json(chain.call_with(&request, block, &overrides)?)
         }
         "eth_estimateGas" => {
             let request = call_request(p.required(0, "transaction")?)?;
             let block = block_tag(chain, p.optional(1, "block")?)?;
-            no_overrides(&p, 2)?;
-            json(U64::from(chain.estimate_gas(&request, block)?))
+            let overrides = overrides(&p)?;
+            json(U64::from(
+                chain.estimate_gas_with(&request, block, &overrides)?,
+            ))
         }
         "eth_sendRawTransaction" => {
             let raw: Bytes = p.required(0, "transaction")?;
@@ -155,17 +162,17 @@ pub fn dispatch(chain: &mut Chain, method: &str, params: Option<Value>) -> Resul
             let id = p.required::<Quantity>(0, "id")?.0;
             json(chain.revert(id))
         }
-        _ => Err(RpcError::method_not_found(method)),
+        _ => super::anvil::dispatch(chain, method, &p),
     }
 }
 
 /// Serialises a result.
-fn json<T: serde::Serialize>(value: T) -> Result<Value, RpcError> {
+pub(super) fn json<T: serde::Serialize>(value: T) -> Result<Value, RpcError> {
     serde_json::to_value(value).map_err(|e| RpcError::server(format!("serialisation: {e}")))
 }
 
 /// Positional parameters.
-struct Params(Vec<Value>);
+pub(super) struct Params(Vec<Value>);
 
 impl Params {
     fn new(params: Option<Value>) -> Result<Self, RpcError> {
@@ -179,13 +186,17 @@ impl Params {
     }
 
     /// Parameter `index`, which must be present and not null.
-    fn required<T: DeserializeOwned>(&self, index: usize, name: &str) -> Result<T, RpcError> {
+    pub(super) fn required<T: DeserializeOwned>(
+        &self,
+        index: usize,
+        name: &str,
+    ) -> Result<T, RpcError> {
         self.optional(index, name)?
             .ok_or_else(|| RpcError::invalid_params(format!("missing parameter {index} ({name})")))
     }
 
     /// Parameter `index`, `None` when absent or null.
-    fn optional<T: DeserializeOwned>(
+    pub(super) fn optional<T: DeserializeOwned>(
         &self,
         index: usize,
         name: &str,
@@ -197,31 +208,50 @@ impl Params {
                 .map_err(|e| RpcError::invalid_params(format!("parameter {index} ({name}): {e}"))),
         }
     }
-
-    fn present(&self, index: usize) -> bool {
-        !matches!(self.0.get(index), None | Some(Value::Null))
-    }
 }
 
 /// A quantity given as a hex string, a decimal string or a JSON number (anvil's methods accept
-/// all three).
-struct Quantity(u64);
+/// all three), up to 64 bits.
+pub(super) struct Quantity(pub(super) u64);
 
 impl<'de> serde::Deserialize<'de> for Quantity {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let BigQuantity(value) = BigQuantity::deserialize(deserializer)?;
+        u64::try_from(value)
+            .map(Quantity)
+            .map_err(|_| D::Error::custom(format!("{value} does not fit in 64 bits")))
+    }
+}
+
+/// [`Quantity`] up to 256 bits.
+pub(super) struct BigQuantity(pub(super) U256);
+
+impl<'de> serde::Deserialize<'de> for BigQuantity {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         use serde::de::Error;
         match Value::deserialize(deserializer)? {
             Value::Number(n) => n
                 .as_u64()
-                .map(Quantity)
-                .ok_or_else(|| D::Error::custom("expected a non-negative integer")),
+                .map(|n| BigQuantity(U256::from(n)))
+                .ok_or_else(|| {
+                    D::Error::custom(format!(
+                        "{n} is not an integer from 0 to 2^64 - 1 (give larger quantities as \
+                         hex strings)"
+                    ))
+                }),
             Value::String(s) => {
-                let parsed = match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
-                    Some(hex) => u64::from_str_radix(hex, 16),
-                    None => s.parse(),
+                let (digits, radix) = match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+                    Some(hex) => (hex, 16),
+                    None => (s.as_str(), 10),
                 };
-                parsed
-                    .map(Quantity)
+                if digits.is_empty() {
+                    return Err(D::Error::custom(format!(
+                        "invalid quantity {s:?}: no digits"
+                    )));
+                }
+                U256::from_str_radix(digits, radix)
+                    .map(BigQuantity)
                     .map_err(|e| D::Error::custom(format!("invalid quantity {s:?}: {e}")))
             }
             other => Err(D::Error::custom(format!(
@@ -252,14 +282,19 @@ fn mine_options(p: &Params) -> Result<(Option<u64>, u64), RpcError> {
     }
 }
 
-/// Refuses `eth_call`'s state override parameter, which this chain does not support.
-fn no_overrides(p: &Params, index: usize) -> Result<(), RpcError> {
-    if p.present(index) {
-        return Err(RpcError::invalid_params(format!(
-            "parameter {index} (state overrides) is not supported by this devnet"
-        )));
-    }
-    Ok(())
+/// `eth_call` / `eth_estimateGas`'s state overrides (parameter 2) and block overrides
+/// (parameter 3), checked; a refusal names the parameter.
+fn overrides(p: &Params) -> Result<Overrides, RpcError> {
+    let state: Option<StateOverride> = p.optional(2, "state overrides")?;
+    let block: Option<BlockOverrides> = p.optional(3, "block overrides")?;
+    Overrides::new(state.as_ref(), block.as_ref()).map_err(|e| {
+        let (index, name) = if e.is_block() {
+            (3, "block overrides")
+        } else {
+            (2, "state overrides")
+        };
+        RpcError::invalid_params(format!("parameter {index} ({name}): {e}"))
+    })
 }
 
 /// A block tag from JSON-RPC (absent means latest).

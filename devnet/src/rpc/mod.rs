@@ -12,6 +12,7 @@
 //! reverted `eth_call` / `eth_estimateGas` answers code 3, "execution reverted", with the revert
 //! bytes as `data`, as geth and anvil do. The methods are listed in [`methods`].
 
+mod anvil;
 pub mod error;
 pub mod methods;
 mod server;

@@ -240,9 +240,9 @@ fn serialisation() {
         "params": [dev, {"blockHash": format!("0x{}", "11".repeat(32))}]});
     let answer = handle_body(&chain, unknown.to_string().as_bytes()).unwrap();
     assert_eq!(answer["error"]["code"], -32000);
-    // State overrides are refused by name.
+    // Malformed state overrides are refused by name (rpc_overrides.rs has the rest).
     let overrides = json!({"jsonrpc": "2.0", "id": 1, "method": "eth_call",
-        "params": [{"to": dev}, "latest", {dev: {"balance": "0x1"}}]});
+        "params": [{"to": dev}, "latest", {dev: {"balanse": "0x1"}}]});
     let answer = handle_body(&chain, overrides.to_string().as_bytes()).unwrap();
     assert_eq!(answer["error"]["code"], -32602);
     assert!(answer["error"]["message"]
