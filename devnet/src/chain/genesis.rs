@@ -1,25 +1,38 @@
-//! What block 0 holds: the funded development accounts and the precompiles' code.
+//! What block 0 holds: the funded development accounts (and the account Nitro's dev node
+//! funds), the precompiles' code, and the contracts Nitro's dev node has at fixed addresses
+//! ([`predeploys`]).
+
+mod predeploys;
 
 use alloy_primitives::Bytes;
 use revm::{bytecode::Bytecode, state::AccountInfo};
 
 use super::evm::StateDb;
-use super::{ARB_WASM, DEV_ACCOUNTS, DEV_BALANCE};
+use super::{ARB_WASM, ARB_WASM_CACHE, DEV_ACCOUNTS, DEV_BALANCE};
 
 /// Writes the genesis allocation into `state`.
 pub(super) fn alloc(state: &mut StateDb) {
-    for account in DEV_ACCOUNTS {
+    let funded = DEV_ACCOUNTS
+        .iter()
+        .map(|account| account.address)
+        .chain([predeploys::NITRO_DEV_ACCOUNT]);
+    for address in funded {
         state.insert_account_info(
-            account.address,
+            address,
             AccountInfo {
                 balance: DEV_BALANCE,
                 ..AccountInfo::default()
             },
         );
     }
-    // ArbWasm holds code 0xFE as Arbitrum's precompiles do; its storage records activations.
-    state.insert_account_info(
-        ARB_WASM,
-        AccountInfo::from_bytecode(Bytecode::new_raw(Bytes::from_static(&[0xFE]))),
-    );
+    // Code 0xFE as Arbitrum's precompiles have, so that Solidity callers' code-size check
+    // passes (StylusDeployer calls ArbWasm); ArbWasm's storage records activations and
+    // ArbWasmCache's the cached programs.
+    for precompile in [ARB_WASM, ARB_WASM_CACHE] {
+        state.insert_account_info(
+            precompile,
+            AccountInfo::from_bytecode(Bytecode::new_raw(Bytes::from_static(&[0xFE]))),
+        );
+    }
+    predeploys::install(state);
 }
