@@ -44,6 +44,7 @@ step "contract artifacts (normalise, strip, brotli 11, EF F0 00 00; fail above 2
 cargo run --locked --quiet --bin yellowstone -- build-contract
 cargo run --locked --quiet --bin yellowstone -- build-contract --package yellowstone-capital
 cargo run --locked --quiet --bin yellowstone -- build-contract --package yellowstone-mor-token
+cargo run --locked --quiet --bin yellowstone -- build-contract --package yellowstone-example-counter
 
 step "exported ABI is fresh"
 scripts/export-abi.sh --check

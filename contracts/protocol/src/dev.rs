@@ -71,9 +71,17 @@ pub const DEV_ACCOUNTS: [DevAccount; 10] = [
     },
 ];
 
-/// Whether `address` is one of the [`DEV_ACCOUNTS`] (its key is public).
+/// The account a Nitro dev node pre-funds (`nitro-devnode`, cargo-stylus's devnet): the devnet
+/// funds it too, so harnesses written for a Nitro dev node keep their key. Its key is public.
+pub const NITRO_DEV_ACCOUNT: DevAccount = DevAccount {
+    address: address!("3f1Eae7D46d88F08fc2F8ed27FCb2AB183EB2d0E"),
+    private_key: b256!("b6b15c8cb491557369f3c7d2c287b053eb229daa9c22138887752191c9520659"),
+};
+
+/// Whether `address` is one of the [`DEV_ACCOUNTS`] or the [`NITRO_DEV_ACCOUNT`] (its key is
+/// public).
 pub fn is_dev_account(address: Address) -> bool {
-    DEV_ACCOUNTS.iter().any(|a| a.address == address)
+    DEV_ACCOUNTS.iter().any(|a| a.address == address) || address == NITRO_DEV_ACCOUNT.address
 }
 
 /// Refuses `role`'s key (`"router"`, `"provider"`) at `address` on `chain_id` when it is a public
@@ -84,8 +92,9 @@ pub fn is_dev_account(address: Address) -> bool {
 pub fn refuse_dev_key(role: &str, address: Address, chain_id: u64) -> Result<(), String> {
     if chain_id != DEVNET_CHAIN_ID && is_dev_account(address) {
         return Err(format!(
-            "the {role} key {address} is a public development key (anvil's test mnemonic): \
-             refused on chain {chain_id}; use it on the devnet ({DEVNET_CHAIN_ID}) only"
+            "the {role} key {address} is a public development key (anvil's test mnemonic or \
+             Nitro's dev node): refused on chain {chain_id}; use it on the devnet \
+             ({DEVNET_CHAIN_ID}) only"
         ));
     }
     Ok(())
@@ -171,6 +180,10 @@ mod tests {
             refuse_dev_key("router", Address::repeat_byte(7), 42_161),
             Ok(())
         );
+        // Nitro's dev node key is as public as anvil's.
+        let nitro = NITRO_DEV_ACCOUNT.address;
+        assert_eq!(refuse_dev_key("provider", nitro, DEVNET_CHAIN_ID), Ok(()));
+        assert!(refuse_dev_key("provider", nitro, 421_614).is_err());
     }
 
     #[test]
@@ -181,7 +194,7 @@ mod tests {
 
     #[test]
     fn addresses_derive_from_their_keys() {
-        for account in DEV_ACCOUNTS {
+        for account in DEV_ACCOUNTS.into_iter().chain([NITRO_DEV_ACCOUNT]) {
             let signer = PrivateKeySigner::from_bytes(&account.private_key).unwrap();
             assert_eq!(signer.address(), account.address);
         }

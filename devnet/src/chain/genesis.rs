@@ -4,18 +4,20 @@
 
 mod predeploys;
 
+pub use predeploys::{CREATE2_FACTORY, STYLUS_DEPLOYER};
+
 use alloy_primitives::Bytes;
 use revm::{bytecode::Bytecode, state::AccountInfo};
 
 use super::evm::StateDb;
-use super::{ARB_WASM, ARB_WASM_CACHE, DEV_ACCOUNTS, DEV_BALANCE};
+use super::{ARB_WASM, ARB_WASM_CACHE, DEV_ACCOUNTS, DEV_BALANCE, NITRO_DEV_ACCOUNT};
 
 /// Writes the genesis allocation into `state`.
 pub(super) fn alloc(state: &mut StateDb) {
     let funded = DEV_ACCOUNTS
         .iter()
         .map(|account| account.address)
-        .chain([predeploys::NITRO_DEV_ACCOUNT]);
+        .chain([NITRO_DEV_ACCOUNT.address]);
     for address in funded {
         state.insert_account_info(
             address,

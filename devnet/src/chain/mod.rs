@@ -21,6 +21,7 @@ pub mod stylus;
 mod types;
 
 pub use error::DevnetError;
+pub use genesis::{CREATE2_FACTORY, STYLUS_DEPLOYER};
 pub use evm::{BASE_FEE, BENEFICIARY, BLOCK_GAS_LIMIT, SPEC};
 pub use overrides::{OverrideError, Overrides};
 pub use stylus::{
@@ -28,7 +29,9 @@ pub use stylus::{
     STYLUS_VERSION,
 };
 pub use types::{Block, BlockTag, CallRequest, LogEntry, LogFilter, Receipt, TransactionRecord};
-pub use yellowstone_protocol::dev::{DevAccount, DEV_ACCOUNTS, DEV_BALANCE, DEV_MNEMONIC};
+pub use yellowstone_protocol::dev::{
+    DevAccount, DEV_ACCOUNTS, DEV_BALANCE, DEV_MNEMONIC, NITRO_DEV_ACCOUNT,
+};
 
 use std::{collections::HashMap, sync::Arc};
 

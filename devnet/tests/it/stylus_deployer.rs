@@ -173,6 +173,12 @@ fn stylus_deployer_sits_where_nitro_dev_nodes_have_it() {
 fn genesis_funds_the_nitro_dev_account_and_stays_a_block_without_transactions() {
     let chain = Chain::new();
     assert_eq!(chain.block_number(), 0);
+    // The addresses the devnet publishes (and `yellowstone devnet --bare` prints) are these.
+    use yellowstone_devnet::chain as published;
+    assert_eq!(published::STYLUS_DEPLOYER, STYLUS_DEPLOYER);
+    assert_eq!(published::CREATE2_FACTORY, CREATE2_FACTORY);
+    assert_eq!(published::NITRO_DEV_ACCOUNT.address, NITRO_DEV);
+    assert_eq!(published::NITRO_DEV_ACCOUNT.private_key, NITRO_DEV_KEY);
     assert!(chain.latest_block().transactions.is_empty());
     assert_eq!(
         PrivateKeySigner::from_bytes(&NITRO_DEV_KEY)

@@ -11,8 +11,11 @@ use std::{
 use anyhow::{Context, Result};
 use yellowstone_devnet::{
     capital::{deploy_capital, CapitalConfig},
-    chain::{Chain, DEFAULT_CHAIN_ID},
-    deploy::{deploy_yellowstone, DeployConfig},
+    chain::{
+        Chain, ARB_WASM, ARB_WASM_CACHE, CREATE2_FACTORY, DEFAULT_CHAIN_ID, DEV_ACCOUNTS,
+        NITRO_DEV_ACCOUNT, STYLUS_DEPLOYER,
+    },
+    deploy::{deploy_yellowstone, DeployConfig, KeyPair},
     rpc::{serve, DRAIN},
 };
 
@@ -50,8 +53,17 @@ in flight are answered, for up to 5 seconds) with exit status 0. One block per t
 anvil's evm_increaseTime, evm_setNextBlockTimestamp, evm_mine, evm_snapshot and evm_revert
 move the clock and state.
 
-WARNING: the keys are anvil's public development keys (the `test ... junk` mnemonic). Anyone
-can spend from them: use them on this devnet only, never on a real chain.
+With --bare nothing is deployed: a Stylus chain for your own programs, as a Nitro dev node
+is after its setup script (docs/STYLUS.md). `cargo stylus deploy` works against it:
+  yellowstone devnet --bare --port 8547 &
+  cargo stylus deploy --endpoint http://127.0.0.1:8547 --no-verify \
+      --private-key 0xb6b15c8cb491557369f3c7d2c287b053eb229daa9c22138887752191c9520659
+  (with a constructor add: --constructor-args <args...>; it goes through StylusDeployer)
+It prints {\"rpc_url\", \"chain_id\", \"arb_wasm\", \"arb_wasm_cache\", \"stylus_deployer\",
+  \"create2_factory\", \"accounts\": [...], \"nitro_dev_account\": {\"address\", \"key\"}}.
+
+WARNING: the keys are anvil's public development keys (the `test ... junk` mnemonic) and Nitro's
+dev node key. Anyone can spend from them: use them on this devnet only, never on a real chain.
 
 With foundry's cast:
   cast call <compute> \"powerMultiplier(uint256,uint256)(uint256)\" 1730548800 1756468800 \\
@@ -89,8 +101,14 @@ pub struct Args {
     artifacts_dir: PathBuf,
     /// Also deploy the capital side: Uniswap V2, stETH, wstETH, the pair and the capital
     /// contract funding the compute contract (its addresses go in the JSON's `capital`).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "bare")]
     capital: bool,
+    /// Deploy nothing: a bare Stylus chain for your own programs (ArbWasm, ArbWasmCache, the
+    /// CREATE2 factory and StylusDeployer at a Nitro dev node's addresses, the funded
+    /// development accounts and Nitro's dev node account). Pair it with `--port 8547`, the
+    /// port cargo-stylus and Nitro dev nodes use. See docs/STYLUS.md.
+    #[arg(long)]
+    bare: bool,
 }
 
 impl Args {
@@ -98,6 +116,9 @@ impl Args {
     pub fn run(self) -> Result<()> {
         let mut chain = Chain::with_chain_id(self.chain_id);
         eprintln!("devnet: chain id {}", self.chain_id);
+        if self.bare {
+            return self.serve(chain, bare_json);
+        }
         let config = DeployConfig {
             progress: true,
             ..DeployConfig::default()
@@ -113,6 +134,19 @@ impl Args {
                 .context("deploying the capital side on the devnet")?;
             deployment.capital = Some(capital);
         }
+        self.serve(chain, move |rpc_url, _| {
+            deployment.rpc_url = Some(rpc_url.to_string());
+            serde_json::to_value(&deployment)
+        })
+    }
+
+    /// Serves `chain` until a stop signal; prints `describe(rpc_url, chain_id)` (also written
+    /// to --deployments) once it listens.
+    fn serve(
+        &self,
+        chain: Chain,
+        mut describe: impl FnMut(&str, u64) -> serde_json::Result<serde_json::Value>,
+    ) -> Result<()> {
         // The stop signals are caught from here on (a signal while deploying ends the process
         // as usual). A worker thread, so a second signal is heard while the server drains.
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -126,8 +160,7 @@ impl Args {
             SocketAddr::new(self.host, self.port),
         )
         .with_context(|| format!("listening on {}:{}", self.host, self.port))?;
-        deployment.rpc_url = Some(handle.url());
-        let json = serde_json::to_string(&deployment)?;
+        let json = describe(&handle.url(), self.chain_id)?.to_string();
         if let Some(path) = &self.deployments {
             std::fs::write(path, format!("{json}\n"))
                 .with_context(|| format!("writing {}", path.display()))?;
@@ -147,4 +180,24 @@ impl Args {
         }
         Ok(())
     }
+}
+
+/// What `--bare` prints: where the chain listens and what it holds at genesis.
+fn bare_json(rpc_url: &str, chain_id: u64) -> serde_json::Result<serde_json::Value> {
+    let accounts: Vec<KeyPair> = (0..DEV_ACCOUNTS.len())
+        .filter_map(KeyPair::dev)
+        .collect();
+    Ok(serde_json::json!({
+        "rpc_url": rpc_url,
+        "chain_id": chain_id,
+        "arb_wasm": ARB_WASM,
+        "arb_wasm_cache": ARB_WASM_CACHE,
+        "stylus_deployer": STYLUS_DEPLOYER,
+        "create2_factory": CREATE2_FACTORY,
+        "accounts": accounts,
+        "nitro_dev_account": {
+            "address": NITRO_DEV_ACCOUNT.address,
+            "key": NITRO_DEV_ACCOUNT.private_key,
+        },
+    }))
 }

@@ -19,12 +19,12 @@ use revm::{context::TxEnv, state::EvmState, DatabaseCommit};
 use super::super::{
     evm::{self, StateDb},
     stylus::StylusRuntime,
-    BLOCK_GAS_LIMIT, DEFAULT_CHAIN_ID,
+    BLOCK_GAS_LIMIT, DEFAULT_CHAIN_ID, NITRO_DEV_ACCOUNT,
 };
 
 /// The deterministic-deployment proxy (Arachnid's CREATE2 factory): calldata `salt ++ initcode`
 /// creates `initcode` with CREATE2 and returns the 20-byte address.
-pub(crate) const CREATE2_FACTORY: Address = address!("4e59b44847b379578588920ca78fbf26c0b4956c");
+pub const CREATE2_FACTORY: Address = address!("4e59b44847b379578588920ca78fbf26c0b4956c");
 
 /// The keyless account that signs the factory's deployment transaction (nonce 0).
 pub(crate) const CREATE2_FACTORY_DEPLOYER: Address =
@@ -32,11 +32,7 @@ pub(crate) const CREATE2_FACTORY_DEPLOYER: Address =
 
 /// `StylusDeployer`, where Nitro's dev node setup puts it: CREATE2 by [`CREATE2_FACTORY`] with
 /// salt 0.
-pub(crate) const STYLUS_DEPLOYER: Address = address!("cEcba2F1DC234f70Dd89F2041029807F8D03A990");
-
-/// The account Nitro's dev node pre-funds (key
-/// `0xb6b15c8cb491557369f3c7d2c287b053eb229daa9c22138887752191c9520659`, public knowledge).
-pub(crate) const NITRO_DEV_ACCOUNT: Address = address!("3f1Eae7D46d88F08fc2F8ed27FCb2AB183EB2d0E");
+pub const STYLUS_DEPLOYER: Address = address!("cEcba2F1DC234f70Dd89F2041029807F8D03A990");
 
 /// The factory's published deployment transaction: hex without `0x`, then a newline.
 const FACTORY_DEPLOYMENT_TX_HEX: &str =
@@ -62,7 +58,7 @@ pub(super) fn install(state: &mut StateDb) {
     input.extend_from_slice(&creation);
     let created = create(
         state,
-        NITRO_DEV_ACCOUNT,
+        NITRO_DEV_ACCOUNT.address,
         TxKind::Call(CREATE2_FACTORY),
         input.into(),
     );
