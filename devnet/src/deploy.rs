@@ -22,21 +22,21 @@ use std::{
 
 use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
 use alloy_eips::eip2718::Encodable2718;
-use alloy_primitives::{Address, TxKind, B256, U256};
+use alloy_primitives::{keccak256, Address, TxKind, B256, U256};
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
-use alloy_sol_types::{sol, SolCall, SolValue};
+use alloy_sol_types::{sol, SolCall, SolInterface, SolValue};
 use yellowstone_artifact::{build_artifact, BuildOptions, Limits};
 use yellowstone_protocol::{emission::MORPHEUS_COMPUTE, time::DAY};
 
+use crate::chain::stylus::abi::ArbWasm as IArbWasm;
 use crate::chain::{
-    stylus_constructor_selector, stylus_deploy_init_code, BlockTag, Chain, DevnetError, Receipt,
-    ARB_WASM, DEV_ACCOUNTS,
+    stylus_constructor_selector, stylus_deploy_init_code, BlockTag, CallRequest, Chain,
+    DevnetError, Receipt, ARB_WASM, DEV_ACCOUNTS,
 };
 
 sol! {
     interface IDeploy {
-        function activateProgram(address program) external payable returns (uint16 version, uint256 dataFee);
         function authorizeRouter(address router) external;
     }
 }
@@ -171,6 +171,18 @@ pub(crate) fn send(
     input: Vec<u8>,
     step: &str,
 ) -> Result<Receipt, DeployError> {
+    send_value(chain, account, to, U256::ZERO, input, step)
+}
+
+/// [`send`] with `value` wei attached.
+fn send_value(
+    chain: &mut Chain,
+    account: usize,
+    to: TxKind,
+    value: U256,
+    input: Vec<u8>,
+    step: &str,
+) -> Result<Receipt, DeployError> {
     let from = DEV_ACCOUNTS[account];
     let tx = TxEip1559 {
         chain_id: chain.chain_id(),
@@ -179,7 +191,7 @@ pub(crate) fn send(
         max_fee_per_gas: chain.gas_price().max(1),
         max_priority_fee_per_gas: 0,
         to,
-        value: U256::ZERO,
+        value,
         access_list: Default::default(),
         input: input.into(),
     };
@@ -203,8 +215,98 @@ pub(crate) fn send(
     Ok(receipt)
 }
 
-/// CREATE + `activateProgram` + constructor, from development account 0; returns the program's
-/// address.
+/// Activates the program at `program` from development account `account` as a deployer on
+/// Arbitrum does: asks `codehashVersion` first (code already active, e.g. an earlier deployment
+/// of the same bytes, needs nothing: `None`), simulates `activateProgram` (an `eth_call` with
+/// ample value) to learn the data fee, then sends it with the fee plus 20% (ArbWasm refunds the
+/// excess in the same call, as `cargo stylus deploy` counts on). Returns the activation's
+/// receipt.
+pub(crate) fn activate_program(
+    chain: &mut Chain,
+    account: usize,
+    program: Address,
+    step: &str,
+) -> Result<Option<Receipt>, DeployError> {
+    let codehash = keccak256(chain.code(program, BlockTag::Latest)?);
+    let version = CallRequest {
+        to: Some(ARB_WASM),
+        data: IArbWasm::codehashVersionCall { codehash }
+            .abi_encode()
+            .into(),
+        ..CallRequest::default()
+    };
+    if chain.call(&version, BlockTag::Latest).is_ok() {
+        return Ok(None);
+    }
+    let input = IArbWasm::activateProgramCall { program }.abi_encode();
+    let simulated = chain
+        .call(
+            &CallRequest {
+                from: Some(DEV_ACCOUNTS[account].address),
+                to: Some(ARB_WASM),
+                gas: Some(GAS_LIMIT),
+                value: Some(ACTIVATION_SIMULATION_VALUE),
+                data: input.clone().into(),
+                ..CallRequest::default()
+            },
+            BlockTag::Latest,
+        )
+        .map_err(|e| DeployError::Reverted {
+            step: format!("{step} (simulated)"),
+            output: e.revert_data().map(|d| d.to_vec()).unwrap_or_default(),
+        })?;
+    let fee = IArbWasm::activateProgramCall::abi_decode_returns(&simulated)
+        .map_err(|e| DeployError::Artifact(format!("{step}: {e}")))?
+        .dataFee;
+    let value = fee + fee / U256::from(5);
+    send_value(chain, account, TxKind::Call(ARB_WASM), value, input, step).map(Some)
+}
+
+/// Re-activates, from development account 0 and paying the data fee, those of `programs` whose
+/// activation has expired; returns them. Nitro expires a program `expiryDays` (365) after its
+/// activation or last `codehashKeepalive`, after which its calls revert `ProgramExpired`: a
+/// deployment that outlives a year must be kept alive (or re-activated), and so must a devnet
+/// session or test that moves the clock past it.
+///
+/// # Errors
+///
+/// [`DeployError::Reverted`] if a re-activation fails.
+pub fn reactivate_expired(
+    chain: &mut Chain,
+    programs: &[Address],
+) -> Result<Vec<Address>, DeployError> {
+    let mut reactivated = Vec::new();
+    for &program in programs {
+        let version = chain.call(
+            &CallRequest {
+                to: Some(ARB_WASM),
+                data: IArbWasm::programVersionCall { program }.abi_encode().into(),
+                ..CallRequest::default()
+            },
+            BlockTag::Latest,
+        );
+        let expired = match &version {
+            Err(e) => e.revert_data().is_some_and(|data| {
+                matches!(
+                    IArbWasm::ArbWasmErrors::abi_decode(data),
+                    Ok(IArbWasm::ArbWasmErrors::ProgramExpired(_))
+                )
+            }),
+            Ok(_) => false,
+        };
+        if expired {
+            activate_program(chain, 0, program, &format!("re-activating {program}"))?;
+            reactivated.push(program);
+        }
+    }
+    Ok(reactivated)
+}
+
+/// The value the activation fee simulation attaches: 1 ether, as `cargo stylus deploy` does.
+const ACTIVATION_SIMULATION_VALUE: U256 = U256::from_limbs([1_000_000_000_000_000_000, 0, 0, 0]);
+
+/// CREATE + `activateProgram` (paying its data fee) + constructor, from development account 0;
+/// returns the program's address.
 pub(crate) fn deploy_program(
     chain: &mut Chain,
     code: &[u8],
@@ -222,13 +324,7 @@ pub(crate) fn deploy_program(
     let address = receipt
         .contract_address
         .ok_or_else(|| DeployError::Artifact(format!("{name}: no contract address")))?;
-    send(
-        chain,
-        0,
-        TxKind::Call(ARB_WASM),
-        IDeploy::activateProgramCall { program: address }.abi_encode(),
-        &format!("activating {name}"),
-    )?;
+    activate_program(chain, 0, address, &format!("activating {name}"))?;
     let mut input = stylus_constructor_selector().to_vec();
     input.extend(constructor_args(chain, address));
     send(

@@ -36,7 +36,7 @@
 //!   dictionary only. Fragmented ("root"/"fragment") programs are refused as not Stylus.
 //! * Nitro's depth checker limit on a function's worst-case frame size (10 Ki words) is not
 //!   computed; the 348-locals limit is.
-//! * Activation gas is not charged here.
+//! * Activation gas is predicted here ([`ModuleInfo::activation_gas`]) and charged by ArbWasm.
 //! * Debug-only host modules (`console`) are refused, as on a non-debug chain.
 //!
 //! # Layout
@@ -56,7 +56,9 @@ mod parser;
 mod sections;
 mod validate;
 
-pub use costs::{entry_costs, INSTRUMENTATION_GLOBALS};
+pub use costs::{
+    activation_gas, asm_estimate, entry_costs, ActivationShape, INSTRUMENTATION_GLOBALS,
+};
 pub use error::ActivationError;
 pub use hostio::{hostio_by_name, HostType, Hostio, HOSTIOS};
 pub use limits::{
@@ -88,8 +90,8 @@ pub const HOST_MODULE: &str = "vm_hooks";
 pub const MEMORY_EXPORT: &str = "memory";
 
 /// Largest initial memory, in 64 KiB pages (Nitro's `heap_bound` and `PageLimit`: 128 pages,
-/// 8 MiB).
-pub const MAX_PAGES: u64 = 128;
+/// 8 MiB; [`StylusParams::page_limit`](crate::stylus::ink::StylusParams::page_limit)).
+pub const MAX_PAGES: u64 = crate::stylus::ink::STYLUS_PARAMS.page_limit as u64;
 
 /// Names starting with this are reserved for Nitro's instrumentation: no import may have such
 /// a name, and no export may end in a `__`-separated segment starting with it.
@@ -140,6 +142,10 @@ pub struct ModuleInfo {
     pub init_cost: u16,
     /// Nitro's predicted cost of entering a cached program, in gas before `CachedCostScalar`.
     pub cached_init_cost: u16,
+    /// Nitro's estimate of the compiled program's size, in bytes ([`asm_estimate`]).
+    pub asm_estimate: u32,
+    /// The gas activating the module burns ([`activation_gas`]).
+    pub activation_gas: u64,
 }
 
 /// Activates deployed contract code (`EF F0 00 <dictionary>` then brotli), as
@@ -214,10 +220,12 @@ pub fn check_module(wasm: &[u8]) -> Result<ModuleInfo, ActivationError> {
     let (memory, entrypoint) = instrument::check(&p, &func_imports)?;
     limits::check(&p, &func_imports)?;
     let (imports, unmeterable_float_ops) = builder::check(&p, &func_imports, memory)?;
-    let (init_cost, cached_init_cost) = costs::check(&p, wasm.len(), memory)?;
+    let predicted = costs::check(&p, wasm.len(), memory)?;
     Ok(ModuleInfo {
-        init_cost,
-        cached_init_cost,
+        init_cost: predicted.init_cost,
+        cached_init_cost: predicted.cached_init_cost,
+        asm_estimate: predicted.asm_estimate,
+        activation_gas: predicted.activation_gas,
         memory_initial_pages: memory.initial as u16,
         memory_max_pages: memory.maximum,
         entrypoint,

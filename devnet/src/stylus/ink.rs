@@ -24,8 +24,79 @@ use wasmi::OperatorCost;
 /// exactly two units, and most others round to within 5%. See [`operator_costs`].
 pub const INK_PER_FUEL: u64 = 35;
 
-/// Nitro's default ink price: ink per EVM gas.
-pub const DEFAULT_INK_PRICE: u64 = 10_000;
+/// Nitro's Stylus parameters (`StylusParams` in `arbos/programs/params.go`) as a chain at the
+/// ArbOS version the devnet mirrors (60) holds them: `initStylusParams`' initial values, then
+/// `UpgradeToVersion(2)` (ArbOS 31: version 2, `MinInitGas` 69) and the ArbOS 50 cap on the
+/// stack depth (22,000). ArbWasm reports these, and the executor charges with them: this is
+/// their one copy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StylusParams {
+    /// The Stylus version activation compiles for (2).
+    pub version: u16,
+    /// Ink per EVM gas (`initialInkPrice`, 10,000; a 24-bit field).
+    pub ink_price: u32,
+    /// The Wasm stack depth limit (22,000 since ArbOS 50).
+    pub max_stack_depth: u32,
+    /// Pages free per transaction (`InitialFreePages`, 2).
+    pub free_pages: u16,
+    /// Linear gas per page beyond the free ones (`InitialPageGas`, 1,000).
+    pub page_gas: u16,
+    /// The ramp of the exponential memory cost (`initialPageRamp`, 620,674,314), reported only:
+    /// `memoryExponents` ([`MemoryModel`]) is its table.
+    pub page_ramp: u64,
+    /// The largest initial memory a program may declare, in pages (`initialPageLimit`, 128).
+    pub page_limit: u16,
+    /// Base entry cost of an uncached program, in units of [`MIN_INIT_GAS_UNITS`] (69 since
+    /// version 2).
+    pub min_init_gas: u8,
+    /// Base entry cost of every call, in units of [`MIN_CACHED_GAS_UNITS`] (11).
+    pub min_cached_init_gas: u8,
+    /// Scale of the predicted init cost, in units of [`COST_SCALAR_PERCENT`] (50: 100%).
+    pub init_cost_scalar: u8,
+    /// Scale of the predicted cached cost, in units of [`COST_SCALAR_PERCENT`] (50: 100%).
+    pub cached_cost_scalar: u8,
+    /// Days after activation (or the last keepalive) at which a program expires (365).
+    pub expiry_days: u16,
+    /// Days a program must be old before a keepalive is accepted (31).
+    pub keepalive_days: u16,
+    /// Programs kept warm per block by ArbOS's recent-programs cache (32).
+    pub block_cache_size: u16,
+    /// Largest decompressed Wasm, in bytes (128 KiB, since ArbOS 40).
+    pub max_wasm_size: u32,
+    /// Gas burned before each activation on top of the fixed charge (`activationGas`, ArbOS 60;
+    /// 0 until the chain owner sets it).
+    pub activation_gas: u64,
+}
+
+/// The devnet's Stylus parameters; see [`StylusParams`].
+pub const STYLUS_PARAMS: StylusParams = StylusParams {
+    version: 2,
+    ink_price: 10_000,
+    max_stack_depth: 22_000,
+    free_pages: 2,
+    page_gas: 1_000,
+    page_ramp: 620_674_314,
+    page_limit: 128,
+    min_init_gas: 69,
+    min_cached_init_gas: 11,
+    init_cost_scalar: 50,
+    cached_cost_scalar: 50,
+    expiry_days: 365,
+    keepalive_days: 31,
+    block_cache_size: 32,
+    max_wasm_size: 128 * 1024,
+    activation_gas: 0,
+};
+
+/// Gas per unit of [`StylusParams::min_init_gas`] (`MinInitGasUnits`).
+pub const MIN_INIT_GAS_UNITS: u64 = 128;
+/// Gas per unit of [`StylusParams::min_cached_init_gas`] (`MinCachedGasUnits`).
+pub const MIN_CACHED_GAS_UNITS: u64 = 32;
+/// Percent per unit of the cost scalars (`CostScalarPercent`).
+pub const COST_SCALAR_PERCENT: u64 = 2;
+
+/// Nitro's default ink price: ink per EVM gas ([`StylusParams::ink_price`]).
+pub const DEFAULT_INK_PRICE: u64 = STYLUS_PARAMS.ink_price as u64;
 
 /// Base ink of every host call that may return something (`HOSTIO_INK`).
 pub const HOSTIO_INK: u64 = 8_400;
@@ -56,24 +127,23 @@ pub const CACHE_REQUIRED_ACCESS_GAS: u64 = 10;
 
 /// Base entry cost of a program that is not cached, in gas: `MinInitGas` 69 units of 128 gas
 /// (Stylus version 2 parameters).
-pub const MIN_INIT_GAS: u64 = 69 * 128;
+pub const MIN_INIT_GAS: u64 = STYLUS_PARAMS.min_init_gas as u64 * MIN_INIT_GAS_UNITS;
 /// Base entry cost charged on every call (cached or not, program version 2+):
 /// `MinCachedInitGas` 11 units of 32 gas.
-pub const MIN_CACHED_GAS: u64 = 11 * 32;
-/// `InitCostScalar` and `CachedCostScalar`: 50 units of 2%, i.e. the predicted costs count
-/// 1:1.
-const COST_SCALAR_PERCENT: u64 = 50 * 2;
+pub const MIN_CACHED_GAS: u64 = STYLUS_PARAMS.min_cached_init_gas as u64 * MIN_CACHED_GAS_UNITS;
 
 /// Gas to enter a program that is not cached (`Program.initGas` in arbos/programs):
 /// [`MIN_INIT_GAS`] plus the init cost predicted at activation, scaled and rounded up.
 pub fn init_gas(init_cost: u16) -> u64 {
-    MIN_INIT_GAS + (u64::from(init_cost) * COST_SCALAR_PERCENT).div_ceil(100)
+    let scalar = u64::from(STYLUS_PARAMS.init_cost_scalar) * COST_SCALAR_PERCENT;
+    MIN_INIT_GAS + (u64::from(init_cost) * scalar).div_ceil(100)
 }
 
 /// Gas to enter any program, cached or not (`Program.cachedGas`): [`MIN_CACHED_GAS`] plus the
 /// cached cost predicted at activation, scaled and rounded up.
 pub fn cached_gas(cached_init_cost: u16) -> u64 {
-    MIN_CACHED_GAS + (u64::from(cached_init_cost) * COST_SCALAR_PERCENT).div_ceil(100)
+    let scalar = u64::from(STYLUS_PARAMS.cached_cost_scalar) * COST_SCALAR_PERCENT;
+    MIN_CACHED_GAS + (u64::from(cached_init_cost) * scalar).div_ceil(100)
 }
 
 /// Ink of the host calls, by name (`pricing::hostio` in Nitro).
@@ -180,10 +250,11 @@ pub struct MemoryModel {
 }
 
 impl Default for MemoryModel {
+    /// The model of [`STYLUS_PARAMS`].
     fn default() -> Self {
         MemoryModel {
-            free_pages: 2,
-            page_gas: 1000,
+            free_pages: STYLUS_PARAMS.free_pages,
+            page_gas: STYLUS_PARAMS.page_gas,
         }
     }
 }

@@ -12,7 +12,7 @@ use yellowstone_protocol::capital::abi::*;
 use yellowstone_protocol::schedule::{MORPHEUS_CAPITAL, MORPHEUS_INTERVAL};
 
 use crate::common::capital::*;
-use crate::common::{address_of, I};
+use crate::common::{address_of, keep_programs_alive, I};
 
 const HOUR: u64 = 3_600;
 const DAY: u64 = 86_400;
@@ -132,7 +132,10 @@ fn morpheus_emission_ends_on_day_5833_and_nothing_accrues_after() {
     let supply = w.native_supply();
 
     let joined = deposit_at(&mut w, 1, tokens(10));
-    w.chain.set_next_block_timestamp(end + 30 * DAY).unwrap();
+    // Sixteen years on, the programs' activations expired long ago (Nitro's 365 days): their
+    // operator re-activates them before the claim.
+    w.chain.mine(Some(end + 30 * DAY)).unwrap();
+    keep_programs_alive(&mut w.chain, &[w.cap.capital, w.base.compute]);
     let receipt = w.ok(1, C::claimCall {});
     let paid = event::<Claimed>(&receipt, w.cap.capital).amount;
     let earned = capital.reward(joined, end);
@@ -151,6 +154,7 @@ fn morpheus_emission_ends_on_day_5833_and_nothing_accrues_after() {
     assert_eq!(w.native_supply(), supply + paid + sent);
 
     w.advance(365 * DAY);
+    keep_programs_alive(&mut w.chain, &[w.cap.capital, w.base.compute]);
     assert_eq!(w.position(1).owed, U256::ZERO);
     w.refused::<NothingToClaim, _>(1, C::claimCall {});
     assert_eq!(w.totals().distributed, t.distributed);

@@ -206,14 +206,13 @@ fn a_program_that_is_not_activated_reverts() {
     );
     assert!(!receipt.status);
 
-    // activation of code that is not a valid program reverts with the reason
+    // activation of code whose Wasm cannot be read reverts with no data, as Nitro's
     let junk = deploy(&mut chain, 0, &[0xEF, 0xF0, 0x00, 0x00, 1, 2, 3]);
     let mut data = activate_program_selector().to_vec();
     data.extend_from_slice(&junk.into_word().0);
     let receipt = send(&mut chain, 0, TxKind::Call(ARB_WASM), data);
     assert!(!receipt.status);
-    let reason = String::abi_decode(&receipt.output[4..]).unwrap();
-    assert!(reason.contains("activation failed"), "{reason}");
+    assert!(receipt.output.is_empty());
 
     // once activated, the same code hash runs at any address
     activate(&mut chain, 0, compute);

@@ -18,7 +18,7 @@ use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::{sol, SolCall, SolInterface};
 use yellowstone_devnet::{
-    chain::{Chain, DEV_ACCOUNTS},
+    chain::{stylus::abi::ArbWasm as IArbWasm, Chain, ARB_WASM, DEV_ACCOUNTS},
     deploy::{deploy_yellowstone, key_bytes, DeployConfig, Deployment},
     rpc::{serve, RpcHandle},
 };
@@ -389,6 +389,25 @@ async fn fund_stake_commit_claim_caps_revert_and_time_travel() {
         .await
         .unwrap();
     let _: serde_json::Value = owner.raw_request("evm_mine".into(), ()).await.unwrap();
+    // A year on, the compute contract's activation has expired (Nitro's `expiryDays`, 365): its
+    // operator re-activates it, offering 1 ether for the data fee (ArbWasm refunds the rest).
+    let reactivated = owner
+        .send_transaction(
+            TransactionRequest::default()
+                .to(ARB_WASM)
+                .gas_limit(GAS_LIMIT)
+                .value(U256::from(10u64).pow(U256::from(18u64)))
+                .input(
+                    Bytes::from(IArbWasm::activateProgramCall { program: d.compute }.abi_encode())
+                        .into(),
+                ),
+        )
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    assert!(reactivated.status());
     let late = commit(
         &d,
         &router,

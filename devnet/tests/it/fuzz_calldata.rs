@@ -939,6 +939,9 @@ fn run_op(w: &mut World, account: usize, op: &Op) -> Result<(), TestCaseError> {
     if let Op::Wait(seconds) = op {
         w.chain.increase_time(*seconds);
         w.chain.mine(None).unwrap();
+        // Past a year the compute contract's activation expires (Nitro's 365 days): its
+        // operator re-activates it.
+        keep_programs_alive(&mut w.chain, &[w.compute]);
         return Ok(());
     }
     let sender = address_of(account);

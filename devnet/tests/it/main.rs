@@ -5,6 +5,7 @@
 mod common;
 
 mod activation;
+mod arb_wasm;
 mod capital_deposits;
 mod capital_funding;
 mod capital_harvest;
@@ -20,8 +21,10 @@ mod mor_erc20;
 mod nitro_costs;
 mod reentrancy;
 mod rpc_node;
+mod rpc_overrides;
 mod rpc_protocol;
 mod steth;
 mod stylus_compute;
+mod stylus_deployer;
 mod stylus_hostio;
 mod uniswap;

@@ -5,21 +5,15 @@
 //! `memory.copy` / `memory.fill`, Stylus version 1).
 
 use alloy_primitives::{Address, Bytes, B256, U256};
-use alloy_sol_types::{sol, SolCall};
+use alloy_sol_types::SolCall;
 use yellowstone_devnet::activation::{check_module, Program};
-use yellowstone_devnet::chain::{Chain, ARB_WASM};
+use yellowstone_devnet::chain::Chain;
 use yellowstone_devnet::stylus::api::{
     CallKind, CallOutcome, CreateOutcome, EvmApi, EvmApiError, EvmData,
 };
 use yellowstone_devnet::stylus::{execute, Outcome, Status};
 
-use crate::common::{deploy, ok};
-
-sol! {
-    interface IArbWasmVersion {
-        function activateProgram(address program) external payable returns (uint16 version, uint256 dataFee);
-    }
-}
+use crate::common::{activate, deploy, IArbWasm};
 
 /// Nitro's `cached_init` prediction, transcribed from `WasmBinary::instrument` in
 /// `crates/prover/src/binary.rs` (each term divided separately, as there). `globals` is the
@@ -215,13 +209,8 @@ fn activate_program_reports_stylus_version_2() {
     .unwrap();
     let mut chain = Chain::default();
     let program = deploy(&mut chain, 0, &yellowstone_artifact::compress(&wasm));
-    let receipt = ok(
-        &mut chain,
-        0,
-        ARB_WASM,
-        IArbWasmVersion::activateProgramCall { program }.abi_encode(),
-    );
-    let out = IArbWasmVersion::activateProgramCall::abi_decode_returns(&receipt.output).unwrap();
+    let receipt = activate(&mut chain, 0, program);
+    let out = IArbWasm::activateProgramCall::abi_decode_returns(&receipt.output).unwrap();
     assert_eq!(out.version, 2);
     assert_eq!(yellowstone_devnet::chain::STYLUS_VERSION, 2);
 }

@@ -1,21 +1,27 @@
 //! Stylus programs inside the chain: a revm [`PrecompileProvider`] pinned to [`ChainContext`]
-//! that runs `EF F0 00` code with the Wasm executor ([`crate::stylus`]), and ArbWasm's
-//! `activateProgram` at [`ARB_WASM`].
+//! that runs `EF F0 00` code with the Wasm executor ([`crate::stylus`]), and the Stylus
+//! precompiles ArbWasm ([`ARB_WASM`]) and ArbWasmCache ([`ARB_WASM_CACHE`]) as Nitro has them.
 //!
 //! # Dispatch
 //!
 //! revm calls [`PrecompileProvider::run`] for every call frame after the frame's journal
 //! checkpoint is taken and value moved. [`StylusPrecompiles`] answers, in order:
-//! * [`ARB_WASM`] (`0x71`): `activateProgram(address)`;
-//! * [`ARB_WASM_CACHE`] (`0x72`): `cacheProgram(address)`, `evictCodehash(bytes32)` (the
-//!   devnet's chain owner, dev account 0, stands in for Nitro's cache managers) and
-//!   `codehashIsCached(bytes32)`. A cached program pays only the cached entry cost, as one
-//!   kept in Nitro's program cache by the CacheManager auction does;
+//! * [`ARB_WASM`] (`0x71`): every method, error and event of Nitro's ArbWasm (the interface in
+//!   `devnet/abi/ArbWasm.sol`, [`abi`]): activation with its data fee and gas, keepalive, the
+//!   program records' views and the Stylus parameters ([`STYLUS_PARAMS`]);
+//! * [`ARB_WASM_CACHE`] (`0x72`): Nitro's ArbWasmCache; the chain owner ([`CHAIN_OWNER`], dev
+//!   account 0) may cache and evict, and a cached program pays only the cached entry cost;
 //! * Ethereum's precompiles (ecrecover at `0x01`, ...), unchanged;
-//! * a callee whose code starts with `EF F0 00`: the program, if its code hash is activated,
-//!   run through the chain's [`ProgramCache`] with an [`EvmApi`] over revm's context; a
-//!   program that is not activated reverts with ArbWasm's `ProgramNotActivated()` error;
+//! * a callee whose code starts with `EF F0 00`: the program, if its record is active (see
+//!   below), run through the chain's [`ProgramCache`] with an [`EvmApi`] over revm's context;
+//!   otherwise a revert with ArbWasm's `ProgramNotActivated()`, `ProgramNeedsUpgrade(..)` or
+//!   `ProgramExpired(..)` error;
 //! * anything else: `None`, so revm runs the EVM interpreter.
+//!
+//! Both precompiles follow Nitro's calling convention (`precompile.rs`): a call that is too short,
+//! has an unknown selector or undecodable arguments, writes in a static context, pays a method
+//! that is not payable, or is a delegate call reverts with no data and burns all its gas; a
+//! Solidity error reverts with its encoding and keeps the gas left.
 //!
 //! The result is an [`InterpreterResult`]; revm commits the frame's checkpoint on success and
 //! reverts it on a revert or a failure, for top-level transactions and inner calls alike.
@@ -41,18 +47,26 @@
 //!
 //! # Activation records
 //!
-//! An activation is recorded in the state itself, in ArbWasm's storage: slot `codehash`
-//! holds the program version ([`STYLUS_VERSION`]). It is therefore journaled (a reverted transaction activates
-//! nothing), kept per block, and undone by `evm_revert`. The decoded [`Program`]s are cached by
-//! code hash in [`StylusRuntime`] (a cache only: a miss re-runs [`activate`] on the code).
-//! `activateProgram` returns version [`STYLUS_VERSION`] and a data fee of 0 (the devnet charges no activation
-//! fee and no activation gas).
+//! An activation is recorded in the state itself, in ArbWasm's storage: slot `codehash` holds
+//! the program's record packed as Nitro's ([`ProgramRecord`]: version, init and cached costs,
+//! footprint, activation hour, asm estimate, cached flag), and one more slot the data pricer's
+//! state. Records are therefore journaled (a reverted transaction activates nothing), kept per
+//! block, and undone by `evm_revert`. The decoded [`Program`]s are cached by code hash in
+//! [`StylusRuntime`] (a cache only: a miss re-runs [`activate`] on the code).
 //!
 //! [`EvmApi`]: crate::stylus::EvmApi
 //! [`GasParams`]: revm::context_interface::cfg::GasParams
 
-mod precompiles;
+pub mod abi;
+mod arb_wasm;
+mod arb_wasm_cache;
+pub mod data_pricer;
+mod precompile;
 mod program;
+pub mod program_record;
+
+pub use arb_wasm::ACTIVATION_FIXED_GAS;
+pub use program_record::ProgramRecord;
 
 use std::{
     cell::RefCell,
@@ -61,7 +75,8 @@ use std::{
     sync::{Arc, Mutex},
 };
 
-use alloy_primitives::{address, keccak256, Address, B256};
+use alloy_primitives::{address, keccak256, Address, Bytes, B256};
+use alloy_sol_types::{SolCall, SolError};
 use revm::{
     handler::{EthPrecompiles, PrecompileProvider},
     interpreter::{CallInputs, InterpreterResult},
@@ -70,7 +85,7 @@ use revm::{
 
 use super::evm::{ChainContext, SPEC};
 use crate::activation::{activate, Program, STYLUS_MAGIC};
-use crate::stylus::ProgramCache;
+use crate::stylus::{ink::STYLUS_PARAMS, ProgramCache};
 
 /// ArbWasm, the Stylus precompile, at `0x71`.
 pub const ARB_WASM: Address = address!("0000000000000000000000000000000000000071");
@@ -78,20 +93,28 @@ pub const ARB_WASM: Address = address!("0000000000000000000000000000000000000071
 /// ArbWasmCache, the Stylus program cache's precompile, at `0x72`.
 pub const ARB_WASM_CACHE: Address = address!("0000000000000000000000000000000000000072");
 
-/// Who may cache and evict programs on the devnet: dev account 0 (on Arbitrum, the cache
-/// managers the chain owner appoints).
-pub const CACHE_MANAGER: Address = address!("f39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
+/// The devnet's chain owner: dev account 0. As a Nitro chain owner, it may cache and evict
+/// programs through ArbWasmCache, and, as on a Nitro dev node (`networkFeeAccount` is set to the
+/// initial chain owner), it is the network fee account that receives activation data fees.
+pub const CHAIN_OWNER: Address = address!("f39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
+
+/// Who may cache and evict programs on the devnet: the chain owner ([`CHAIN_OWNER`]). The
+/// devnet appoints no cache managers (`allCacheManagers()` is empty).
+pub const CACHE_MANAGER: Address = CHAIN_OWNER;
+
+/// Where activation and keepalive data fees go: the chain owner ([`CHAIN_OWNER`]).
+pub const NETWORK_FEE_ACCOUNT: Address = CHAIN_OWNER;
 
 /// The Stylus version `activateProgram` reports: 2, Nitro's current (`StylusParams`'s
 /// `UpgradeToVersion(2)` in `arbos/programs/params.go`, applied at ArbOS 31 by
 /// `arbos/arbosState/arbosstate.go`). Version 2 is also the entry-cost model the devnet
 /// charges: the cached cost is not part of the init cost (`instrument` in
 /// `crates/prover/src/binary.rs`).
-pub const STYLUS_VERSION: u16 = 2;
+pub const STYLUS_VERSION: u16 = STYLUS_PARAMS.version;
 
 /// `activateProgram(address)`.
 pub fn activate_program_selector() -> [u8; 4] {
-    selector("activateProgram(address)")
+    abi::ArbWasm::activateProgramCall::SELECTOR
 }
 
 /// The stylus-sdk constructor selector: `keccak256("stylus_constructor()")[..4]`.
@@ -102,7 +125,17 @@ pub fn stylus_constructor_selector() -> [u8; 4] {
 /// ArbWasm's `ProgramNotActivated()` error (its 4-byte selector), the revert data of a call to
 /// a program that was not activated.
 pub fn program_not_activated_error() -> [u8; 4] {
-    selector("ProgramNotActivated()")
+    abi::ArbWasm::ProgramNotActivated::SELECTOR
+}
+
+/// ABI-encodes `Error(string)`.
+fn error_string(message: &str) -> Bytes {
+    alloy_sol_types::Revert::from(message).abi_encode().into()
+}
+
+/// Whether the program with `code_hash` is cached (the cached flag of its record).
+fn is_cached(ctx: &mut ChainContext<'_>, code_hash: B256) -> bool {
+    program_record::load(ctx, code_hash).cached
 }
 
 /// The 4-byte selector of a Solidity `signature`.
@@ -213,10 +246,10 @@ impl<'r> StylusPrecompiles<'r> {
         inputs: &CallInputs,
     ) -> Result<Option<InterpreterResult>, String> {
         if inputs.bytecode_address == ARB_WASM {
-            return Ok(Some(precompiles::arb_wasm(self.runtime, ctx, inputs)));
+            return Ok(Some(arb_wasm::arb_wasm(self.runtime, ctx, inputs)));
         }
         if inputs.bytecode_address == ARB_WASM_CACHE {
-            return Ok(Some(precompiles::arb_wasm_cache(ctx, inputs)));
+            return Ok(Some(arb_wasm_cache::arb_wasm_cache(ctx, inputs)));
         }
         if let Some(result) = <EthPrecompiles as PrecompileProvider<ChainContext<'_>>>::run(
             &mut self.eth,
@@ -242,6 +275,7 @@ impl<'r, 'a> PrecompileProvider<ChainContext<'a>> for StylusPrecompiles<'r> {
             <EthPrecompiles as PrecompileProvider<ChainContext<'a>>>::set_spec(&mut self.eth, spec);
         self.warm = self.eth.warm_addresses().clone();
         self.warm.insert(ARB_WASM);
+        self.warm.insert(ARB_WASM_CACHE);
         changed
     }
 

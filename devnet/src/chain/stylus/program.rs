@@ -15,9 +15,11 @@ use revm::{
     },
 };
 
-use super::precompiles::{error_string, is_cached};
-use super::{program_not_activated_error, StylusPrecompiles, ARB_WASM};
+use alloy_sol_types::SolInterface;
+
+use super::{error_string, is_cached, program_record, StylusPrecompiles};
 use crate::chain::evm::{ChainContext, SPEC};
+use crate::stylus::ink::DEFAULT_INK_PRICE;
 use crate::stylus::{
     api::{CallKind, CallOutcome, CreateOutcome, EvmApi, EvmApiError, EvmData},
     Status,
@@ -27,7 +29,8 @@ use crate::stylus::{
 const CALL_STACK_LIMIT: usize = 1024;
 
 impl StylusPrecompiles<'_> {
-    /// Runs the Stylus program `code` (hash `code_hash`) for the call `inputs`, if activated.
+    /// Runs the Stylus program `code` (hash `code_hash`) for the call `inputs`, if its record is
+    /// active (`getActiveProgram`: activated for the current version and not expired).
     pub(super) fn run_program(
         &mut self,
         ctx: &mut ChainContext<'_>,
@@ -36,16 +39,11 @@ impl StylusPrecompiles<'_> {
         code: &[u8],
     ) -> InterpreterResult {
         let mut gas = Gas::new(inputs.gas_limit);
-        let journal = ctx.journal_mut();
-        let _ = journal.load_account(ARB_WASM);
-        let version = match journal.sload(ARB_WASM, code_hash.into()) {
-            Ok(v) => v.data,
-            Err(e) => match e {},
-        };
-        if version.is_zero() {
+        let time: u64 = ctx.block().timestamp().saturating_to();
+        if let Err(error) = program_record::load(ctx, code_hash).active(time) {
             return InterpreterResult {
                 result: InstructionResult::Revert,
-                output: program_not_activated_error().to_vec().into(),
+                output: error.abi_encode().into(),
                 gas,
             };
         }
@@ -74,7 +72,7 @@ impl StylusPrecompiles<'_> {
                 msg_sender: inputs.caller,
                 msg_value: inputs.value.get(),
                 tx_gas_price: ctx.effective_gas_price(),
-                tx_ink_price: 10_000,
+                tx_ink_price: DEFAULT_INK_PRICE as u32,
                 tx_origin: ctx.tx().caller(),
                 reentrant: self.tx.borrow().running.contains(&address),
             }

@@ -7,7 +7,7 @@
 
 use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
 use alloy_eips::eip2718::Encodable2718;
-use alloy_primitives::{uint, Address, Bytes, TxKind, B256, U256};
+use alloy_primitives::{keccak256, uint, Address, Bytes, TxKind, B256, U256};
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::{sol, SolCall, SolValue};
@@ -30,11 +30,10 @@ sol! {
         function allowance(address owner, address spender) external view returns (uint256);
         event Transfer(address indexed from, address indexed to, uint256 value);
     }
-    /// ArbWasm's activation entry point (precompile at [`ARB_WASM`]).
-    interface IArbWasm {
-        function activateProgram(address program) external payable returns (uint16 version, uint256 dataFee);
-    }
 }
+
+/// ArbWasm's interface (precompile at [`ARB_WASM`]), from the devnet's one definition.
+pub(crate) use yellowstone_devnet::chain::stylus::abi::ArbWasm as IArbWasm;
 
 pub(crate) use IYellowstoneCompute as I;
 
@@ -101,6 +100,18 @@ pub(crate) fn try_send(
     input: Vec<u8>,
     gas_limit: u64,
 ) -> Result<Receipt, DevnetError> {
+    try_send_value(chain, account, to, U256::ZERO, input, gas_limit)
+}
+
+/// [`try_send`] with `value` wei attached.
+pub(crate) fn try_send_value(
+    chain: &mut Chain,
+    account: usize,
+    to: TxKind,
+    value: U256,
+    input: Vec<u8>,
+    gas_limit: u64,
+) -> Result<Receipt, DevnetError> {
     let nonce = chain.nonce(address_of(account), BlockTag::Latest).unwrap();
     let tx = TxEip1559 {
         chain_id: DEFAULT_CHAIN_ID,
@@ -109,7 +120,7 @@ pub(crate) fn try_send(
         max_fee_per_gas: GWEI,
         max_priority_fee_per_gas: 0,
         to,
-        value: U256::ZERO,
+        value,
         access_list: Default::default(),
         input: input.into(),
     };
@@ -167,19 +178,76 @@ pub(crate) fn deploy(chain: &mut Chain, account: usize, code: &[u8]) -> Address 
     address
 }
 
-/// Activates the Stylus program at `program` through ArbWasm, sent by dev account `account`;
-/// asserts that it succeeded with version 2 (Nitro's current) and no data fee.
+/// The data fee `activateProgram(program)` would charge dev account `account` now: an
+/// `eth_call` with 1 ether attached, as `cargo stylus deploy` estimates it.
+pub(crate) fn activation_fee(chain: &Chain, account: usize, program: Address) -> U256 {
+    let out = chain
+        .call(
+            &CallRequest {
+                from: Some(address_of(account)),
+                to: Some(ARB_WASM),
+                gas: Some(GAS),
+                value: Some(uint!(1_000_000_000_000_000_000_U256)),
+                data: IArbWasm::activateProgramCall { program }
+                    .abi_encode()
+                    .into(),
+                ..CallRequest::default()
+            },
+            BlockTag::Latest,
+        )
+        .expect("the activation simulation succeeds");
+    IArbWasm::activateProgramCall::abi_decode_returns(&out)
+        .unwrap()
+        .dataFee
+}
+
+/// Activates the Stylus program at `program` through ArbWasm, sent by dev account `account`
+/// with the data fee a simulation quotes ([`activation_fee`]; demand only drains with time, so
+/// the quote covers the fee); asserts that it succeeded with version 2 (Nitro's current) and
+/// a non-zero fee no larger than the quote.
 pub(crate) fn activate(chain: &mut Chain, account: usize, program: Address) -> Receipt {
-    let receipt = ok(
+    let quote = activation_fee(chain, account, program);
+    let receipt = try_send_value(
         chain,
         account,
-        ARB_WASM,
+        TxKind::Call(ARB_WASM),
+        quote,
         IArbWasm::activateProgramCall { program }.abi_encode(),
-    );
+        GAS,
+    )
+    .unwrap();
+    assert!(receipt.status, "activation failed: {receipt:?}");
     let out = IArbWasm::activateProgramCall::abi_decode_returns(&receipt.output).unwrap();
     assert_eq!(out.version, 2);
-    assert_eq!(out.dataFee, U256::ZERO);
+    assert!(out.dataFee > U256::ZERO && out.dataFee <= quote);
     receipt
+}
+
+/// Activates the program at `program` unless its code is already active, as `cargo stylus
+/// deploy` first asks `codehashVersion`: a second deployment of the same code shares the
+/// first's activation (Nitro keys activations by code hash; activating again reverts
+/// `ProgramUpToDate()`).
+pub(crate) fn ensure_activated(chain: &mut Chain, account: usize, program: Address) {
+    let code_hash = keccak256(chain.code(program, BlockTag::Latest).unwrap());
+    let active = call(
+        chain,
+        ARB_WASM,
+        IArbWasm::codehashVersionCall {
+            codehash: code_hash,
+        }
+        .abi_encode(),
+    )
+    .is_ok();
+    if !active {
+        activate(chain, account, program);
+    }
+}
+
+/// Re-activates those of `programs` whose activation expired (Nitro's `expiryDays`, 365), as
+/// their operator must once a test moves the clock that far; see
+/// [`yellowstone_devnet::deploy::reactivate_expired`].
+pub(crate) fn keep_programs_alive(chain: &mut Chain, programs: &[Address]) {
+    yellowstone_devnet::deploy::reactivate_expired(chain, programs).expect("re-activation");
 }
 
 /// Calls the stylus-sdk constructor of `program` with ABI-encoded `args`, from dev account
@@ -215,7 +283,7 @@ pub(crate) fn deploy_mor_token(chain: &mut Chain) -> Address {
 pub(crate) fn deploy_stylus_mor_token(chain: &mut Chain) -> Address {
     let holders: Vec<Address> = DEV_ACCOUNTS.iter().map(|a| a.address).collect();
     let token = deploy(chain, 0, &mor_code());
-    activate(chain, 0, token);
+    ensure_activated(chain, 0, token);
     construct(
         chain,
         0,
@@ -230,7 +298,7 @@ pub(crate) fn deploy_stylus_mor_token(chain: &mut Chain) -> Address {
 /// falling by 0.59255872824 MOR a day) starting today, bootstrap window open today.
 pub(crate) fn deploy_compute(chain: &mut Chain, token: Address) -> Address {
     let compute = deploy(chain, 0, &compute_code());
-    activate(chain, 0, compute);
+    ensure_activated(chain, 0, compute);
     let day = today(chain);
     construct(
         chain,
