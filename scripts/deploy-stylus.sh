@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Deploys the Yellowstone compute contract to a REAL Stylus chain (Arbitrum Sepolia, Arbitrum
-# One, or a Nitro dev node) with `cargo stylus deploy`, authorises the router key with
-# `cast send`, and bids for the program's place in Nitro's program cache (CacheManager).
+# One, or a Nitro dev node) through StylusDeployer (deploy, activate and construct in one
+# transaction, as `cargo stylus deploy` does for a program with a constructor), authorises the
+# router key, and bids for the program's place in Nitro's program cache (CacheManager), all with
+# foundry's `cast`.
 #
 # The key comes from an encrypted keystore, a key file or the environment, never from this
 # script's command line; the well-known anvil development keys are refused off the devnet.
 #
-# It needs a real chain, a funded key, network access, `cargo stylus` and `cast`. It was NOT
-# run in this project's environment (no Nitro node and no network there); the local devnet
-# (`yellowstone devnet`) deploys by itself and does not need this script. Run --help.
+# It needs `cast` and a funded key. It has been run against `yellowstone devnet --bare` (a local
+# Stylus chain with StylusDeployer where Nitro dev nodes have it; docs/STYLUS.md), not against
+# Arbitrum (no network here). Run --help.
 set -euo pipefail
 
 usage() {
@@ -16,11 +18,14 @@ usage() {
 Usage: scripts/deploy-stylus.sh --rpc-url <url> --router <address> [options]
 
 Deploys contracts/compute to a REAL Stylus chain and authorises a router:
-  1. builds the artifact: cargo run --bin yellowstone -- build-contract
+  1. builds the artifact: cargo run --bin yellowstone -- build-contract (or takes --artifact)
      (with --with-devnet-mor, also the devnet's EVM MOR from contracts/mor-erc20/DevMor.hex);
-  2. cargo stylus deploy --wasm-file target/stylus/yellowstone_compute.wasm with the
-     constructor (mor, owner, emission start day, first day emission, daily decrease,
-     bootstrap start day); cargo stylus deploys, activates and constructs in one transaction;
+  2. one transaction to StylusDeployer's deploy(bytecode, initData, initValue, salt): the
+     artifact target/stylus/yellowstone_compute.br, its constructor (mor, owner, emission start
+     day, first day emission, daily decrease, bootstrap start day), and as value the activation
+     data fee ArbWasm quotes for that code plus 20% (the excess comes back), as cargo stylus
+     deploy sends it. (cargo-stylus 0.10.10 itself is not used: with --wasm-file it deploys and
+     activates but never runs the constructor, leaving the program for anyone to construct.)
   3. cast send <compute> "authorizeRouter(address)" <router>, signed by the owner key;
   4. the program-cache bid (on by default, --no-cache to skip): reads the chain's
      CacheManager from ArbWasmCache (0x72) allCacheManagers(), its minimum bid for the
@@ -41,9 +46,11 @@ CacheManager addresses (the script reads the chain's own list; these are for ref
   Arbitrum One      0x51dEDBD2f190E0696AFbEE5E60bFdE96d86464ec
   Arbitrum Sepolia  0x0C9043D042aB52cFa8d0207459260040Cca54253
 
-NEEDS A REAL CHAIN (and network access, a funded key, cargo-stylus and foundry's cast).
-This script was not run in this project's environment. For local work use the devnet
-(`yellowstone devnet`, docs/DEVNET.md), which deploys the contracts itself.
+Needs foundry's cast and a funded key. Rehearse against the local devnet first:
+  yellowstone devnet --bare --port 8547 &
+  scripts/deploy-stylus.sh --rpc-url http://127.0.0.1:8547 --with-devnet-mor --no-cache \
+    --router <address> --key-file <file with Nitro's dev key, see docs/STYLUS.md>
+(`yellowstone devnet` without --bare deploys the contracts itself.)
 
 Options (each also read from the environment variable in brackets):
   --rpc-url URL              chain RPC endpoint [YELLOWSTONE_RPC_URL]
@@ -54,12 +61,11 @@ Options (each also read from the environment variable in brackets):
                              Preferred: neither the key nor the password is ever in a
                              command line (cast gets them through ETH_KEYSTORE/ETH_PASSWORD).
   --key-file FILE            or a file holding the raw private key (hex) [YELLOWSTONE_KEY_FILE],
-                             or set YELLOWSTONE_PRIVATE_KEY in the environment. cargo stylus
-                             reads it from a private temporary file; cast has no environment
-                             variable for a raw key, so it is passed to the short-lived cast
-                             processes as --private-key (visible in this machine's process
-                             list while they run). Keys are never accepted on this script's
-                             command line.
+                             or set YELLOWSTONE_PRIVATE_KEY in the environment. cast has no
+                             environment variable for a raw key, so it is passed to the
+                             short-lived cast processes as --private-key (visible in this
+                             machine's process list while they run). Keys are never accepted
+                             on this script's command line.
   --mor ADDRESS              the deployed MOR token on that chain [YELLOWSTONE_MOR]
                              (required unless --with-devnet-mor)
   --owner ADDRESS            contract owner [YELLOWSTONE_OWNER]; default: the key's address.
@@ -84,6 +90,12 @@ Options (each also read from the environment variable in brackets):
                              (default 1000000e18 wei) to the owner.
                              For test chains only: production uses the deployed MOR.
   --devnet-mor-amount WEI    see --with-devnet-mor
+  --artifact FILE            deploy this artifact (an EF F0 00 00-prefixed program, e.g. a
+                             reviewed target/stylus/yellowstone_compute.br) instead of building
+                             one in step 1 [YELLOWSTONE_ARTIFACT]
+  --stylus-deployer ADDRESS  StylusDeployer [YELLOWSTONE_STYLUS_DEPLOYER]; default
+                             0xcEcba2F1DC234f70Dd89F2041029807F8D03A990, cargo-stylus's default
+                             (the CREATE2 address Nitro dev nodes use too)
   --no-cache                 do not bid for the program cache (step 4)
   --cache-manager ADDRESS    the CacheManager to bid at [YELLOWSTONE_CACHE_MANAGER]
                              default: the first of ArbWasmCache.allCacheManagers()
@@ -92,8 +104,8 @@ Options (each also read from the environment variable in brackets):
                              CacheManager's getMinBid(program) at the time of sending
   -h, --help                 this help
 
-The well-known anvil development keys (the "test ... junk" mnemonic) are refused unless
---rpc-url points at the local devnet (127.0.0.1, localhost or [::1]).
+The well-known development keys (anvil's "test ... junk" mnemonic, Nitro's dev node key) are
+refused unless --rpc-url points at the local devnet (127.0.0.1, localhost or [::1]).
 EOF
 }
 
@@ -103,7 +115,8 @@ die() {
 }
 say() { echo "deploy-stylus: $*" >&2; }
 
-# anvil's development keys (m/44'/60'/0'/0/0..9 of "test test ... junk"), as in
+# anvil's development keys (m/44'/60'/0'/0/0..9 of "test test ... junk") and Nitro's dev node
+# key, as in contracts/protocol/src/dev.rs and
 # devnet/src/chain/accounts.rs. Public test vectors: never to be used on a real chain.
 ANVIL_KEYS=(
   ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80
@@ -116,6 +129,7 @@ ANVIL_KEYS=(
   4bbbf85ce3377467afe5d46f804f221813b2bb87f24d81f60f1fcdbf7cbf4356
   dbda1821b80551c9d65939329250298aa3472ba22feea921c0cf5d620ea67b97
   2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6
+  b6b15c8cb491557369f3c7d2c287b053eb229daa9c22138887752191c9520659
 )
 
 # Their addresses, to refuse them from a keystore too.
@@ -125,13 +139,14 @@ ANVIL_ADDRESSES=(
   0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65 0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc
   0x976EA74026E726554dB657fA54763abd0C3a0aa9 0x14dC79964da2C08b23698B3D3cc7Ca32193d9955
   0x23618e81E3f5cdF7f54C3d65f7FBc0aBf5B21E8f 0xa0Ee7A142d267C1f36714E4a8F75612F20a79720
+  0x3f1Eae7D46d88F08fc2F8ed27FCb2AB183EB2d0E
 )
 
 is_devnet_url() {
   [[ $1 =~ ^https?://(127\.0\.0\.1|localhost|\[::1\])(:[0-9]+)?(/.*)?$ ]]
 }
 refuse_dev_key() {
-  die "refusing a well-known anvil development key on $rpc_url: everyone has it; use your own key (the dev keys are for the local devnet only)"
+  die "refusing a well-known development key (anvil's or Nitro's dev node's) on $rpc_url: everyone has it; use your own key (the dev keys are for the local devnet only)"
 }
 
 rpc_url=${YELLOWSTONE_RPC_URL:-}
@@ -152,6 +167,8 @@ devnet_mor_amount=1000000000000000000000000
 cache=1
 cache_manager=${YELLOWSTONE_CACHE_MANAGER:-}
 max_cache_bid=${YELLOWSTONE_MAX_CACHE_BID:-10000000000000000}
+stylus_deployer=${YELLOWSTONE_STYLUS_DEPLOYER:-0xcEcba2F1DC234f70Dd89F2041029807F8D03A990}
+artifact=${YELLOWSTONE_ARTIFACT:-}
 
 need_value() {
   [[ $# -ge 2 && -n $2 ]] || die "$1 needs a value (see --help)"
@@ -178,6 +195,8 @@ while [[ $# -gt 0 ]]; do
     --no-authorize) authorize=0; shift ;;
     --with-devnet-mor) with_devnet_mor=1; shift ;;
     --devnet-mor-amount) need_value "$@"; devnet_mor_amount=$2; shift 2 ;;
+    --stylus-deployer) need_value "$@"; stylus_deployer=$2; shift 2 ;;
+    --artifact) need_value "$@"; artifact=$2; shift 2 ;;
     --no-cache) cache=0; shift ;;
     --cache-manager) need_value "$@"; cache_manager=$2; shift 2 ;;
     --max-cache-bid) need_value "$@"; max_cache_bid=$2; shift 2 ;;
@@ -202,6 +221,7 @@ uint_le() { [[ ${#1} -lt ${#2} || (${#1} -eq ${#2} && ! $1 > $2) ]]; }
 [[ -z $owner ]] || is_address "$owner" || die "--owner is not an address: $owner"
 [[ -z $compute ]] || is_address "$compute" || die "--compute is not an address: $compute"
 [[ -z $cache_manager ]] || is_address "$cache_manager" || die "--cache-manager is not an address: $cache_manager"
+is_address "$stylus_deployer" || die "--stylus-deployer is not an address: $stylus_deployer"
 if [[ $authorize == 1 ]]; then
   [[ -n $router ]] || die "--router (the router key's address) is required (or --no-authorize)"
   is_address "$router" || die "--router is not an address: $router"
@@ -214,16 +234,16 @@ done
 
 command -v cast >/dev/null 2>&1 ||
   die "foundry's cast is not installed (https://getfoundry.sh, or npm package @foundry-rs/cast)"
-if [[ -z $compute ]]; then
+if [[ -z $compute && -z $artifact ]]; then
   command -v cargo >/dev/null 2>&1 || die "cargo is not installed (https://rustup.rs)"
-  cargo stylus --version >/dev/null 2>&1 ||
-    die "cargo stylus is not installed: cargo install --locked cargo-stylus"
 fi
+[[ -z $artifact || -r $artifact ]] || die "cannot read the artifact: $artifact"
+# Absolute, as the script moves to the repository root below.
+[[ -z $artifact ]] || artifact=$(cd "$(dirname "$artifact")" && pwd)/$(basename "$artifact")
 
 # The key: a keystore, a key file or the environment, never this script's command line.
 tmpdir=$(mktemp -d)
 trap 'rm -rf "$tmpdir"' EXIT
-stylus_auth=()
 cast_auth=()
 if [[ -n $keystore ]]; then
   [[ -z $key_file && -z ${YELLOWSTONE_PRIVATE_KEY:-} ]] ||
@@ -231,7 +251,6 @@ if [[ -n $keystore ]]; then
   [[ -r $keystore ]] || die "cannot read the keystore: $keystore"
   [[ -n $keystore_password_file && -r $keystore_password_file ]] ||
     die "--keystore needs a readable --keystore-password-file"
-  stylus_auth=(--keystore-path "$keystore" --keystore-password-path "$keystore_password_file")
   export ETH_KEYSTORE=$keystore ETH_PASSWORD=$keystore_password_file
 else
   if [[ -n $key_file ]]; then
@@ -250,9 +269,6 @@ else
       refuse_dev_key
     fi
   done
-  key_path=$tmpdir/key
-  (umask 077 && printf '0x%s\n' "$key" >"$key_path")
-  stylus_auth=(--private-key-path "$key_path")
   cast_auth=(--private-key "0x$key")
   unset key
 fi
@@ -271,37 +287,59 @@ say "chain $chain_id at $rpc_url; deployer $deployer; owner $owner"
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-# Runs cargo stylus deploy for a contract directory and prints the deployed address.
+ARB_WASM=0x0000000000000000000000000000000000000071
+
+# Deploys the program in the file $1 (the EF F0 00 00-prefixed artifact) through StylusDeployer,
+# constructing it with the ABI signature $2 and the arguments after it, in one transaction, as
+# `cargo stylus deploy` does; prints the program's address.
 stylus_deploy() {
-  local dir=$1 wasm=$2 signature=$3
-  shift 3
-  local args=()
-  local a
-  for a in "$@"; do args+=(--constructor-args "$a"); done
-  local log=$tmpdir/deploy.log
-  say "cargo stylus deploy ($dir)"
-  (cd "$root/$dir" && cargo stylus deploy \
-    --endpoint "$rpc_url" \
-    "${stylus_auth[@]}" \
-    --wasm-file "$wasm" \
-    --no-verify \
-    --constructor-signature "$signature" \
-    "${args[@]}") 2>&1 | tee "$log" >&2 || die "cargo stylus deploy failed for $dir (output above)"
-  # cargo stylus prints "deployed code at address: 0x..." (with colour codes).
-  local address
-  address=$(sed -e 's/\x1b\[[0-9;]*m//g' "$log" |
-    grep -oiE 'deployed code at address:? *0x[0-9a-f]{40}' | grep -oiE '0x[0-9a-f]{40}' | tail -n 1) || true
-  [[ -n $address ]] || die "could not find the deployed address in cargo stylus's output ($dir); rerun with --compute <address> to only authorise"
-  printf '%s\n' "$address"
+  local program=$1 signature=$2
+  shift 2
+  local code codehash fee=0 quote init_code init_data receipt address
+  code=$(od -An -v -tx1 "$program" | tr -d ' \n')
+  [[ ${code:0:8} == eff00000 ]] || die "$program is not a Stylus artifact (no EF F0 00 00 prefix)"
+  codehash=$(cast keccak "0x$code")
+  if cast call "$ARB_WASM" "codehashVersion(bytes32)(uint16)" "$codehash" \
+    --rpc-url "$rpc_url" >/dev/null 2>&1; then
+    say "this code is already active on the chain: no activation, no data fee"
+  else
+    # ArbWasm quotes the data fee for this code placed at an unused address, for this call only.
+    local spot=0x00000000000000000000000000000000005c0de5 payer=0x00000000000000000000000000000000005ca1e5
+    quote=$(cast call "$ARB_WASM" "activateProgram(address)(uint16,uint256)" "$spot" \
+      --from "$payer" --value 1ether --rpc-url "$rpc_url" \
+      --override-balance "$payer:1000000000000000000000" --override-code "$spot:0x$code") ||
+      die "ArbWasm refused to activate $program (quote above): is this a Stylus chain?"
+    fee=$(printf '%s\n' "$quote" | sed -n 2p | cut -d' ' -f1)
+    is_uint "$fee" && [[ ${#fee} -lt 18 ]] || die "unexpected data fee quote: $quote"
+    fee=$((fee + fee / 5))
+    say "activation data fee $fee wei (ArbWasm's quote plus 20%; the excess comes back)"
+  fi
+  # EVM init code returning the program as the contract's code:
+  # PUSH4 len DUP1 PUSH1 14 PUSH1 0 CODECOPY PUSH1 0 RETURN, then the program.
+  init_code=$(printf '63%08x80600e6000396000f3%s' $((${#code} / 2)) "$code")
+  # stylus-sdk's constructor: keccak("stylus_constructor()")[..4] ++ the ABI arguments.
+  init_data=$(cast sig "stylus_constructor()")$(cast abi-encode "$signature" "$@" | cut -c3-)
+  say "StylusDeployer ($stylus_deployer).deploy: CREATE, activateProgram, constructor"
+  receipt=$(cast send --json --rpc-url "$rpc_url" "${cast_auth[@]}" --value "$fee" \
+    "$stylus_deployer" "deploy(bytes,bytes,uint256,bytes32)" \
+    "0x$init_code" "$init_data" 0 0x0000000000000000000000000000000000000000000000000000000000000000) ||
+    die "StylusDeployer.deploy failed (a revert's data names the reason: ContractInitializationError(address,bytes) wraps the constructor's error)"
+  # ContractDeployed(address): StylusDeployer's only event; the address is its data.
+  address=$(printf '%s' "$receipt" | tr -d ' \n' |
+    grep -oiE "\"address\":\"${stylus_deployer}\"[^}]*\"data\":\"0x[0-9a-f]{64}\"" |
+    grep -oiE '0x[0-9a-f]{64}"$' | cut -c27-66) || true
+  [[ -n $address ]] || die "no ContractDeployed log in the receipt: $receipt"
+  printf '0x%s\n' "$address"
 }
 
 # ---- 1. artifacts -------------------------------------------------------------------------
 
-if [[ -z $compute ]]; then
+if [[ -z $compute && -z $artifact ]]; then
   say "building the compute artifact (cargo run --bin yellowstone -- build-contract)"
   cargo run --quiet --locked --bin yellowstone -- build-contract >&2 ||
     die "build-contract failed"
 fi
+artifact=${artifact:-$root/target/stylus/yellowstone_compute.br}
 
 # ---- 2. deployment ------------------------------------------------------------------------
 
@@ -310,7 +348,8 @@ if [[ $with_devnet_mor == 1 ]]; then
   mor_args=$(cast abi-encode "constructor(address[],uint256)" "[$owner]" "$devnet_mor_amount") ||
     die "cast abi-encode failed"
   mor_code="0x$(tr -d ' \t\r\n' <"$root/contracts/mor-erc20/DevMor.hex")${mor_args#0x}"
-  mor_receipt=$(cast send --create "$mor_code" --json --rpc-url "$rpc_url" "${cast_auth[@]}") ||
+  # Options before --create: cast reads every word after the code as constructor arguments.
+  mor_receipt=$(cast send --json --rpc-url "$rpc_url" "${cast_auth[@]}" --create "$mor_code") ||
     die "deploying the devnet MOR failed"
   mor=$(printf '%s' "$mor_receipt" | grep -oE '"contractAddress": *"0x[0-9a-fA-F]{40}"' |
     grep -oE '0x[0-9a-fA-F]{40}') || die "no contract address in the MOR deployment's receipt"
@@ -319,7 +358,7 @@ fi
 
 if [[ -z $compute ]]; then
   say "constructor: mor $mor, owner $owner, emission start day $emission_start_day, first day $first_day_emission wei, daily decrease $daily_decrease wei, bootstrap start day $bootstrap_start_day"
-  compute=$(stylus_deploy contracts/compute "$root/target/stylus/yellowstone_compute.wasm" \
+  compute=$(stylus_deploy "$artifact" \
     "constructor(address,address,uint64,uint256,uint256,uint64)" \
     "$mor" "$owner" "$emission_start_day" "$first_day_emission" "$daily_decrease" "$bootstrap_start_day")
   say "compute contract at $compute"
@@ -353,7 +392,9 @@ if [[ $cache == 1 ]]; then
       "allCacheManagers()(address[])" --rpc-url "$rpc_url" 2>/dev/null |
       grep -oE '0x[0-9a-fA-F]{40}' | head -n 1) || true
   fi
-  codehash=$(cast codehash "$compute" --rpc-url "$rpc_url") || die "cannot read $compute's code hash"
+  # (`cast codehash` needs eth_getProof, which not every node serves.)
+  codehash=$(cast keccak "$(cast code "$compute" --rpc-url "$rpc_url")") ||
+    die "cannot read $compute's code"
   cached=$(cast call 0x0000000000000000000000000000000000000072 "codehashIsCached(bytes32)(bool)" \
     "$codehash" --rpc-url "$rpc_url") || die "ArbWasmCache.codehashIsCached failed: is this a Stylus chain?"
   if [[ $cached == true ]]; then

@@ -11,6 +11,7 @@ mod bench_router;
 mod capital_cli;
 mod cli_router;
 mod demo;
+mod deploy_script;
 mod devnet_bare;
 mod edges_devnet;
 mod faults;

@@ -1,7 +1,7 @@
-//! `cargo stylus`'s window into the program: built only with `--features export-abi`, it
-//! answers `abi` (the Solidity interface, also the default) and `constructor` (the constructor's
-//! signature, which `cargo stylus deploy` reads to route a deployment through
-//! `StylusDeployer`).
+//! The program's Solidity interface, as stylus-sdk examples print it: built only with
+//! `--features export-abi` (`cargo run -p yellowstone-example-counter --features export-abi`),
+//! it answers `abi` (the default) and `constructor` (the signature `cargo stylus deploy` reads
+//! to route a deployment through `StylusDeployer`).
 #![cfg_attr(not(any(test, feature = "export-abi")), no_main)]
 
 #[cfg(feature = "export-abi")]
