@@ -21,8 +21,8 @@ pub mod stylus;
 mod types;
 
 pub use error::DevnetError;
-pub use genesis::{CREATE2_FACTORY, STYLUS_DEPLOYER};
 pub use evm::{BASE_FEE, BENEFICIARY, BLOCK_GAS_LIMIT, SPEC};
+pub use genesis::{CREATE2_FACTORY, STYLUS_DEPLOYER};
 pub use overrides::{OverrideError, Overrides};
 pub use stylus::{
     stylus_constructor_selector, stylus_deploy_init_code, ARB_WASM, ARB_WASM_CACHE, CACHE_MANAGER,

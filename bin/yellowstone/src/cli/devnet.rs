@@ -184,9 +184,7 @@ impl Args {
 
 /// What `--bare` prints: where the chain listens and what it holds at genesis.
 fn bare_json(rpc_url: &str, chain_id: u64) -> serde_json::Result<serde_json::Value> {
-    let accounts: Vec<KeyPair> = (0..DEV_ACCOUNTS.len())
-        .filter_map(KeyPair::dev)
-        .collect();
+    let accounts: Vec<KeyPair> = (0..DEV_ACCOUNTS.len()).filter_map(KeyPair::dev).collect();
     Ok(serde_json::json!({
         "rpc_url": rpc_url,
         "chain_id": chain_id,
