@@ -5,11 +5,12 @@
 
 use std::{
     path::{Path, PathBuf},
-    process::{Command, Stdio},
-    time::{Duration, Instant},
+    process::Command,
 };
 
 use serde_json::{json, Value};
+
+use crate::devnet_bare::{rpc, BareDevnet};
 use yellowstone_devnet::chain::{DEV_ACCOUNTS, NITRO_DEV_ACCOUNT};
 
 /// The directory of foundry's `cast` binary: npm's platform package under `target/npm` (which
@@ -42,23 +43,9 @@ fn script(args: &[&str]) -> (bool, String, String) {
     (out.status.success(), text(&out.stdout), text(&out.stderr))
 }
 
-/// `eth_call` of `data` to `to`: the result's hex.
-async fn call(url: &str, to: &str, data: String) -> String {
-    let body = json!({"jsonrpc": "2.0", "id": 1, "method": "eth_call",
-                      "params": [{"to": to, "data": data}, "latest"]});
-    let answer: Value = reqwest::Client::new()
-        .post(url)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    answer["result"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{answer}"))
-        .to_string()
+/// `eth_call` of `data` to `to` at the latest block.
+async fn call(url: &str, to: &str, data: &str) -> Value {
+    rpc(url, "eth_call", json!([{"to": to, "data": data}, "latest"])).await
 }
 
 #[tokio::test]
@@ -68,28 +55,9 @@ async fn the_deploy_script_deploys_and_constructs_through_stylus_deployer() {
         "foundry's cast is needed: `npm install --prefix target/npm @foundry-rs/cast` \
          (scripts/test.sh does it)"
     );
-    let dir =
-        std::env::temp_dir().join(format!("yellowstone-deploy-script-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("devnet.json");
-    let mut devnet = Command::new(env!("CARGO_BIN_EXE_yellowstone"))
-        .args(["devnet", "--bare", "--port", "0", "--deployments"])
-        .arg(&file)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let printed: Value = loop {
-        let text = std::fs::read_to_string(&file).unwrap_or_default();
-        if let Ok(value) = serde_json::from_str(&text) {
-            break value;
-        }
-        assert!(Instant::now() < deadline, "no devnet file");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
-    let url = printed["rpc_url"].as_str().unwrap().to_string();
-    let key_file = dir.join("key");
+    let devnet = BareDevnet::start("deploy-script").await;
+    let url = devnet.url();
+    let key_file = devnet.dir.join("key");
     std::fs::write(&key_file, format!("{}\n", NITRO_DEV_ACCOUNT.private_key)).unwrap();
     let artifact =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/stylus/yellowstone_compute.br");
@@ -112,14 +80,14 @@ async fn the_deploy_script_deploys_and_constructs_through_stylus_deployer() {
     let deployed: Value = serde_json::from_str(stdout.trim()).unwrap();
     let compute = deployed["compute"].as_str().unwrap();
     assert!(stderr.contains("StylusDeployer"), "{stderr}");
-    let owner = call(&url, compute, "0x8da5cb5b".into()).await; // owner()
+    let owner = call(&url, compute, "0x8da5cb5b").await; // owner()
     let expected = format!(
         "{:0>64}",
         NITRO_DEV_ACCOUNT.address.to_string()[2..].to_lowercase()
     );
     assert_eq!(owner, format!("0x{expected}"));
     let is_router = format!("0x{}{:0>64}", "f3d7d282", &router[2..]); // isRouter(address)
-    let yes = call(&url, compute, is_router.to_lowercase()).await;
+    let yes = call(&url, compute, &is_router.to_lowercase()).await;
     assert_eq!(yes, format!("0x{:064x}", 1));
     // No CacheManager on the devnet: the cache step says so and succeeds.
     assert!(stderr.contains("no CacheManager on this chain"), "{stderr}");
@@ -139,8 +107,4 @@ async fn the_deploy_script_deploys_and_constructs_through_stylus_deployer() {
         !ok && stderr.contains("refusing a well-known development key"),
         "{stderr}"
     );
-
-    devnet.kill().unwrap();
-    devnet.wait().unwrap();
-    std::fs::remove_dir_all(&dir).ok();
 }
