@@ -6,13 +6,10 @@
 //!
 //! Run with `--nocapture` to see the gas of each transaction.
 
-use std::{
-    path::Path,
-    sync::{Arc, Mutex},
-};
+use std::path::Path;
 
 use alloy_primitives::{Address, Bytes, B256, U256};
-use alloy_provider::{Provider, ProviderBuilder};
+use alloy_provider::Provider;
 use alloy_rpc_types_eth::{TransactionReceipt, TransactionRequest};
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
@@ -20,7 +17,7 @@ use alloy_sol_types::{sol, SolCall, SolInterface};
 use yellowstone_devnet::{
     chain::{stylus::abi::ArbWasm as IArbWasm, Chain, ARB_WASM, DEV_ACCOUNTS},
     deploy::{deploy_yellowstone, key_bytes, DeployConfig, Deployment},
-    rpc::{serve, RpcHandle},
+    rpc::RpcHandle,
 };
 use yellowstone_protocol::{eip712, merkle, time::DAY};
 
@@ -36,6 +33,8 @@ sol! {
 use IYellowstoneCompute as I;
 use IYellowstoneCompute::IYellowstoneComputeErrors as E;
 
+use crate::common::rpc::{serve_chain, wallet};
+
 const GAS_LIMIT: u64 = 5_000_000;
 
 fn mor(n: u64) -> U256 {
@@ -47,18 +46,11 @@ fn start() -> (Deployment, RpcHandle) {
     let artifacts = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/stylus");
     let deployment = deploy_yellowstone(&mut chain, &artifacts, &DeployConfig::default())
         .expect("deploy_yellowstone");
-    let handle = serve(Arc::new(Mutex::new(chain)), "127.0.0.1:0".parse().unwrap()).unwrap();
-    (deployment, handle)
-}
-
-fn signer(account: usize) -> PrivateKeySigner {
-    PrivateKeySigner::from_bytes(&DEV_ACCOUNTS[account].private_key).unwrap()
+    (deployment, serve_chain(chain).1)
 }
 
 fn provider(handle: &RpcHandle, account: usize) -> impl Provider {
-    ProviderBuilder::new()
-        .wallet(signer(account))
-        .connect_http(handle.url().parse().unwrap())
+    wallet(handle, &DEV_ACCOUNTS[account].private_key)
 }
 
 fn addr(account: usize) -> Address {

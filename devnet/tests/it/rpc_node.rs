@@ -8,11 +8,12 @@ use alloy_eips::BlockId;
 use alloy_primitives::{b256, Address, Bytes, B256, U256};
 use alloy_provider::{Provider, ProviderBuilder};
 use alloy_rpc_types_eth::{BlockNumberOrTag, Filter, TransactionRequest};
-use alloy_signer_local::PrivateKeySigner;
 use yellowstone_devnet::{
     chain::{Chain, DEFAULT_CHAIN_ID, DEV_ACCOUNTS, DEV_BALANCE},
-    rpc::{serve, RpcHandle},
+    rpc::RpcHandle,
 };
+
+use crate::common::rpc::{create, serve_chain, wallet};
 
 /// The topic the test contract logs under.
 const TOPIC: B256 = b256!("abababababababababababababababababababababababababababababababab");
@@ -35,35 +36,17 @@ fn init_code() -> Vec<u8> {
 }
 
 fn start() -> (Arc<Mutex<Chain>>, RpcHandle) {
-    let chain = Arc::new(Mutex::new(Chain::new()));
-    let handle = serve(chain.clone(), "127.0.0.1:0".parse().unwrap()).unwrap();
-    (chain, handle)
-}
-
-fn signer(account: usize) -> PrivateKeySigner {
-    PrivateKeySigner::from_bytes(&DEV_ACCOUNTS[account].private_key).unwrap()
+    serve_chain(Chain::new())
 }
 
 /// A provider signing with development account `account`.
 fn provider(handle: &RpcHandle, account: usize) -> impl Provider {
-    ProviderBuilder::new()
-        .wallet(signer(account))
-        .connect_http(handle.url().parse().unwrap())
+    wallet(handle, &DEV_ACCOUNTS[account].private_key)
 }
 
 /// Deploys the test contract from account 0; returns its address and the deployment block.
 async fn deploy(provider: &impl Provider) -> (Address, u64) {
-    let tx = TransactionRequest::default()
-        .create()
-        .input(Bytes::from(init_code()).into());
-    let receipt = provider
-        .send_transaction(tx)
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
-    assert!(receipt.status());
+    let receipt = create(provider, init_code()).await;
     (
         receipt.contract_address.unwrap(),
         receipt.block_number.unwrap(),

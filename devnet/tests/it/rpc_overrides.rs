@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 
 use alloy_eips::BlockId;
 use alloy_primitives::{address, keccak256, Address, Bytes, B256, U256};
-use alloy_provider::{Provider, ProviderBuilder};
+use alloy_provider::Provider;
 use alloy_rpc_types_eth::{
     state::{AccountOverride, StateOverride, StateOverridesBuilder},
     BlockOverrides, TransactionRequest,
@@ -24,8 +24,10 @@ use yellowstone_devnet::{
         stylus_deploy_init_code, BlockTag, CallRequest, Chain, Overrides, ARB_WASM, DEV_ACCOUNTS,
         DEV_BALANCE, STYLUS_VERSION,
     },
-    rpc::{serve, RpcHandle},
+    rpc::RpcHandle,
 };
+
+use crate::common::rpc::{create, serve_chain, wallet};
 
 sol! {
     interface IArbWasm {
@@ -55,16 +57,12 @@ const EMPTY_2: Address = address!("00000000000000000000000000000000000c0de2");
 const POOR: Address = address!("0000000000000000000000000000000000000b0b");
 
 fn start() -> (Arc<Mutex<Chain>>, RpcHandle) {
-    let chain = Arc::new(Mutex::new(Chain::new()));
-    let handle = serve(chain.clone(), "127.0.0.1:0".parse().unwrap()).unwrap();
-    (chain, handle)
+    serve_chain(Chain::new())
 }
 
 /// A provider signing with `key`.
 fn provider(handle: &RpcHandle, key: &B256) -> impl Provider {
-    ProviderBuilder::new()
-        .wallet(PrivateKeySigner::from_bytes(key).unwrap())
-        .connect_http(handle.url().parse().unwrap())
+    wallet(handle, key)
 }
 
 /// A provider signing with development account 0.
@@ -112,18 +110,7 @@ async fn deploy_storage(provider: &impl Provider) -> Address {
 }
 
 async fn deploy(provider: &impl Provider, init: Vec<u8>) -> Address {
-    let tx = TransactionRequest::default()
-        .create()
-        .input(Bytes::from(init).into());
-    let receipt = provider
-        .send_transaction(tx)
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
-    assert!(receipt.status());
-    receipt.contract_address.unwrap()
+    create(provider, init).await.contract_address.unwrap()
 }
 
 /// Slots 0 and 1 of the storage contract as an `eth_call` sees them with `overrides`.

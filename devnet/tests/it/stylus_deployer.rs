@@ -20,12 +20,10 @@
 //! data fee the activation charged (its `ProgramActivated` log) and `initValue`, nothing more.
 //! Run with `--nocapture` to see the fee and the gas.
 
-use std::sync::{Arc, Mutex};
-
 use alloy_consensus::{transaction::SignerRecoverable, Transaction, TxEnvelope};
 use alloy_eips::eip2718::Decodable2718;
 use alloy_primitives::{address, b256, hex, keccak256, Address, Bytes, Log, TxKind, B256, U256};
-use alloy_provider::{Provider, ProviderBuilder};
+use alloy_provider::Provider;
 use alloy_rpc_types_eth::{state::StateOverridesBuilder, TransactionReceipt, TransactionRequest};
 use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::{sol, SolCall, SolError, SolEvent, SolValue};
@@ -34,10 +32,12 @@ use yellowstone_devnet::{
         stylus_constructor_selector, BlockTag, CallRequest, Chain, ARB_WASM, ARB_WASM_CACHE,
         DEV_ACCOUNTS, DEV_BALANCE, STYLUS_VERSION,
     },
-    rpc::{serve, RpcHandle},
+    rpc::RpcHandle,
 };
 
 use crate::common::artifact;
+
+use crate::common::rpc::{serve_chain, wallet};
 
 sol! {
     /// ArbWasm (`0x71`) as `stylus-tools` 0.10.10 and `StylusDeployer` call it.
@@ -491,12 +491,8 @@ struct Deployed {
 
 /// A devnet behind JSON-RPC and a provider signing with the Nitro dev node's key.
 fn node() -> (RpcHandle, impl Provider) {
-    let chain = Arc::new(Mutex::new(Chain::new()));
-    let handle = serve(chain, "127.0.0.1:0".parse().unwrap()).unwrap();
-    let signer = PrivateKeySigner::from_bytes(&NITRO_DEV_KEY).unwrap();
-    let p = ProviderBuilder::new()
-        .wallet(signer)
-        .connect_http(handle.url().parse().unwrap());
+    let (_, handle) = serve_chain(Chain::new());
+    let p = wallet(&handle, &NITRO_DEV_KEY);
     (handle, p)
 }
 

@@ -19,6 +19,7 @@ use yellowstone_devnet::chain::{
 use yellowstone_protocol::{eip712, time::DAY};
 
 pub(crate) mod capital;
+pub(crate) mod rpc;
 
 sol!("../abi/IYellowstoneCompute.sol");
 
