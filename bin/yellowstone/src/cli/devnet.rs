@@ -136,7 +136,7 @@ impl Args {
         }
         self.serve(chain, move |rpc_url, _| {
             deployment.rpc_url = Some(rpc_url.to_string());
-            serde_json::to_value(&deployment)
+            serde_json::to_string(&deployment)
         })
     }
 
@@ -145,7 +145,7 @@ impl Args {
     fn serve(
         &self,
         chain: Chain,
-        mut describe: impl FnMut(&str, u64) -> serde_json::Result<serde_json::Value>,
+        mut describe: impl FnMut(&str, u64) -> serde_json::Result<String>,
     ) -> Result<()> {
         // The stop signals are caught from here on (a signal while deploying ends the process
         // as usual). A worker thread, so a second signal is heard while the server drains.
@@ -160,7 +160,7 @@ impl Args {
             SocketAddr::new(self.host, self.port),
         )
         .with_context(|| format!("listening on {}:{}", self.host, self.port))?;
-        let json = describe(&handle.url(), self.chain_id)?.to_string();
+        let json = describe(&handle.url(), self.chain_id)?;
         if let Some(path) = &self.deployments {
             std::fs::write(path, format!("{json}\n"))
                 .with_context(|| format!("writing {}", path.display()))?;
@@ -183,7 +183,7 @@ impl Args {
 }
 
 /// What `--bare` prints: where the chain listens and what it holds at genesis.
-fn bare_json(rpc_url: &str, chain_id: u64) -> serde_json::Result<serde_json::Value> {
+fn bare_json(rpc_url: &str, chain_id: u64) -> serde_json::Result<String> {
     let accounts: Vec<KeyPair> = (0..DEV_ACCOUNTS.len()).filter_map(KeyPair::dev).collect();
     Ok(serde_json::json!({
         "rpc_url": rpc_url,
@@ -197,5 +197,6 @@ fn bare_json(rpc_url: &str, chain_id: u64) -> serde_json::Result<serde_json::Val
             "address": NITRO_DEV_ACCOUNT.address,
             "key": NITRO_DEV_ACCOUNT.private_key,
         },
-    }))
+    })
+    .to_string())
 }
