@@ -6,8 +6,8 @@
 
 use std::sync::Arc;
 
-use alloy_primitives::{keccak256, Address, Log, B256, U256};
-use alloy_sol_types::{SolCall, SolEvent, SolInterface};
+use alloy_primitives::{keccak256, Address, B256, U256};
+use alloy_sol_types::{SolCall, SolInterface};
 use revm::{
     context::{Block, ContextTr, JournalTr},
     interpreter::{CallInputs, InterpreterResult},
@@ -269,13 +269,7 @@ impl Method<'_, '_> {
             dataFee: data_fee,
             version: P.version,
         };
-        self.meter.emit(
-            self.ctx,
-            Log {
-                address: ARB_WASM,
-                data: event.encode_log_data(),
-            },
-        )?;
+        self.meter.emit(self.ctx, ARB_WASM, &event)?;
         Ok((P.version, data_fee))
     }
 
@@ -301,13 +295,7 @@ impl Method<'_, '_> {
             codehash: code_hash,
             dataFee: data_fee,
         };
-        self.meter.emit(
-            self.ctx,
-            Log {
-                address: ARB_WASM,
-                data: event.encode_log_data(),
-            },
-        )
+        self.meter.emit(self.ctx, ARB_WASM, &event)
     }
 
     /// Runs the data pricer for `bytes` at `time` (five reads, two writes) and returns the fee.

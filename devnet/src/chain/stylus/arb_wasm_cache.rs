@@ -4,8 +4,8 @@
 //! program pays only the cached entry cost, as one the CacheManager auction keeps in Nitro's
 //! program cache.
 
-use alloy_primitives::{Address, Log, B256};
-use alloy_sol_types::{SolCall, SolEvent, SolInterface};
+use alloy_primitives::{Address, B256};
+use alloy_sol_types::{SolCall, SolInterface};
 use revm::{
     context::{Block, ContextTr, JournalTr},
     interpreter::{CallInputs, InterpreterResult},
@@ -115,13 +115,7 @@ fn set_cached(
         codehash: code_hash,
         cached: cache,
     };
-    meter.emit(
-        ctx,
-        Log {
-            address: ARB_WASM_CACHE,
-            data: event.encode_log_data(),
-        },
-    )?;
+    meter.emit(ctx, ARB_WASM_CACHE, &event)?;
     meter.burn(u64::from(record.init_cost) + STORAGE_READ_GAS)?;
     record.cached = cache;
     meter.burn(STORAGE_WRITE_GAS)?;

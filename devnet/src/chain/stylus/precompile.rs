@@ -2,8 +2,8 @@
 //! (`precompiles/precompile.go`) frames it: what refuses a call before its method runs, the gas
 //! the frame itself charges, and how a method's outcome becomes the call's result.
 
-use alloy_primitives::{Bytes, Log, U256};
-use alloy_sol_types::SolInterface;
+use alloy_primitives::{Address, Bytes, Log, U256};
+use alloy_sol_types::{SolEvent, SolInterface};
 use revm::{
     context::{ContextTr, JournalTr},
     interpreter::{CallInputs, Gas, InstructionResult, InterpreterResult},
@@ -96,12 +96,19 @@ impl Meter {
         })
     }
 
-    /// Charges for and emits `log` (Nitro prices an event by its topics and data bytes).
-    pub(super) fn emit(&mut self, ctx: &mut ChainContext<'_>, log: Log) -> Result<(), Stop> {
-        let topics = log.data.topics().len() as u64;
-        let data = log.data.data.len() as u64;
-        self.burn(LOG_GAS + LOG_TOPIC_GAS * topics + LOG_DATA_GAS * data)?;
-        ctx.journal_mut().log(log);
+    /// Charges for and emits `event` from the precompile at `address` (Nitro prices an event
+    /// by its topics and data bytes).
+    pub(super) fn emit(
+        &mut self,
+        ctx: &mut ChainContext<'_>,
+        address: Address,
+        event: &impl SolEvent,
+    ) -> Result<(), Stop> {
+        let data = event.encode_log_data();
+        let topics = data.topics().len() as u64;
+        let bytes = data.data.len() as u64;
+        self.burn(LOG_GAS + LOG_TOPIC_GAS * topics + LOG_DATA_GAS * bytes)?;
+        ctx.journal_mut().log(Log { address, data });
         Ok(())
     }
 
@@ -117,7 +124,7 @@ impl Meter {
 /// and the argument words are charged. A refusal burns all gas.
 pub(super) fn enter(
     inputs: &CallInputs,
-    own_address: alloy_primitives::Address,
+    own_address: Address,
     purity: Purity,
     args_len: usize,
     meter: &mut Meter,
